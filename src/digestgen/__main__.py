@@ -1,0 +1,5 @@
+"""Entry point for ``python -m digestgen``."""
+
+from digestgen.cli import main
+
+main()

@@ -1,0 +1,157 @@
+"""Loads and validates ``digestgen.yaml`` into a frozen :class:`SiteConfig`."""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from digestgen.errors import ConfigError, DigestError, collect
+from digestgen.yamlsource import load_mapping, unknown_keys
+
+CONFIG_FILE = "digestgen.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """The site's settings. Every field but ``title`` and ``base_url`` has a default."""
+
+    title: str
+    base_url: str
+    description: str = ""
+    author: str = ""
+    language: str = "en"
+    timezone: str = "UTC"
+    per_page: int = 10
+    permalink: str = "/digests/{slug}/"
+    feed_limit: int = 20
+    feed_full_content: bool = True
+    unsafe_html: bool = False
+    drafts: bool = False
+    digests_dir: str = "digests"
+    output_dir: str = "site"
+    static_dir: str = "static"
+    templates_dir: str = "templates"
+
+    @property
+    def base_path(self) -> str:
+        """The path part of ``base_url``, always starting and ending with ``/``."""
+        return urlsplit(self.base_url).path
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+KNOWN_KEYS = tuple(f.name for f in fields(SiteConfig))
+PERMALINK_FIELDS = ("slug", "number", "year", "month", "day")
+
+
+def _check_type(key: str, value: Any, default: Any) -> str | None:
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "true or false"
+    if isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+        return None if ok else "a whole number above 0"
+    return None if isinstance(value, str) else "text"
+
+
+def parse_config(text: str, path: Path | str = CONFIG_FILE) -> SiteConfig:
+    """Validate the text of a config file; raises ``ConfigError`` with the key's line."""
+    mapping = load_mapping(text, path, 1, ConfigError, "config")
+    errors: list[DigestError] = unknown_keys(mapping, KNOWN_KEYS, path, ConfigError, "config")
+    defaults = {f.name: f.default for f in fields(SiteConfig)}
+    values: dict[str, Any] = {}
+    for key in ("title", "base_url"):
+        if key not in mapping.values:
+            errors.append(ConfigError(f"missing required key '{key}'", path, mapping.line))
+    for key, value in mapping.values.items():
+        if key not in defaults:
+            continue
+        default = defaults[key]
+        default = None if key in ("title", "base_url") else default
+        problem = _check_type(key, value, default)
+        if problem is not None:
+            errors.append(
+                ConfigError(f"'{key}' must be {problem}, not {value!r}", path, mapping.line_of(key))
+            )
+            continue
+        values[key] = value
+    errors.extend(_check_values(values, mapping.line_of, path))
+    collect(errors)
+    base_url = values["base_url"]
+    if not base_url.endswith("/"):
+        values["base_url"] = base_url + "/"
+    return SiteConfig(**values)
+
+
+def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> list[DigestError]:
+    errors: list[DigestError] = []
+    base_url = values.get("base_url")
+    if isinstance(base_url, str):
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            errors.append(
+                ConfigError(
+                    f"'base_url' must be an absolute http(s) URL such as "
+                    f"'https://example.org/blog/', not {base_url!r}",
+                    path,
+                    line_of("base_url"),
+                )
+            )
+    tz = values.get("timezone")
+    if isinstance(tz, str):
+        try:
+            zoneinfo.ZoneInfo(tz)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            errors.append(
+                ConfigError(
+                    f"unknown timezone {tz!r} (use an IANA name such as 'Europe/Berlin')",
+                    path,
+                    line_of("timezone"),
+                )
+            )
+    pattern = values.get("permalink")
+    if isinstance(pattern, str):
+        try:
+            pattern.format(slug="s", number=1, year=2000, month="01", day="01")
+        except (KeyError, IndexError, ValueError):
+            errors.append(
+                ConfigError(
+                    f"'permalink' may use only {{{'}, {'.join(PERMALINK_FIELDS)}}}: {pattern!r}",
+                    path,
+                    line_of("permalink"),
+                )
+            )
+        else:
+            if not (pattern.startswith("/") and pattern.endswith("/")) or "{slug}" not in pattern:
+                errors.append(
+                    ConfigError(
+                        f"'permalink' must start and end with '/' and contain {{slug}}: "
+                        f"{pattern!r}",
+                        path,
+                        line_of("permalink"),
+                    )
+                )
+    return errors
+
+
+def load_config(root: Path) -> SiteConfig:
+    """Read ``digestgen.yaml`` from the site root."""
+    path = root / CONFIG_FILE
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"no {CONFIG_FILE} here; a site needs one with at least 'title' and 'base_url'",
+            path,
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config: {exc.strerror}", path) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text (byte offset {exc.start})", path) from None
+    return parse_config(text.replace("\r\n", "\n"), path)

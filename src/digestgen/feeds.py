@@ -1,0 +1,186 @@
+"""RSS 2.0 and Atom (through feedgen) and JSON Feed 1.1, as ``{path: bytes}``.
+
+Entry ids are tag URIs made of the site's host and path and the digest's
+number (its slug when it has none), so editing a title or a date never changes
+them. Every date comes from the content: the feed's ``updated`` and
+``lastBuildDate`` are those of its newest entry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from feedgen.feed import FeedGenerator
+
+from digestgen import __version__
+from digestgen.model import Digest, Item, Site
+from digestgen.taxonomy import Tag
+
+EPOCH_ID_DATE = "2000"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One feed entry: a whole digest, or one item in a tag's feed."""
+
+    id: str
+    url: str
+    title: str
+    content_html: str
+    summary: str
+    published: datetime
+    updated: datetime
+    author: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One feed of the site: where it goes, what it is called and what it holds."""
+
+    path: str
+    title: str
+    description: str
+    home: str
+    entries: Sequence[Entry]
+
+
+def site_tag(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    return f"tag:{parts.hostname},{EPOCH_ID_DATE}:{parts.path}"
+
+
+def digest_id(base_url: str, digest: Digest) -> str:
+    key = str(digest.number) if digest.number is not None else digest.slug
+    return f"{site_tag(base_url)}digest/{key}"
+
+
+def digest_summary(digest: Digest, limit: int = 300) -> str:
+    if digest.summary:
+        return digest.summary
+    titles = [item.title or item.commentary for item in digest.items()]
+    text = "; ".join(t for t in titles if t)
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def digest_entry(site: Site, digest: Digest, content: Callable[[Digest], str]) -> Entry:
+    config = site.config
+    return Entry(
+        id=digest_id(config.base_url, digest),
+        url=config.base_url + digest.url,
+        title=digest.title,
+        content_html=content(digest) if config.feed_full_content else "",
+        summary=digest_summary(digest),
+        published=digest.date,
+        updated=digest.last_modified,
+        author=digest.author or config.author,
+        tags=digest.tags,
+    )
+
+
+def item_entry(site: Site, digest: Digest, item: Item, content_html: str) -> Entry:
+    config = site.config
+    return Entry(
+        id=f"{digest_id(config.base_url, digest)}#{item.anchor}",
+        url=f"{config.base_url}{digest.url}#{item.anchor}",
+        title=item.title or item.commentary[:80] or digest.title,
+        content_html=content_html,
+        summary=item.commentary,
+        published=digest.date,
+        updated=digest.last_modified,
+        author=digest.author or config.author,
+        tags=item.tags,
+    )
+
+
+def tag_entries(
+    site: Site, tag: Tag, content: Callable[[Digest], str], item_html: Callable[[Item], str]
+) -> list[Entry]:
+    """A tag's feed: the digests tagged with it and the items tagged with it."""
+    entries = [digest_entry(site, d, content) for d in tag.digests]
+    entries += [item_entry(site, d, i, item_html(i)) for d, i in tag.items]
+    entries.sort(key=lambda e: (e.updated, e.id), reverse=True)
+    return entries
+
+
+def _generator(site: Site, spec: FeedSpec, self_path: str) -> FeedGenerator:
+    config = site.config
+    fg = FeedGenerator()
+    fg.id(config.base_url + spec.path)
+    fg.title(spec.title)
+    fg.subtitle(spec.description or spec.title)
+    fg.link(href=spec.home, rel="alternate")
+    fg.link(href=config.base_url + self_path, rel="self")
+    fg.language(config.language)
+    fg.generator("digestgen", __version__)
+    if config.author:
+        fg.author({"name": config.author})
+    newest = max((e.updated for e in spec.entries), default=None)
+    if newest is not None:
+        fg.updated(newest)
+        fg.lastBuildDate(newest)
+    for entry in spec.entries:
+        fe = fg.add_entry(order="append")
+        fe.id(entry.id)
+        fe.guid(entry.id, permalink=False)
+        fe.title(entry.title)
+        fe.link(href=entry.url, rel="alternate")
+        fe.published(entry.published)
+        fe.updated(entry.updated)
+        if entry.author:
+            fe.author({"name": entry.author})
+        for tag in entry.tags:
+            fe.category(term=tag)
+        if entry.content_html:
+            fe.content(entry.content_html, type="html")
+        fe.summary(entry.summary or entry.title)
+    return fg
+
+
+def json_feed(site: Site, spec: FeedSpec, self_path: str) -> bytes:
+    config = site.config
+    feed: dict[str, object] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": spec.title,
+        "home_page_url": spec.home,
+        "feed_url": config.base_url + self_path,
+        "description": spec.description,
+        "language": config.language,
+        "items": [
+            {
+                "id": e.id,
+                "url": e.url,
+                "title": e.title,
+                **({"content_html": e.content_html} if e.content_html else {}),
+                **({} if e.content_html else {"content_text": e.summary or e.title}),
+                "summary": e.summary,
+                "date_published": e.published.isoformat(),
+                "date_modified": e.updated.isoformat(),
+                **({"authors": [{"name": e.author}]} if e.author else {}),
+                **({"tags": list(e.tags)} if e.tags else {}),
+            }
+            for e in spec.entries
+        ],
+    }
+    if config.author:
+        feed["authors"] = [{"name": config.author}]
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def render_feed(site: Site, spec: FeedSpec, formats: Sequence[str]) -> dict[str, bytes]:
+    """The feed in each of ``formats`` ("rss", "atom", "json") at ``spec.path`` + name."""
+    out: dict[str, bytes] = {}
+    names = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
+    for fmt in formats:
+        path = spec.path + names[fmt]
+        if fmt == "json":
+            out[path] = json_feed(site, spec, path)
+        elif fmt == "rss":
+            out[path] = _generator(site, spec, path).rss_str(pretty=True)
+        else:
+            out[path] = _generator(site, spec, path).atom_str(pretty=True)
+    return out

@@ -1,0 +1,207 @@
+"""Splits a digest file into front matter and body and validates the front matter."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, tzinfo
+from pathlib import Path
+from typing import Any
+
+from digestgen.errors import DigestError, ParseError, collect
+from digestgen.yamlsource import YamlMapping, load_mapping, unknown_keys
+
+FRONT_MATTER_KEYS = (
+    "title",
+    "date",
+    "number",
+    "slug",
+    "author",
+    "tags",
+    "summary",
+    "draft",
+    "updated",
+    "image",
+)
+_FENCE = re.compile(r"^---[ \t]*$")
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    title: str
+    date: datetime
+    number: int | None
+    slug: str
+    author: str
+    tags: tuple[str, ...]
+    summary: str
+    draft: bool
+    updated: datetime | None
+    image: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SplitFile:
+    """The YAML text, the Markdown body and the file line each one starts on."""
+
+    yaml: str
+    yaml_line: int
+    body: str
+    body_line: int
+
+
+def decode(data: bytes, path: str) -> str:
+    """UTF-8 text with any BOM dropped and line endings made ``\\n``."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ParseError(
+            f"not valid UTF-8: byte 0x{data[exc.start]:02x} at byte offset {exc.start}; "
+            "save the file as UTF-8",
+            path,
+            line,
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split(text: str, path: str) -> SplitFile:
+    """Find the ``---`` fenced front matter at the top of a digest."""
+    if not text.strip():
+        raise ParseError("empty file: a digest needs front matter with a title and a date", path, 1)
+    lines = text.split("\n")
+    if not _FENCE.match(lines[0]):
+        raise ParseError(
+            "missing front matter: a digest starts with a '---' line, then 'title:' and "
+            "'date:', then another '---' line",
+            path,
+            1,
+        )
+    for index in range(1, len(lines)):
+        if _FENCE.match(lines[index]):
+            return SplitFile(
+                yaml="\n".join(lines[1:index]),
+                yaml_line=2,
+                body="\n".join(lines[index + 1 :]),
+                body_line=index + 2,
+            )
+    raise ParseError("front matter is never closed: add a '---' line after it", path, 1)
+
+
+def _as_datetime(value: Any, tz: tzinfo) -> datetime | None:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str | int | float):
+        return str(value)
+    return None
+
+
+class _Validator:
+    def __init__(self, mapping: YamlMapping, path: str) -> None:
+        self.mapping = mapping
+        self.path = path
+        self.errors: list[DigestError] = unknown_keys(
+            mapping, FRONT_MATTER_KEYS, path, ParseError, "front matter"
+        )
+
+    def fail(self, key: str, message: str) -> None:
+        self.errors.append(ParseError(message, self.path, self.mapping.line_of(key)))
+
+    def text(self, key: str, default: str) -> str:
+        if key not in self.mapping.values:
+            return default
+        value = _text(self.mapping.values[key])
+        if value is None:
+            self.fail(key, f"'{key}' must be text, not {self.mapping.values[key]!r}")
+            return default
+        return value.strip()
+
+    def moment(self, key: str, tz: tzinfo) -> datetime | None:
+        if key not in self.mapping.values:
+            return None
+        raw = self.mapping.values[key]
+        value = _as_datetime(raw, tz)
+        if value is None:
+            self.fail(
+                key,
+                f"'{key}' must be a date like 2024-05-31 or a date and time like "
+                f"2024-05-31T09:00:00+02:00, not {raw!r}",
+            )
+        return value
+
+    def number(self) -> int | None:
+        raw = self.mapping.values.get("number")
+        if raw is None:
+            return None
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+            self.fail("number", f"'number' must be a whole number like 20, not {raw!r}")
+            return None
+        return raw
+
+    def tags(self) -> tuple[str, ...]:
+        raw = self.mapping.values.get("tags")
+        if raw is None:
+            return ()
+        if isinstance(raw, str):
+            raw = [raw]
+        if not isinstance(raw, list) or not all(_text(t) for t in raw):
+            self.fail("tags", f"'tags' must be a list of words like [nlp, vision], not {raw!r}")
+            return ()
+        seen: dict[str, None] = {}
+        for tag in raw:
+            seen.setdefault(str(tag).strip(), None)
+        return tuple(seen)
+
+    def flag(self, key: str) -> bool:
+        raw = self.mapping.values.get(key, False)
+        if not isinstance(raw, bool):
+            self.fail(key, f"'{key}' must be true or false, not {raw!r}")
+            return False
+        return raw
+
+
+def parse_front_matter(part: SplitFile, path: str, tz: tzinfo, default_author: str) -> FrontMatter:
+    """Validate the front matter; all its mistakes are raised together."""
+    mapping = load_mapping(part.yaml, path, part.yaml_line, ParseError, "front matter")
+    check = _Validator(mapping, path)
+    title = check.text("title", "")
+    if "title" not in mapping.values:
+        check.errors.append(ParseError("missing required key 'title'", path, mapping.line))
+    elif not title and not check.errors:
+        check.fail("title", "'title' is empty")
+    moment = check.moment("date", tz)
+    if "date" not in mapping.values:
+        check.errors.append(ParseError("missing required key 'date'", path, mapping.line))
+    slug = check.text("slug", Path(path).stem)
+    if not _SLUG.match(slug):
+        check.fail("slug", f"'slug' may hold only letters, digits, '.', '_' and '-': {slug!r}")
+    result = FrontMatter(
+        title=title,
+        date=moment or datetime(1970, 1, 1, tzinfo=tz),
+        number=check.number(),
+        slug=slug,
+        author=check.text("author", default_author),
+        tags=check.tags(),
+        summary=check.text("summary", ""),
+        draft=check.flag("draft"),
+        updated=check.moment("updated", tz),
+        image=check.text("image", "") or None,
+    )
+    collect(check.errors)
+    return result

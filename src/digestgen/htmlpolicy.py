@@ -1,0 +1,171 @@
+"""What raw HTML in a digest may do: harmless formatting passes, the rest shows as text.
+
+Curators write ``<br>``, ``<small>``, ``<mark>``, comments and the odd table in
+Markdown. Those pass through; any other tag, any event handler or style
+attribute, and any unsafe URL is escaped so that it shows as text: nothing the
+curator wrote is lost, and nothing in it can run.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from html.parser import HTMLParser
+
+from digestgen.urls import is_unsafe_url
+
+ALLOWED_TAGS = frozenset(
+    [
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "blockquote",
+        "br",
+        "caption",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "rp",
+        "rt",
+        "ruby",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "tr",
+        "u",
+        "ul",
+        "var",
+        "wbr",
+    ]
+)
+VOID_TAGS = frozenset({"br", "col", "hr", "img", "wbr"})
+ALLOWED_ATTRS = frozenset(
+    [
+        "href",
+        "src",
+        "alt",
+        "title",
+        "width",
+        "height",
+        "colspan",
+        "rowspan",
+        "align",
+        "datetime",
+        "cite",
+        "lang",
+        "dir",
+        "open",
+        "start",
+        "reversed",
+        "abbr",
+        "scope",
+    ]
+)
+URL_ATTRS = frozenset({"href", "src", "cite"})
+
+
+def _attr_ok(name: str, value: str | None) -> bool:
+    if name not in ALLOWED_ATTRS:
+        return False
+    return not (name in URL_ATTRS and value is not None and is_unsafe_url(value))
+
+
+class _Filter(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+
+    def _tag(self, tag: str, attrs: list[tuple[str, str | None]], raw: str, close: bool) -> None:
+        if tag in ALLOWED_TAGS and all(_attr_ok(n, v) for n, v in attrs):
+            rendered = "".join(
+                f' {n}="{escape(v, quote=True)}"' if v is not None else f" {n}" for n, v in attrs
+            )
+            self.out.append(f"<{tag}{rendered}{' /' if close else ''}>")
+        else:
+            self.out.append(escape(raw, quote=False))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tag(tag, attrs, self.get_starttag_text() or f"<{tag}>", close=False)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tag(tag, attrs, self.get_starttag_text() or f"<{tag}/>", close=True)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ALLOWED_TAGS and tag not in VOID_TAGS:
+            self.out.append(f"</{tag}>")
+        else:
+            self.out.append(escape(f"</{tag}>", quote=False))
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(escape(data, quote=False))
+
+    def handle_entityref(self, name: str) -> None:
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self.out.append(f"&#{name};")
+
+    def handle_comment(self, data: str) -> None:
+        self.out.append(f"<!--{data.replace('--', '- -')}-->")
+
+    def handle_decl(self, decl: str) -> None:
+        self.out.append(escape(f"<!{decl}>", quote=False))
+
+    def handle_pi(self, data: str) -> None:
+        self.out.append(escape(f"<?{data}>", quote=False))
+
+    def unknown_decl(self, data: str) -> None:
+        self.out.append(escape(f"<![{data}]>", quote=False))
+
+
+def filter_html(raw: str) -> str:
+    """Keep the allowed tags of a raw HTML fragment; escape everything else as text."""
+    parser = _Filter()
+    parser.feed(raw)
+    parser.close()
+    rest = parser.rawdata if hasattr(parser, "rawdata") else ""
+    out = "".join(parser.out)
+    if rest:
+        out += escape(rest, quote=False)
+    return out

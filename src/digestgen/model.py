@@ -1,0 +1,118 @@
+"""The item model: site -> digest -> section -> item. Frozen; built only by the parser."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from digestgen.config import SiteConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Content between items, kept in place: a paragraph, quote, table, code or HTML."""
+
+    kind: str
+    html: str
+    text: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One entry of a digest: a link with its commentary and notes, or a text item.
+
+    ``url`` is ``None`` for a text item, whose whole first paragraph is its
+    commentary. ``anchor`` is stable: derived from the URL (or the text of a
+    text item), unique within its digest page.
+    """
+
+    anchor: str
+    url: str | None
+    title: str
+    title_html: str
+    label: str | None
+    commentary: str
+    commentary_html: str
+    notes: str
+    notes_html: str
+    tags: tuple[str, ...]
+    domain: str | None
+    path: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A ``##`` section (level 2) or a ``###`` subsection (level 3) of a digest.
+
+    The lead section, holding items before the first heading, has ``title`` ``""``.
+    ``content`` keeps items and blocks in source order; subsections follow it.
+    """
+
+    title: str
+    title_html: str
+    anchor: str
+    level: int
+    line: int
+    content: tuple[Item | Block, ...]
+    subsections: tuple[Section, ...]
+
+    def items(self) -> Iterator[Item]:
+        """Every item of the section and its subsections, in order."""
+        for part in self.content:
+            if isinstance(part, Item):
+                yield part
+        for sub in self.subsections:
+            yield from sub.items()
+
+    @property
+    def item_count(self) -> int:
+        return sum(1 for _ in self.items())
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One digest file: front matter, intro and sections."""
+
+    path: str
+    slug: str
+    url: str
+    title: str
+    date: datetime
+    updated: datetime | None
+    number: int | None
+    author: str
+    tags: tuple[str, ...]
+    summary: str
+    draft: bool
+    image: str | None
+    intro: tuple[Block, ...]
+    sections: tuple[Section, ...]
+
+    def items(self) -> Iterator[Item]:
+        """Every item of the digest, in page order."""
+        for section in self.sections:
+            yield from section.items()
+
+    @property
+    def item_count(self) -> int:
+        return sum(1 for _ in self.items())
+
+    @property
+    def last_modified(self) -> datetime:
+        return self.updated or self.date
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """All published digests, newest first."""
+
+    config: SiteConfig
+    digests: tuple[Digest, ...]
+
+    def items(self) -> Iterator[tuple[Digest, Item]]:
+        for digest in self.digests:
+            for item in digest.items():
+                yield digest, item

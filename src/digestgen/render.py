@@ -1,0 +1,207 @@
+"""The Jinja environment and the HTML pages, returned as ``{path: text}``."""
+
+from __future__ import annotations
+
+import math
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypedDict
+
+import jinja2
+
+from digestgen.config import SiteConfig
+from digestgen.errors import RenderError
+from digestgen.model import Block, Digest, Item, Section, Site
+from digestgen.taxonomy import Tag, by_year, collect_tags, neighbours, tag_url
+
+THEME_DIR = Path(__file__).parent / "theme"
+
+
+class Pagination(TypedDict):
+    number: int
+    total: int
+    previous_url: str | None
+    next_url: str | None
+
+
+class PageContext(TypedDict, total=False):
+    """What a template sees. ``site``, ``page_title``, ``canonical`` and ``description``
+    are in every page; the rest depends on the template (see README)."""
+
+    site: SiteConfig
+    page_title: str
+    description: str
+    canonical: str
+    path: str
+    tags: Sequence[Tag]
+    digests: Sequence[Digest]
+    pagination: Pagination
+    digest: Digest
+    older: Digest | None
+    newer: Digest | None
+    years: list[tuple[int, list[Digest]]]
+    tag: Tag
+
+
+def group_content(content: Sequence[Item | Block]) -> Iterator[tuple[str, list[Any]]]:
+    """Runs of consecutive items (``"items"``) and single blocks (``"block"``), in order."""
+    run: list[Any] = []
+    for part in content:
+        if isinstance(part, Item):
+            run.append(part)
+            continue
+        if run:
+            yield "items", run
+            run = []
+        yield "block", [part]
+    if run:
+        yield "items", run
+
+
+def make_environment(config: SiteConfig, site_templates: Path | None) -> jinja2.Environment:
+    """Site templates first, then the theme's; autoescape on, undefined names fail."""
+    loaders: list[jinja2.BaseLoader] = []
+    if site_templates is not None and site_templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(site_templates))
+    loaders.append(jinja2.FileSystemLoader(THEME_DIR / "templates"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    base = config.base_path
+    env.globals.update(
+        url=lambda path="": base + path.lstrip("/"),
+        abs_url=lambda path="": config.base_url + path.lstrip("/"),
+        tag_path=tag_url,
+        group_content=group_content,
+    )
+    env.filters.update(
+        date=lambda moment, fmt="%B %-d, %Y": moment.astimezone(config.tz).strftime(fmt),
+        isodate=lambda moment: moment.astimezone(config.tz).isoformat(),
+    )
+    return env
+
+
+def _template_error(exc: Exception, env: jinja2.Environment) -> RenderError:
+    """A ``path:line`` error pointing into the template that failed."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return RenderError(f"template syntax error: {exc.message}", exc.filename, exc.lineno)
+    frames = traceback.extract_tb(sys.exc_info()[2])
+    for frame in reversed(frames):
+        if frame.filename.endswith((".html", ".xml", ".txt")):
+            return RenderError(f"template error: {exc}", frame.filename, frame.lineno)
+    return RenderError(f"template error: {exc}")
+
+
+class Renderer:
+    """Renders the site's pages through one Jinja environment."""
+
+    def __init__(self, site: Site, site_templates: Path | None) -> None:
+        self.site = site
+        self.config = site.config
+        self.env = make_environment(site.config, site_templates)
+        self.tags = collect_tags(site)
+
+    def abs_url(self, path: str = "") -> str:
+        """An absolute URL for a path below the site root (used in feeds)."""
+        return self.config.base_url + path.lstrip("/")
+
+    def render(self, template: str, path: str, context: PageContext) -> str:
+        full: dict[str, Any] = {
+            "site": self.config,
+            "description": self.config.description,
+            "canonical": self.config.base_url + path.removesuffix("index.html"),
+            "path": path,
+            **context,
+        }
+        try:
+            return self.env.get_template(template).render(full)
+        except (jinja2.TemplateError, TypeError, AttributeError, ValueError) as exc:
+            error = _template_error(exc, self.env)
+            if error.path is None and not isinstance(exc, jinja2.TemplateError):
+                raise
+            raise error from None
+
+    def pages(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        out.update(self.index_pages())
+        for index, digest in enumerate(self.site.digests):
+            older, newer = neighbours(self.site, index)
+            path = digest.url + "index.html"
+            out[path] = self.render(
+                "digest.html",
+                path,
+                {
+                    "page_title": digest.title,
+                    "description": digest.summary or self.config.description,
+                    "digest": digest,
+                    "older": older,
+                    "newer": newer,
+                },
+            )
+        out["archive/index.html"] = self.render(
+            "archive.html",
+            "archive/index.html",
+            {"page_title": "Archive", "years": by_year(self.site.digests, self.site)},
+        )
+        out["tags/index.html"] = self.render(
+            "tags.html", "tags/index.html", {"page_title": "Tags", "tags": self.tags}
+        )
+        for tag in self.tags:
+            path = tag.url + "index.html"
+            out[path] = self.render(
+                "tag.html",
+                path,
+                {
+                    "page_title": f"Tag: {tag.name}",
+                    "description": f"Digests and links tagged {tag.name}.",
+                    "tag": tag,
+                },
+            )
+        out["404.html"] = self.render("404.html", "404.html", {"page_title": "Page not found"})
+        return out
+
+    def index_pages(self) -> dict[str, str]:
+        per_page = self.config.per_page
+        digests = self.site.digests
+        total = max(1, math.ceil(len(digests) / per_page))
+
+        def page_path(number: int) -> str:
+            return "" if number == 1 else f"page/{number}/"
+
+        out: dict[str, str] = {}
+        for number in range(1, total + 1):
+            path = page_path(number) + "index.html"
+            out[path] = self.render(
+                "index.html",
+                path,
+                {
+                    "page_title": self.config.title if number == 1 else f"Page {number}",
+                    "digests": digests[(number - 1) * per_page : number * per_page],
+                    "pagination": {
+                        "number": number,
+                        "total": total,
+                        "previous_url": page_path(number - 1) if number > 1 else None,
+                        "next_url": page_path(number + 1) if number < total else None,
+                    },
+                },
+            )
+        return out
+
+    def fragment(self, template: str, **context: Any) -> str:
+        """A partial such as a feed entry's content, outside of any page."""
+        return self.render(template, "", {"site": self.config, **context})  # type: ignore[typeddict-item]
+
+
+def newest(site: Site) -> datetime | None:
+    return max((d.last_modified for d in site.digests), default=None)
+
+
+__all__ = ["Callable", "PageContext", "Renderer", "Section", "newest"]
