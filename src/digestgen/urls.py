@@ -66,3 +66,59 @@ class AnchorSet:
             n += 1
         self._used.add(anchor)
         return anchor
+
+
+TRACKING_PARAMS = frozenset(
+    """fbclid gclid dclid gclsrc msclkid mc_cid mc_eid igshid yclid _hsenc _hsmi mkt_tok
+    ref_src ref_url s_cid""".split()
+)
+HOST_ALIASES = {
+    "youtu.be": "youtube.com",
+    "m.youtube.com": "youtube.com",
+    "mobile.twitter.com": "twitter.com",
+    "x.com": "twitter.com",
+    "old.reddit.com": "reddit.com",
+    "m.wikipedia.org": "wikipedia.org",
+}
+
+
+def is_tracking_param(name: str) -> bool:
+    lowered = name.lower()
+    return lowered.startswith("utm_") or lowered in TRACKING_PARAMS
+
+
+def normalize_url(
+    url: str,
+    *,
+    aliases: dict[str, str] | None = None,
+    keep_fragment: bool = True,
+) -> str:
+    """The form under which two links count as the same link.
+
+    https for http, lower-case host without ``www.``, host aliases applied
+    (``youtu.be/ID`` -> ``youtube.com/watch?v=ID``), tracking parameters and a
+    trailing slash dropped; the fragment is kept by default, since it names a
+    podcast episode or a changelog entry.
+    """
+    from urllib.parse import parse_qsl, urlencode
+
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip()
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return url.strip()
+    host = parts.hostname.removeprefix("www.")
+    alias_map = HOST_ALIASES if aliases is None else aliases
+    host = alias_map.get(host, host)
+    path = parts.path
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    if parts.hostname.removeprefix("www.") == "youtu.be" and host == "youtube.com":
+        query.insert(0, ("v", path.strip("/")))
+        path = "/watch"
+    query = [(k, v) for k, v in query if not is_tracking_param(k)]
+    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    path = path.rstrip("/")
+    fragment = f"#{parts.fragment}" if keep_fragment and parts.fragment else ""
+    search = f"?{urlencode(query)}" if query else ""
+    return f"https://{host}{port}{path}{search}{fragment}"
