@@ -69,8 +69,23 @@ class AnchorSet:
 
 
 TRACKING_PARAMS = frozenset(
-    """fbclid gclid dclid gclsrc msclkid mc_cid mc_eid igshid yclid _hsenc _hsmi mkt_tok
-    ref_src ref_url s_cid""".split()
+    [
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gclsrc",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ref_src",
+        "ref_url",
+        "s_cid",
+    ]
 )
 HOST_ALIASES = {
     "youtu.be": "youtube.com",
