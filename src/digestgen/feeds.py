@@ -98,13 +98,34 @@ def item_entry(site: Site, digest: Digest, item: Item, content_html: str) -> Ent
 
 
 def tag_entries(
-    site: Site, tag: Tag, content: Callable[[Digest], str], item_html: Callable[[Item], str]
+    site: Site,
+    tag: Tag,
+    content: Callable[[Digest], str],
+    item_html: Callable[[Item], str],
+    limit: int | None = None,
 ) -> list[Entry]:
-    """A tag's feed: the digests tagged with it and the items tagged with it."""
-    entries = [digest_entry(site, d, content) for d in tag.digests]
-    entries += [item_entry(site, d, i, item_html(i)) for d, i in tag.items]
-    entries.sort(key=lambda e: (e.updated, e.id), reverse=True)
-    return entries
+    """A tag's feed, newest first: the digests and the items tagged with it.
+
+    Entries are ordered before any content is rendered, so that only the
+    ``limit`` entries kept are rendered.
+    """
+    base = site.config.base_url
+    order: list[tuple[datetime, str, Callable[[], Entry]]] = []
+    for d in tag.digests:
+        order.append((d.last_modified, digest_id(base, d), _later(digest_entry, site, d, content)))
+    for d, i in tag.items:
+        entry_id = f"{digest_id(base, d)}#{i.anchor}"
+        order.append((d.last_modified, entry_id, _later(_item_entry, site, d, i, item_html)))
+    order.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    return [make() for _, _, make in order[:limit]]
+
+
+def _later(function: Callable[..., Entry], *args: object) -> Callable[[], Entry]:
+    return lambda: function(*args)
+
+
+def _item_entry(site: Site, digest: Digest, item: Item, item_html: Callable[[Item], str]) -> Entry:
+    return item_entry(site, digest, item, item_html(item))
 
 
 def _generator(site: Site, spec: FeedSpec, self_path: str) -> FeedGenerator:

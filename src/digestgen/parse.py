@@ -22,6 +22,7 @@ from digestgen.markdown import (
     render_inline,
 )
 from digestgen.model import Block, Digest, Item, Section, Site
+from digestgen.sources import source_paths
 from digestgen.urls import AnchorSet, anchor_for_url, domain_of, is_unsafe_url, scheme_of, slugify
 
 _LABEL = re.compile(r"^\s*\[([^\[\]]{1,40})\]\s+$")
@@ -299,6 +300,13 @@ def parse_site(
             digests.append(parse_digest(data, path, config, md))
         except DigestError as exc:
             errors.extend(getattr(exc, "errors", [exc]))
+    return assemble_site(config, digests, errors, drafts)
+
+
+def assemble_site(
+    config: SiteConfig, digests: list[Digest], errors: list[DigestError], drafts: bool = False
+) -> Site:
+    """The site from parsed digests: drafts dropped, duplicates and ``errors`` raised."""
     published = [d for d in digests if drafts or config.drafts or not d.draft]
     errors.extend(_duplicates(published))
     collect(errors)
@@ -308,14 +316,10 @@ def parse_site(
 
 def source_files(root: Path, config: SiteConfig) -> list[tuple[str, bytes]]:
     """Every ``digests/**/*.md`` file as (path relative to the site root, bytes)."""
-    folder = root / config.digests_dir
-    if not folder.is_dir():
-        raise ParseError(f"no '{config.digests_dir}' folder with digests", folder)
     return [
         (path.relative_to(root).as_posix(), path.read_bytes())
-        for path in sorted(folder.rglob("*.md"))
-        if path.is_file()
+        for path in source_paths(root, config)
     ]
 
 
-__all__ = ["parse_digest", "parse_site", "replace", "source_files"]
+__all__ = ["assemble_site", "parse_digest", "parse_site", "replace", "source_files"]

@@ -6,6 +6,7 @@ import math
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypedDict
@@ -74,6 +75,8 @@ def make_environment(config: SiteConfig, site_templates: Path | None) -> jinja2.
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Compile each template once per build instead of checking its file on every use.
+        auto_reload=False,
     )
     base = config.base_path
     env.globals.update(
@@ -98,6 +101,15 @@ def _template_error(exc: Exception, env: jinja2.Environment) -> RenderError:
         if frame.filename.endswith((".html", ".xml", ".txt")):
             return RenderError(f"template error: {exc}", frame.filename, frame.lineno)
     return RenderError(f"template error: {exc}")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One HTML page to render: where it goes, its template and what the template sees."""
+
+    path: str
+    template: str
+    context: PageContext
 
 
 class Renderer:
@@ -130,45 +142,57 @@ class Renderer:
             raise error from None
 
     def pages(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        out.update(self.index_pages())
+        """Every page rendered, as ``{path: html}``."""
+        return {page.path: self.render_page(page) for page in self.page_list()}
+
+    def render_page(self, page: Page) -> str:
+        return self.render(page.template, page.path, page.context)
+
+    def page_list(self) -> list[Page]:
+        """Every page of the site, not yet rendered (the build renders only changed ones)."""
+        out: list[Page] = []
+        out.extend(self.index_pages())
         for index, digest in enumerate(self.site.digests):
             older, newer = neighbours(self.site, index)
             path = digest.url + "index.html"
-            out[path] = self.render(
-                "digest.html",
-                path,
-                {
-                    "page_title": digest.title,
-                    "description": digest.summary or self.config.description,
-                    "digest": digest,
-                    "older": older,
-                    "newer": newer,
-                },
+            out.append(
+                Page(
+                    path,
+                    "digest.html",
+                    {
+                        "page_title": digest.title,
+                        "description": digest.summary or self.config.description,
+                        "digest": digest,
+                        "older": older,
+                        "newer": newer,
+                    },
+                )
             )
-        out["archive/index.html"] = self.render(
-            "archive.html",
-            "archive/index.html",
-            {"page_title": "Archive", "years": by_year(self.site.digests, self.site)},
+        out.append(
+            Page(
+                "archive/index.html",
+                "archive.html",
+                {"page_title": "Archive", "years": by_year(self.site.digests, self.site)},
+            )
         )
-        out["tags/index.html"] = self.render(
-            "tags.html", "tags/index.html", {"page_title": "Tags", "tags": self.tags}
-        )
+        out.append(Page("tags/index.html", "tags.html", {"page_title": "Tags", "tags": self.tags}))
         for tag in self.tags:
             path = tag.url + "index.html"
-            out[path] = self.render(
-                "tag.html",
-                path,
-                {
-                    "page_title": f"Tag: {tag.name}",
-                    "description": f"Digests and links tagged {tag.name}.",
-                    "tag": tag,
-                },
+            out.append(
+                Page(
+                    path,
+                    "tag.html",
+                    {
+                        "page_title": f"Tag: {tag.name}",
+                        "description": f"Digests and links tagged {tag.name}.",
+                        "tag": tag,
+                    },
+                )
             )
-        out["404.html"] = self.render("404.html", "404.html", {"page_title": "Page not found"})
+        out.append(Page("404.html", "404.html", {"page_title": "Page not found"}))
         return out
 
-    def index_pages(self) -> dict[str, str]:
+    def index_pages(self) -> list[Page]:
         per_page = self.config.per_page
         digests = self.site.digests
         total = max(1, math.ceil(len(digests) / per_page))
@@ -176,22 +200,24 @@ class Renderer:
         def page_path(number: int) -> str:
             return "" if number == 1 else f"page/{number}/"
 
-        out: dict[str, str] = {}
+        out: list[Page] = []
         for number in range(1, total + 1):
             path = page_path(number) + "index.html"
-            out[path] = self.render(
-                "index.html",
-                path,
-                {
-                    "page_title": self.config.title if number == 1 else f"Page {number}",
-                    "digests": digests[(number - 1) * per_page : number * per_page],
-                    "pagination": {
-                        "number": number,
-                        "total": total,
-                        "previous_url": page_path(number - 1) if number > 1 else None,
-                        "next_url": page_path(number + 1) if number < total else None,
+            out.append(
+                Page(
+                    path,
+                    "index.html",
+                    {
+                        "page_title": self.config.title if number == 1 else f"Page {number}",
+                        "digests": digests[(number - 1) * per_page : number * per_page],
+                        "pagination": {
+                            "number": number,
+                            "total": total,
+                            "previous_url": page_path(number - 1) if number > 1 else None,
+                            "next_url": page_path(number + 1) if number < total else None,
+                        },
                     },
-                },
+                )
             )
         return out
 
@@ -204,4 +230,4 @@ def newest(site: Site) -> datetime | None:
     return max((d.last_modified for d in site.digests), default=None)
 
 
-__all__ = ["Callable", "PageContext", "Renderer", "Section", "newest"]
+__all__ = ["Callable", "Page", "PageContext", "Renderer", "Section", "newest"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cache
 
 from digestgen.model import Digest, Item, Site
 from digestgen.urls import slugify
@@ -24,6 +25,7 @@ class Tag:
         return len(self.digests) + len(self.items)
 
 
+@cache
 def tag_slug(name: str) -> str:
     return slugify(name) or "tag"
 
@@ -41,7 +43,8 @@ def collect_tags(site: Site) -> tuple[Tag, ...]:
         for name in digest.tags:
             slug = tag_slug(name)
             spellings[slug][name] += 1
-            if digest not in digests[slug]:
+            # Identity, not ==: comparing whole digests field by field is slow.
+            if not digests[slug] or digests[slug][-1] is not digest:
                 digests[slug].append(digest)
         for item in digest.items():
             for name in item.tags:

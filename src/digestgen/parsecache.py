@@ -1,0 +1,207 @@
+"""Parsing digests at most once: a persistent cache of parsed digests, misses parsed on all cores.
+
+A digest's cache key is the SHA-256 of its path and bytes, the settings that
+change how it parses (timezone, default author, raw HTML policy, permalink) and
+the fingerprint of digestgen's code. An entry is a pickle of the frozen
+:class:`~digestgen.model.Digest` in ``.digestgen-cache/parsed/``. Files that
+fail to parse are never cached, so their errors are reported on every build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import pickle
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from digestgen.config import SiteConfig
+from digestgen.errors import DigestError
+from digestgen.fingerprint import code_fingerprint, sha256
+from digestgen.model import Block, Digest, Item, Section, Site
+from digestgen.sources import source_paths
+
+PARSE_SETTINGS = ("timezone", "author", "unsafe_html", "permalink")
+# Below this many files to parse, starting processes costs more than it saves.
+PARALLEL_MIN = 24
+
+
+def _reducer(cls: type) -> Callable[[Any], tuple[type, tuple[Any, ...]]]:
+    names = [f.name for f in dataclasses.fields(cls)]
+    return lambda obj: (cls, tuple(getattr(obj, n) for n in names))
+
+
+# Pickled as constructor calls: about twice as fast to load as the default
+# __setstate__ of frozen slotted dataclasses, which looks up fields() per object.
+_DISPATCH = {cls: _reducer(cls) for cls in (Block, Item, Section, Digest)}
+
+
+def dumps(digest: Digest) -> bytes:
+    """A compact pickle of a digest."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH  # type: ignore[assignment]
+    pickler.dump(digest)
+    return buffer.getvalue()
+
+
+def parse_settings_key(config: SiteConfig) -> str:
+    """What, besides a file's bytes, decides how it parses."""
+    settings = [f"{name}={getattr(config, name)!r}" for name in PARSE_SETTINGS]
+    return sha256(code_fingerprint(), *settings)
+
+
+@dataclass(slots=True)
+class Source:
+    """One digest file: its path below the root, cache key and (on a miss) bytes."""
+
+    path: str
+    key: str
+    data: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedSite:
+    """The site plus each digest's cache key (by ``id``), which page keys build on."""
+
+    site: Site
+    keys: dict[int, str]
+    parsed: int
+    cached: int
+
+
+class ParseCache:
+    """The ``parsed/`` folder of the cache; unreadable or missing entries are misses."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def entry(self, key: str) -> Path:
+        return self.folder / f"{key}.pickle"
+
+    def load(self, key: str) -> Digest | None:
+        try:
+            value = pickle.loads(self.entry(key).read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+            return None
+        return value if isinstance(value, Digest) else None
+
+    def store(self, key: str, blob: bytes) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.entry(key).with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(blob)
+            os.replace(tmp, self.entry(key))
+        except OSError:
+            pass  # a cache that cannot be written only makes the next build slower
+
+    def prune(self, keep: set[str]) -> None:
+        """Drop entries no source file uses any more, so the cache does not grow forever."""
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            if path.suffix == ".pickle" and path.stem not in keep:
+                path.unlink(missing_ok=True)
+
+
+def scan(root: Path, config: SiteConfig, cache: ParseCache) -> list[Source]:
+    """Every digest file with its key; bytes are kept only for files not in the cache."""
+    settings = parse_settings_key(config)
+    sources: list[Source] = []
+    for path in source_paths(root, config):
+        rel = path.relative_to(root).as_posix()
+        data = path.read_bytes()
+        key = sha256(settings, rel, data)
+        sources.append(Source(rel, key, None if cache.entry(key).is_file() else data))
+    return sources
+
+
+# The work of a parse run, inherited by forked workers instead of being pickled to them.
+_WORK: tuple[SiteConfig, ParseCache, Sequence[Source]] | None = None
+
+
+def _parse_chunk(indexes: Sequence[int]) -> list[tuple[int, bytes | None]]:
+    """Parse some sources, store them in the cache, return their pickles (None: failed)."""
+    from digestgen.markdown import make_markdown
+    from digestgen.parse import parse_digest
+
+    assert _WORK is not None
+    config, cache, sources = _WORK
+    md = make_markdown(config.unsafe_html)
+    out: list[tuple[int, bytes | None]] = []
+    for index in indexes:
+        source = sources[index]
+        try:
+            digest = parse_digest(source.data or b"", source.path, config, md)
+        except DigestError:
+            out.append((index, None))  # the parent parses it again to report the errors
+            continue
+        blob = dumps(digest)
+        cache.store(source.key, blob)
+        out.append((index, blob))
+    return out
+
+
+def _parse_misses(
+    config: SiteConfig, cache: ParseCache, sources: Sequence[Source], workers: int
+) -> dict[int, bytes | None]:
+    global _WORK
+    misses = [i for i, s in enumerate(sources) if s.data is not None]
+    _WORK = (config, cache, sources)
+    try:
+        if workers < 2 or len(misses) < PARALLEL_MIN:
+            return dict(_parse_chunk(misses))
+        import multiprocessing
+
+        size = max(1, min(64, len(misses) // (workers * 4)))
+        chunks = [misses[i : i + size] for i in range(0, len(misses), size)]
+        results: dict[int, bytes | None] = {}
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for part in pool.imap_unordered(_parse_chunk, chunks):
+                results.update(part)
+        return results
+    finally:
+        _WORK = None
+
+
+def parse_cached(
+    root: Path,
+    config: SiteConfig,
+    cache: ParseCache,
+    sources: Sequence[Source],
+    drafts: bool = False,
+    workers: int = 1,
+) -> ParsedSite:
+    """The site from ``scan``'s sources, parsing only the cache's misses, on ``workers``
+    processes."""
+    # Imported here: a build that finds nothing changed never needs the parser.
+    from digestgen.markdown import make_markdown
+    from digestgen.parse import assemble_site, parse_digest
+
+    blobs = _parse_misses(config, cache, sources, workers)
+    digests: list[Digest] = []
+    keys: dict[int, str] = {}
+    errors: list[DigestError] = []
+    md = None
+    for index, source in enumerate(sources):
+        blob = blobs.get(index)
+        digest = pickle.loads(blob) if blob is not None else cache.load(source.key)
+        if digest is None:  # a failed parse, or a cache entry that vanished or broke
+            md = md or make_markdown(config.unsafe_html)
+            data = source.data if source.data is not None else (root / source.path).read_bytes()
+            try:
+                digest = parse_digest(data, source.path, config, md)
+            except DigestError as exc:
+                errors.extend(getattr(exc, "errors", [exc]))
+                continue
+            cache.store(source.key, dumps(digest))
+        digests.append(digest)
+        keys[id(digest)] = source.key
+    site = assemble_site(config, digests, errors, drafts)
+    cache.prune({s.key for s in sources})
+    # Only published digests: they stay alive with the site, so their ids stay theirs.
+    published = {id(d): keys[id(d)] for d in site.digests}
+    return ParsedSite(site, published, len(blobs), len(sources) - len(blobs))

@@ -1,0 +1,154 @@
+"""The site as a list of output jobs (pages, feeds, sitemap, static files), each keyed by
+a fingerprint of everything it is made of, so that the build can skip unchanged ones."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping
+from functools import partial
+from pathlib import Path
+
+from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries
+from digestgen.fingerprint import Fingerprinter, sha256
+from digestgen.model import Digest, Item, Site
+from digestgen.output import Job
+from digestgen.render import THEME_DIR, Page, Renderer
+from digestgen.taxonomy import Tag
+
+# Templates rendered outside of pages, for feeds and the sitemap.
+FRAGMENTS = ("feed_content.html", "feed_item.html", "sitemap.xml", "robots.txt")
+
+
+class Planner:
+    """Builds the jobs of one site; ``keys`` holds each digest's parse key by ``id``.
+
+    Without ``keys`` the jobs have no key, as for a build without cache.
+    """
+
+    def __init__(
+        self, root: Path, site: Site, renderer: Renderer, keys: Mapping[int, str] | None, base: str
+    ) -> None:
+        self.root = root
+        self.site = site
+        self.config = site.config
+        self.renderer = renderer
+        self.base = base
+        self.keyed = keys is not None
+        self.page_count = 0
+        self.templates: list[str] = []
+        known = dict(keys or {})
+        for tag in renderer.tags if keys is not None else ():
+            for digest, item in tag.items:
+                known[id(item)] = f"{known.get(id(digest), '?')}#{item.anchor}"
+        self.fingerprint = Fingerprinter(known)
+        self._content: dict[int, str] = {}
+
+    def key(self, *values: object) -> str | None:
+        if not self.keyed:
+            return None
+        try:
+            return self.fingerprint(self.base, *values)
+        except TypeError:
+            return None  # something we cannot fingerprint: render it every time
+
+    def jobs(self) -> list[Job]:
+        """Every output of the site, pages first."""
+        pages = self.renderer.page_list()
+        self.page_count = len(pages)
+        self.templates = sorted({p.template for p in pages} | set(FRAGMENTS))
+        jobs = [self._page(page) for page in pages]
+        jobs += self._feeds()
+        jobs.append(self._sitemap([page.path for page in pages]))
+        jobs += self._static()
+        return jobs
+
+    def _page(self, page: Page) -> Job:
+        def produce() -> dict[str, bytes]:
+            return {page.path: self.renderer.render_page(page).encode("utf-8")}
+
+        return Job(page.path, self.key("page", page.template, page.path, page.context), produce)
+
+    def content(self, digest: Digest) -> str:
+        """A digest's feed content, rendered once per process however many feeds carry it."""
+        html = self._content.get(id(digest))
+        if html is None:
+            html = self._content[id(digest)] = self.renderer.fragment(
+                "feed_content.html", digest=digest, url=self.renderer.abs_url
+            )
+        return html
+
+    def item_html(self, item: Item) -> str:
+        return self.renderer.fragment("feed_item.html", it=item, url=self.renderer.abs_url)
+
+    def _feeds(self) -> list[Job]:
+        config, site = self.config, self.site
+        latest = site.digests[: config.feed_limit]
+
+        def main_feed() -> dict[str, bytes]:
+            entries = [digest_entry(site, d, self.content) for d in latest]
+            spec = FeedSpec("", config.title, config.description, config.base_url, entries)
+            return render_feed(site, spec, ("rss", "atom", "json"))
+
+        jobs = [Job("feed:", self.key("feed", latest), main_feed)]
+        for tag in self.renderer.tags:
+            jobs.append(
+                Job(f"feed:{tag.url}", self.key("tag feed", tag), partial(self._tag_feed, tag))
+            )
+        return jobs
+
+    def _tag_feed(self, tag: Tag) -> dict[str, bytes]:
+        config = self.config
+        spec = FeedSpec(
+            tag.url,
+            f"{config.title}: {tag.name}",
+            f"Digests and links tagged {tag.name}.",
+            config.base_url + tag.url,
+            tag_entries(self.site, tag, self.content, self.item_html, config.feed_limit),
+        )
+        return render_feed(self.site, spec, ("rss", "atom"))
+
+    def _sitemap(self, paths: list[str]) -> Job:
+        site, renderer = self.site, self.renderer
+        lastmod = {d.url + "index.html": d.last_modified for d in site.digests}
+
+        def produce() -> dict[str, bytes]:
+            newest = max(lastmod.values(), default=None)
+            entries = []
+            for path in sorted(paths):
+                if path.endswith("index.html"):
+                    moment = lastmod.get(path) or newest
+                    day = moment.date().isoformat() if moment is not None else ""
+                    entries.append((site.config.base_url + path.removesuffix("index.html"), day))
+            sitemap = renderer.fragment("sitemap.xml", entries=entries)
+            return {
+                "sitemap.xml": sitemap.encode("utf-8"),
+                "robots.txt": renderer.fragment("robots.txt").encode("utf-8"),
+            }
+
+        return Job("sitemap", self.key("sitemap", sorted(paths), lastmod), produce)
+
+    def _static(self) -> list[Job]:
+        """The theme's assets under ``static/``, overridden file by file by the site's."""
+        found: dict[str, Path] = {}
+        for folder in (THEME_DIR / "static", self.root / self.config.static_dir):
+            if folder.is_dir():
+                for path in sorted(folder.rglob("*")):
+                    if path.is_file():
+                        found["static/" + path.relative_to(folder).as_posix()] = path
+        jobs = []
+        for rel, path in sorted(found.items()):
+            data = path.read_bytes()
+            jobs.append(Job(rel, sha256(rel, data), _constant(rel, data)))
+        return jobs
+
+
+def _constant(path: str, data: bytes) -> Callable[[], dict[str, bytes]]:
+    return lambda: {path: data}
+
+
+def warm_templates(renderer: Renderer, names: list[str]) -> None:
+    """Compile templates before worker processes fork, so that each is compiled once."""
+    for name in names:
+        # A broken template fails later, at its page, with its line.
+        with contextlib.suppress(Exception):
+            renderer.env.get_template(name)
