@@ -48,7 +48,8 @@ def main() -> None:
 )
 @click.option("--drafts", is_flag=True, help="Include digests marked draft: true.")
 @click.option("--verbose", "-v", is_flag=True, help="Show each phase.")
-def build(root: Path, output: Path | None, drafts: bool, verbose: bool) -> None:
+@click.option("--timings", is_flag=True, help="Print the time of each phase.")
+def build(root: Path, output: Path | None, drafts: bool, verbose: bool, timings: bool) -> None:
     """Build the site from digests/ into site/."""
     log = (lambda msg: click.echo(msg, err=True)) if verbose else None
     try:
@@ -56,6 +57,8 @@ def build(root: Path, output: Path | None, drafts: bool, verbose: bool) -> None:
     except DigestError as exc:
         raise _fail(exc) from None
     click.echo(result.summary())
+    if timings:
+        click.echo(result.timings())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -164,15 +164,16 @@ def _run_jobs(
     try:
         everything = list(range(len(jobs)))
         if workers < 2 or len(jobs) < PARALLEL_MIN:
-            return _run_chunk(everything)
-        import multiprocessing  # only when there is work to spread
+            results = _run_chunk(everything)
+        else:
+            import multiprocessing  # only when there is work to spread
 
-        size = max(1, min(32, len(jobs) // (workers * 8)))
-        chunks = [everything[i : i + size] for i in range(0, len(jobs), size)]
-        results: list[tuple[int, dict[str, str] | None, int]] = []
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for part in pool.imap_unordered(_run_chunk, chunks):
-                results.extend(part)
+            size = max(1, min(32, len(jobs) // (workers * 8)))
+            chunks = [everything[i : i + size] for i in range(0, len(jobs), size)]
+            results = []
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for part in pool.imap_unordered(_run_chunk, chunks):
+                    results.extend(part)
         for index, shas, _ in results:
             if shas is None:
                 jobs[index].produce()  # raises the job's error here, with its traceback

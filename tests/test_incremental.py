@@ -1,0 +1,216 @@
+"""Incremental builds: a cached build is byte-identical to a cold one, and touches only
+the files whose bytes changed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digestgen.build import CACHE_DIR, build
+from digestgen.cli import main
+from digestgen.config import load_config
+from digestgen.errors import DigestError, RenderError
+from digestgen.parse import parse_site, source_files
+from digestgen.parsecache import dumps
+
+CONFIG = 'title: "Test Digest"\nbase_url: "https://example.org/d/"\nper_page: 3\nfeed_limit: 4\n'
+
+
+def digest(number: int, tags: str = "ml", extra: str = "") -> str:
+    return (
+        f'---\ntitle: "Digest {number}"\ndate: {date(2024, 1, 1) + timedelta(number)}\n'
+        f"number: {number}\n"
+        f"tags: [{tags}]\n---\n\nIntro of digest {number}, naïve café.\n\n## Papers\n\n"
+        f"- [Paper {number}](https://arxiv.org/abs/{number}) - about things #theory\n"
+        f"    - a note with `code`\n"
+        f"        - a nested note\n"
+        f"- [video] [Talk {number}](https://youtube.com/watch?v={number}) - a talk\n\n"
+        f"> a quote {number}\n\n"
+        f"### Tools\n\n- [Tool {number}](https://github.com/x/{number}) - fast {extra}\n"
+    )
+
+
+def make_site(root: Path, count: int = 8) -> Path:
+    (root / "digests").mkdir(parents=True)
+    (root / "digestgen.yaml").write_text(CONFIG, encoding="utf-8")
+    for n in range(1, count + 1):
+        tags = "ml, nlp" if n % 2 else "ml"
+        (root / "digests" / f"d{n:02d}.md").write_text(digest(n, tags), encoding="utf-8")
+    return root
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def cold_build(root: Path, tmp: Path) -> dict[str, bytes]:
+    """The same input built from scratch: no cache, no previous site."""
+    cold = tmp / "cold"
+    shutil.rmtree(cold, ignore_errors=True)
+    shutil.copytree(root, cold, ignore=shutil.ignore_patterns(CACHE_DIR, "site"))
+    build(cold, workers=1)
+    return tree(cold / "site")
+
+
+def test_cached_builds_equal_cold_builds_through_edits(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog")
+    build(root)
+    assert tree(root / "site") == cold_build(root, tmp_path)
+    digests = root / "digests"
+
+    def check(step: str) -> None:
+        build(root)
+        assert tree(root / "site") == cold_build(root, tmp_path), step
+
+    (digests / "d03.md").write_text(digest(3, "ml, vision", extra="#new-tag"), encoding="utf-8")
+    check("edit adding tags")
+    (digests / "d05.md").rename(digests / "renamed.md")
+    check("rename")
+    (digests / "d02.md").unlink()
+    check("delete")
+    config = CONFIG.replace("Test Digest", "Renamed").replace("per_page: 3", "per_page: 2")
+    (root / "digestgen.yaml").write_text(
+        config + 'timezone: "Asia/Tokyo"\nauthor: "Someone"\n', encoding="utf-8"
+    )
+    check("config: title, timezone, author, pages")
+    (root / "templates").mkdir()
+    (root / "templates" / "404.html").write_text(
+        '{% extends "base.html" %}{% block content %}<p>Lost, custom.</p>{% endblock %}',
+        encoding="utf-8",
+    )
+    check("site template override")
+    (root / "static").mkdir()
+    (root / "static" / "extra.css").write_text("body{color:red}", encoding="utf-8")
+    check("static file")
+    (root / "digestgen.yaml").write_text(
+        CONFIG + 'permalink: "/{year}/{slug}/"\nunsafe_html: true\n', encoding="utf-8"
+    )
+    check("permalink and raw HTML policy")
+    (digests / "d04.md").write_text(digest(4).replace("date: 2024-01-05", "date: 2023-12-31"))
+    check("date moves a digest between pages and years")
+
+
+def test_nothing_changed_rewrites_nothing(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog")
+    build(root)
+    before = mtimes(root / "site")
+    result = build(root)
+    assert result.written == 0 and result.rendered == 0
+    assert mtimes(root / "site") == before
+    assert len(result.site.digests) == 8  # the site is still there, loaded on demand
+    assert [phase for phase, _ in result.phases] == ["config", "scan", "check"]
+
+
+def test_one_edit_rewrites_only_the_pages_that_show_it(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog")
+    build(root)
+    before = mtimes(root / "site")
+    old = tree(root / "site")
+    text = (root / "digests" / "d02.md").read_text(encoding="utf-8")
+    (root / "digests" / "d02.md").write_text(text.replace("- fast", "- faster"))
+    result = build(root)
+    after = mtimes(root / "site")
+    new = tree(root / "site")
+    touched = {path for path in after if after[path] != before.get(path)}
+    changed = {path for path in new if new[path] != old.get(path)}
+    assert touched == changed  # every rewritten file has new bytes
+    assert "digests/d02/index.html" in touched
+    # Its neighbours, other digests and the tag pages do not show the item's commentary.
+    assert not any(p.startswith("digests/") and "d02" not in p for p in touched)
+    assert not any(p.startswith("tags/") and p.endswith("index.html") for p in touched)
+    assert result.written == len(touched)
+
+
+def test_an_output_file_changed_by_hand_is_repaired(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog")
+    build(root)
+    good = tree(root / "site")
+    (root / "site" / "index.html").write_text("scribbled")
+    (root / "site" / "feed.xml").unlink()
+    (root / "site" / "stray.txt").write_text("not ours")
+    build(root)
+    assert tree(root / "site") == good
+
+
+def test_a_failed_build_leaves_the_site_untouched(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog")
+    build(root)
+    good, before = tree(root / "site"), mtimes(root / "site")
+    (root / "digests" / "d01.md").write_text(digest(1).replace("Intro", "Changed intro"))
+    (root / "templates").mkdir()
+    (root / "templates" / "digest.html").write_text("{{ no_such_name }}")
+    with pytest.raises(RenderError):
+        build(root)
+    assert tree(root / "site") == good and mtimes(root / "site") == before
+    assert [p.name for p in tmp_path.joinpath("blog").iterdir() if p.name.startswith(".site")] == []
+    (root / "templates" / "digest.html").unlink()
+    build(root)
+    assert tree(root / "site") == cold_build(root, tmp_path)
+
+
+def test_parse_errors_are_reported_on_every_build(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog")
+    (root / "digests" / "bad.md").write_text("---\ntitle: x\n---\n\n[a](javascript:alert(1))\n")
+    for _ in range(2):
+        with pytest.raises(DigestError) as info:
+            build(root)
+        assert "bad.md" in str(info.value) and "date" in str(info.value)
+
+
+def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
+    """Enough digests and pages for the parser and the renderer to use worker processes."""
+    root = make_site(tmp_path / "blog", count=40)
+    serial = tmp_path / "serial"
+    build(root, output=serial, workers=1)
+    shutil.rmtree(root / CACHE_DIR)
+    result = build(root, output=tmp_path / "parallel", workers=2)
+    assert result.rendered > 48
+    assert tree(tmp_path / "parallel") == tree(serial)
+
+
+def test_cached_digests_round_trip_through_pickle(tmp_path: Path) -> None:
+    import pickle
+
+    root = make_site(tmp_path / "blog", count=2)
+    config = load_config(root)
+    site = parse_site(config, source_files(root, config))
+    for parsed in site.digests:
+        assert pickle.loads(dumps(parsed)) == parsed
+
+
+def test_timings_flag_prints_each_phase(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog", count=2)
+    result = CliRunner().invoke(main, ["build", "--root", str(root), "--timings"])
+    assert result.exit_code == 0, result.output
+    for phase in ("config", "scan", "parse", "plan", "render+write", "total"):
+        assert phase in result.output
+    again = CliRunner().invoke(main, ["build", "--root", str(root), "--timings"])
+    assert "check" in again.output and "parse" not in again.output
+
+
+def test_cache_is_under_the_site_root_and_pruned(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog", count=3)
+    build(root)
+    entries = list((root / CACHE_DIR / "parsed").glob("*.pickle"))
+    assert len(entries) == 3
+    (root / "digests" / "d01.md").write_text(digest(1, extra="changed"))
+    build(root)
+    assert len(list((root / CACHE_DIR / "parsed").glob("*.pickle"))) == 3
+    assert os.path.isdir(root / CACHE_DIR)
