@@ -23,6 +23,7 @@ from digestgen.fingerprint import code_fingerprint, folder_fingerprint, sha256
 from digestgen.model import Site
 from digestgen.output import Job, Manifest, write_outputs
 from digestgen.parsecache import ParseCache, Source, parse_cached, scan
+from digestgen.workers import default_workers
 
 Log = Callable[[str], None]
 CACHE_DIR = ".digestgen-cache"
@@ -79,11 +80,6 @@ class _Clock:
     @property
     def total(self) -> float:
         return time.perf_counter() - self.start
-
-
-def default_workers() -> int:
-    """The cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def input_key(root: Path, config: SiteConfig, sources: list[Source], base: str, out: Path) -> str:

@@ -33,7 +33,8 @@ def folder_fingerprint(folder: Path) -> str:
         return "none"
     parts: list[bytes | str] = []
     for path in sorted(folder.rglob("*")):
-        if path.is_file():
+        # Compiled bytecode appears and changes on its own; only sources count.
+        if path.is_file() and "__pycache__" not in path.parts:
             parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
     return sha256(*parts)
 

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from digestgen.workers import chunks, fork_map, use_processes
+
 # Below this many jobs to run, starting processes costs more than it saves.
 PARALLEL_MIN = 48
 MANIFEST_VERSION = 1
@@ -163,17 +165,12 @@ def _run_jobs(
     _RUN = (jobs, intact, staging)
     try:
         everything = list(range(len(jobs)))
-        if workers < 2 or len(jobs) < PARALLEL_MIN:
-            results = _run_chunk(everything)
-        else:
-            import multiprocessing  # only when there is work to spread
-
-            size = max(1, min(32, len(jobs) // (workers * 8)))
-            chunks = [everything[i : i + size] for i in range(0, len(jobs), size)]
+        if use_processes(workers, len(jobs), PARALLEL_MIN):
             results = []
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for part in pool.imap_unordered(_run_chunk, chunks):
-                    results.extend(part)
+            for part in fork_map(_run_chunk, chunks(everything, workers, 8, 32), workers):
+                results.extend(part)
+        else:
+            results = _run_chunk(everything)
         for index, shas, _ in results:
             if shas is None:
                 jobs[index].produce()  # raises the job's error here, with its traceback

@@ -23,6 +23,7 @@ from digestgen.errors import DigestError
 from digestgen.fingerprint import code_fingerprint, sha256
 from digestgen.model import Block, Digest, Item, Section, Site
 from digestgen.sources import source_paths
+from digestgen.workers import chunks, fork_map, use_processes
 
 PARSE_SETTINGS = ("timezone", "author", "unsafe_html", "permalink")
 # Below this many files to parse, starting processes costs more than it saves.
@@ -152,16 +153,11 @@ def _parse_misses(
     misses = [i for i, s in enumerate(sources) if s.data is not None]
     _WORK = (config, cache, sources)
     try:
-        if workers < 2 or len(misses) < PARALLEL_MIN:
+        if not use_processes(workers, len(misses), PARALLEL_MIN):
             return dict(_parse_chunk(misses))
-        import multiprocessing
-
-        size = max(1, min(64, len(misses) // (workers * 4)))
-        chunks = [misses[i : i + size] for i in range(0, len(misses), size)]
         results: dict[int, bytes | None] = {}
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for part in pool.imap_unordered(_parse_chunk, chunks):
-                results.update(part)
+        for part in fork_map(_parse_chunk, chunks(misses, workers, 4, 64), workers):
+            results.update(part)
         return results
     finally:
         _WORK = None
