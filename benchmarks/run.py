@@ -87,11 +87,11 @@ def edit(root: Path, round_: int) -> None:
 # digestgen ------------------------------------------------------------------------------
 
 
-def bench_digestgen(src: Path, work: Path, repeat: int) -> dict[str, Runs]:
+def bench_digestgen(src: Path, work: Path, repeat: int, python: str) -> dict[str, Runs]:
     root = work / "digestgen"
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(src, root)
-    cmd = [sys.executable, "-m", "digestgen", "build", "--root", str(root)]
+    cmd = [python, "-m", "digestgen", "build", "--root", str(root)]
     out = {"cold": Runs(), "no change": Runs(), "one edit": Runs()}
     for _ in range(repeat):
         shutil.rmtree(root / "site", ignore_errors=True)
@@ -286,6 +286,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="digestgen,pelican,hugo")
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--python", default=sys.executable, help="runs digestgen (-m)")
     parser.add_argument("--tools", type=Path, default=Path.home() / ".cache/digestgen-bench")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="digestgen-bench-"))
@@ -298,7 +299,7 @@ def main() -> None:
         mib = sum(p.stat().st_size for p in (src / "digests").glob("*.md")) / 2**20
         results: dict[str, dict[str, Runs]] = {}
         if "digestgen" in tools:
-            results["digestgen"] = bench_digestgen(src, work, args.repeat)
+            results["digestgen"] = bench_digestgen(src, work, args.repeat, args.python)
         if "pelican" in tools:
             results["Pelican"] = bench_pelican(src, work, args.tools, args.repeat)
         if "hugo" in tools:
