@@ -166,8 +166,11 @@ def _run_jobs(
     try:
         everything = list(range(len(jobs)))
         if use_processes(workers, len(jobs), PARALLEL_MIN):
+            # The aggregate pages and feeds (tags, archive) come last in the list and are
+            # the slowest: hand them out first, so no worker is left with one at the end.
+            backwards = everything[::-1]
             results = []
-            for part in fork_map(_run_chunk, chunks(everything, workers, 8, 32), workers):
+            for part in fork_map(_run_chunk, chunks(backwards, workers, 16, 16), workers):
                 results.extend(part)
         else:
             results = _run_chunk(everything)

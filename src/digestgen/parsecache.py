@@ -13,7 +13,7 @@ import dataclasses
 import io
 import os
 import pickle
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,13 +55,13 @@ def parse_settings_key(config: SiteConfig) -> str:
     return sha256(code_fingerprint(), *settings)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Source:
-    """One digest file: its path below the root, cache key and (on a miss) bytes."""
+    """One digest file: its path below the root, its cache key, and whether it is cached."""
 
     path: str
     key: str
-    data: bytes | None
+    cached: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,56 +109,61 @@ class ParseCache:
 
 
 def scan(root: Path, config: SiteConfig, cache: ParseCache) -> list[Source]:
-    """Every digest file with its key; bytes are kept only for files not in the cache."""
+    """Every digest file with its key (the bytes are hashed, not kept: memory stays small)."""
     settings = parse_settings_key(config)
     sources: list[Source] = []
     for path in source_paths(root, config):
         rel = path.relative_to(root).as_posix()
-        data = path.read_bytes()
-        key = sha256(settings, rel, data)
-        sources.append(Source(rel, key, None if cache.entry(key).is_file() else data))
+        key = sha256(settings, rel, path.read_bytes())
+        sources.append(Source(rel, key, cache.entry(key).is_file()))
     return sources
 
 
 # The work of a parse run, inherited by forked workers instead of being pickled to them.
-_WORK: tuple[SiteConfig, ParseCache, Sequence[Source]] | None = None
+_WORK: tuple[Path, SiteConfig, ParseCache, Sequence[Source]] | None = None
 
 
 def _parse_chunk(indexes: Sequence[int]) -> list[tuple[int, bytes | None]]:
-    """Parse some sources, store them in the cache, return their pickles (None: failed)."""
+    """Parse some sources, store them in the cache, return their pickles.
+
+    ``None`` for a file that fails to parse or changed since it was scanned: the
+    parent parses it again itself, to report its errors.
+    """
     from digestgen.markdown import make_markdown
     from digestgen.parse import parse_digest
 
     assert _WORK is not None
-    config, cache, sources = _WORK
+    root, config, cache, sources = _WORK
+    settings = parse_settings_key(config)
     md = make_markdown(config.unsafe_html)
     out: list[tuple[int, bytes | None]] = []
     for index in indexes:
         source = sources[index]
         try:
-            digest = parse_digest(source.data or b"", source.path, config, md)
-        except DigestError:
-            out.append((index, None))  # the parent parses it again to report the errors
+            data = (root / source.path).read_bytes()
+            if sha256(settings, source.path, data) != source.key:
+                raise OSError("changed since the scan")
+            blob = dumps(parse_digest(data, source.path, config, md))
+        except (DigestError, OSError):
+            out.append((index, None))
             continue
-        blob = dumps(digest)
         cache.store(source.key, blob)
         out.append((index, blob))
     return out
 
 
 def _parse_misses(
-    config: SiteConfig, cache: ParseCache, sources: Sequence[Source], workers: int
-) -> dict[int, bytes | None]:
+    root: Path, config: SiteConfig, cache: ParseCache, sources: Sequence[Source], workers: int
+) -> Iterator[list[tuple[int, bytes | None]]]:
+    """The misses parsed, in pieces as they are done (on worker processes if it pays)."""
     global _WORK
-    misses = [i for i, s in enumerate(sources) if s.data is not None]
-    _WORK = (config, cache, sources)
+    misses = [i for i, s in enumerate(sources) if not s.cached]
+    _WORK = (root, config, cache, sources)
     try:
-        if not use_processes(workers, len(misses), PARALLEL_MIN):
-            return dict(_parse_chunk(misses))
-        results: dict[int, bytes | None] = {}
-        for part in fork_map(_parse_chunk, chunks(misses, workers, 4, 64), workers):
-            results.update(part)
-        return results
+        if use_processes(workers, len(misses), PARALLEL_MIN):
+            yield from fork_map(_parse_chunk, chunks(misses, workers, 4, 64), workers)
+        else:
+            yield _parse_chunk(misses)
     finally:
         _WORK = None
 
@@ -177,27 +182,32 @@ def parse_cached(
     from digestgen.markdown import make_markdown
     from digestgen.parse import assemble_site, parse_digest
 
-    blobs = _parse_misses(config, cache, sources, workers)
+    found: list[Digest | None] = [None] * len(sources)
+    parsed = 0
+    for part in _parse_misses(root, config, cache, sources, workers):
+        for index, blob in part:  # loaded as they come: the pickles never pile up
+            if blob is not None:
+                found[index] = pickle.loads(blob)
+                parsed += 1
     digests: list[Digest] = []
     keys: dict[int, str] = {}
     errors: list[DigestError] = []
     md = None
     for index, source in enumerate(sources):
-        blob = blobs.get(index)
-        digest = pickle.loads(blob) if blob is not None else cache.load(source.key)
+        digest = found[index] or (cache.load(source.key) if source.cached else None)
         if digest is None:  # a failed parse, or a cache entry that vanished or broke
             md = md or make_markdown(config.unsafe_html)
-            data = source.data if source.data is not None else (root / source.path).read_bytes()
             try:
+                data = (root / source.path).read_bytes()
                 digest = parse_digest(data, source.path, config, md)
             except DigestError as exc:
                 errors.extend(getattr(exc, "errors", [exc]))
                 continue
-            cache.store(source.key, dumps(digest))
         digests.append(digest)
         keys[id(digest)] = source.key
+    del found
     site = assemble_site(config, digests, errors, drafts)
     cache.prune({s.key for s in sources})
     # Only published digests: they stay alive with the site, so their ids stay theirs.
     published = {id(d): keys[id(d)] for d in site.digests}
-    return ParsedSite(site, published, len(blobs), len(sources) - len(blobs))
+    return ParsedSite(site, published, parsed, len(sources) - parsed)
