@@ -45,10 +45,10 @@ def make_site(root: Path, count: int = 8) -> Path:
 
 
 def tree(folder: Path) -> dict[str, bytes]:
+    """Every file's bytes, and every folder (so that an empty one left behind shows)."""
     return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
+        p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else b"<folder>"
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
     }
 
 

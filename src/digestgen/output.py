@@ -87,9 +87,8 @@ class Manifest:
         except OSError:
             pass  # without a manifest the next build just does everything again
 
-    def intact(self, output: Path) -> dict[str, str]:
-        """``{path: sha256}`` of the recorded files still on disk exactly as written."""
-        found = _on_disk(output)
+    def intact(self, found: Mapping[str, tuple[int, int]]) -> dict[str, str]:
+        """``{path: sha256}`` of the recorded files still on disk (``found``) as written."""
         return {
             path: sha
             for path, (sha, size, mtime) in self.files.items()
@@ -186,7 +185,8 @@ def write_outputs(
     output: Path, jobs: Sequence[Job], previous: Manifest | None, workers: int = 1
 ) -> tuple[WriteResult, Manifest]:
     """Run the jobs that need it and bring ``output`` up to date; returns the new manifest."""
-    intact = previous.intact(output) if previous is not None else {}
+    on_disk = _on_disk(output)
+    intact = previous.intact(on_disk) if previous is not None else {}
     incremental = bool(intact)
     todo: list[Job] = []
     files: dict[str, str] = {}
@@ -214,13 +214,16 @@ def write_outputs(
             job_files[todo[index].name] = (todo[index].key, sorted(shas))
             written += staged
         if incremental:
-            _commit_changes(staging, output, files)
+            moved = _commit_changes(staging, output, files, on_disk)
+            # Only the moved files have new sizes and mtimes; the rest are as recorded.
+            found = {path: on_disk[path] for path in files if path in on_disk}
+            found.update(_stat(output, moved))
         else:
             _swap_in(staging, output)
+            found = _on_disk(output)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     manifest = Manifest(output=str(output.resolve()), jobs=job_files)
-    found = _on_disk(output)
     manifest.files = {path: (sha, *found[path]) for path, sha in files.items() if path in found}
     return WriteResult(files, len(todo), written), manifest
 
@@ -237,18 +240,34 @@ def _swap_in(staging: Path, output: Path) -> None:
         shutil.rmtree(old)
 
 
-def _commit_changes(staging: Path, output: Path, keep: Iterable[str]) -> None:
-    """Move the staged files into ``output`` and delete the files no job produced."""
+def _stat(output: Path, paths: Iterable[str]) -> dict[str, tuple[int, int]]:
+    found = {}
+    for path in paths:
+        st = os.stat(output / path)
+        found[path] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+def _commit_changes(
+    staging: Path, output: Path, keep: Iterable[str], on_disk: Mapping[str, object]
+) -> list[str]:
+    """Move the staged files into ``output``, delete the files no job produced (of those
+    ``on_disk`` before), and return the moved files' paths."""
+    moved: list[str] = []
     for folder, _dirs, names in os.walk(staging):
         rel = Path(folder).relative_to(staging)
         for name in names:
             target = output / rel / name
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(Path(folder) / name, target)
+            moved.append((rel / name).as_posix())
     wanted = set(keep)
-    for path in _on_disk(output):
-        if path not in wanted:
-            (output / path).unlink()
-    for folder, _dirs, _names in os.walk(output, topdown=False):
-        if folder != str(output) and not os.listdir(folder):
-            os.rmdir(folder)
+    stale = [path for path in on_disk if path not in wanted]
+    for path in stale:
+        (output / path).unlink()
+    for parent in sorted({(output / path).parent for path in stale}, reverse=True):
+        # Remove folders the deletions emptied, up to the output folder itself.
+        while parent != output and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    return moved
