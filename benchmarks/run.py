@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import generate
+from generate import UNICODE_SHARE, generate
 
 FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 
@@ -283,6 +283,7 @@ def main() -> None:
     parser.add_argument("--digests", type=int, default=1000)
     parser.add_argument("--sizes", default="", help="e.g. 100,1000,10000 (digestgen only)")
     parser.add_argument("--items", type=int, default=40)
+    parser.add_argument("--unicode", type=float, default=UNICODE_SHARE, help="see generate.py")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="digestgen,pelican,hugo")
     parser.add_argument("--work", type=Path, default=None)
@@ -293,9 +294,9 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.digests]
     tools = args.only.split(",")
     for size in sizes:
-        src = work / f"archive-{size}"
+        src = work / f"archive-{size}-{args.unicode}"
         if not src.exists():
-            generate(src, size, args.items)
+            generate(src, size, args.items, unicode=args.unicode)
         mib = sum(p.stat().st_size for p in (src / "digests").glob("*.md")) / 2**20
         results: dict[str, dict[str, Runs]] = {}
         if "digestgen" in tools:
