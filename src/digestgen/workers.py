@@ -3,6 +3,7 @@ and is safe (a forked child of a process with other threads can deadlock)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -42,5 +43,12 @@ def fork_map(
     """
     import multiprocessing  # only when there is work to spread
 
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
         yield from pool.imap_unordered(function, pieces)
+
+
+def _start_worker() -> None:
+    # What the parent had is there to be read, not collected: freezing it keeps the
+    # collector (re-enabled here even if the parent had paused it) off those pages.
+    gc.freeze()
+    gc.enable()
