@@ -207,10 +207,16 @@ def render_key(root: Path, config: SiteConfig, drafts: bool) -> str:
 def _plan(root: Path, site: Site, keys: Mapping[int, str], base: str) -> tuple[list[Job], int]:
     """Every output job of the site, and how many pages there are."""
     # Imported here: a build that finds nothing changed never needs Jinja or feedgen.
+    import jinja2
+
     from digestgen.plan import Planner, warm_templates
     from digestgen.render import Renderer
 
     renderer = Renderer(site, root / site.config.templates_dir)
+    # Compiled templates are kept between builds (Jinja checks each one's source).
+    compiled = root / CACHE_DIR / "templates"
+    compiled.mkdir(parents=True, exist_ok=True)
+    renderer.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(compiled))
     planner = Planner(root, site, renderer, keys, base)
     jobs = planner.jobs()
     warm_templates(renderer, planner.templates)

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
@@ -49,6 +50,7 @@ class FeedSpec:
     entries: Sequence[Entry]
 
 
+@cache
 def site_tag(base_url: str) -> str:
     parts = urlsplit(base_url)
     return f"tag:{parts.hostname},{EPOCH_ID_DATE}:{parts.path}"
@@ -97,6 +99,21 @@ def item_entry(site: Site, digest: Digest, item: Item, content_html: str) -> Ent
     )
 
 
+def tag_selection(
+    site: Site, tag: Tag, limit: int | None = None
+) -> list[tuple[Digest, Item | None]]:
+    """What a tag's feed holds, newest first: its digests ``(digest, None)`` and its items
+    ``(digest, item)``, at most ``limit`` of them. Needs no rendering, so the build can
+    tell whether an edit reaches the feed at all."""
+    base = site.config.base_url
+    rows: list[tuple[datetime, str, Digest, Item | None]] = [
+        (d.last_modified, digest_id(base, d), d, None) for d in tag.digests
+    ]
+    rows += [(d.last_modified, f"{digest_id(base, d)}#{i.anchor}", d, i) for d, i in tag.items]
+    rows.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    return [(digest, item) for _, _, digest, item in rows[:limit]]
+
+
 def tag_entries(
     site: Site,
     tag: Tag,
@@ -106,26 +123,15 @@ def tag_entries(
 ) -> list[Entry]:
     """A tag's feed, newest first: the digests and the items tagged with it.
 
-    Entries are ordered before any content is rendered, so that only the
+    Entries are chosen before any content is rendered, so that only the
     ``limit`` entries kept are rendered.
     """
-    base = site.config.base_url
-    order: list[tuple[datetime, str, Callable[[], Entry]]] = []
-    for d in tag.digests:
-        order.append((d.last_modified, digest_id(base, d), _later(digest_entry, site, d, content)))
-    for d, i in tag.items:
-        entry_id = f"{digest_id(base, d)}#{i.anchor}"
-        order.append((d.last_modified, entry_id, _later(_item_entry, site, d, i, item_html)))
-    order.sort(key=lambda row: (row[0], row[1]), reverse=True)
-    return [make() for _, _, make in order[:limit]]
-
-
-def _later(function: Callable[..., Entry], *args: object) -> Callable[[], Entry]:
-    return lambda: function(*args)
-
-
-def _item_entry(site: Site, digest: Digest, item: Item, item_html: Callable[[Item], str]) -> Entry:
-    return item_entry(site, digest, item, item_html(item))
+    return [
+        digest_entry(site, digest, content)
+        if item is None
+        else item_entry(site, digest, item, item_html(item))
+        for digest, item in tag_selection(site, tag, limit)
+    ]
 
 
 def _generator(site: Site, spec: FeedSpec, self_path: str) -> FeedGenerator:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.util
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from functools import cache
@@ -39,14 +40,34 @@ def folder_fingerprint(folder: Path) -> str:
     return sha256(*parts)
 
 
+# The libraries that shape the output, by module and distribution name.
+LIBRARIES = (("markdown_it", "markdown_it_py"), ("jinja2", "jinja2"), ("feedgen", "feedgen"))
+
+
 @cache
 def code_fingerprint() -> str:
-    """digestgen's own sources, theme included, and the versions of the libraries that
-    shape the output: a new version of any of them invalidates every cache."""
-    from importlib.metadata import version
+    """digestgen's own sources, theme included, and the installed versions of the
+    libraries that shape the output: a change in any of them invalidates every cache."""
+    return sha256(folder_fingerprint(PACKAGE_DIR), *map(_installed, LIBRARIES))
 
-    libraries = [f"{name}={version(name)}" for name in ("markdown-it-py", "jinja2", "feedgen")]
-    return sha256(folder_fingerprint(PACKAGE_DIR), *libraries)
+
+def _installed(names: tuple[str, str]) -> str:
+    """The ``*.dist-info`` folder names (which hold the version) next to a library.
+
+    Found by looking, because importing ``importlib.metadata`` alone takes longer
+    than a whole build in which nothing changed.
+    """
+    module, dist = names
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        return f"{module}=missing"
+    folder = Path(spec.origin).parent.parent
+    infos = sorted(
+        entry.name
+        for entry in folder.iterdir()
+        if entry.name.lower().startswith(dist + "-") and entry.name.endswith(".dist-info")
+    )
+    return f"{module}={','.join(infos) or spec.origin}"
 
 
 class Fingerprinter:

@@ -28,8 +28,9 @@ from pathlib import Path
 
 from digestgen.workers import chunks, fork_map, use_processes
 
-# Below this many jobs to run, starting processes costs more than it saves.
-PARALLEL_MIN = 48
+# Below this many jobs to run, starting processes costs more than it saves (the jobs
+# an edit leaves, tag pages and feeds, are the big ones).
+PARALLEL_MIN = 8
 MANIFEST_VERSION = 1
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 
-from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries
+from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries, tag_selection
 from digestgen.fingerprint import Fingerprinter, sha256
 from digestgen.model import Digest, Item, Site
 from digestgen.output import Job
@@ -91,9 +91,11 @@ class Planner:
 
         jobs = [Job("feed:", self.key("feed", latest), main_feed)]
         for tag in self.renderer.tags:
-            jobs.append(
-                Job(f"feed:{tag.url}", self.key("tag feed", tag), partial(self._tag_feed, tag))
-            )
+            # Keyed by the entries the feed keeps, not by the whole tag: an edit to an
+            # older digest does not reach a feed of the latest entries.
+            kept = tag_selection(self.site, tag, self.config.feed_limit)
+            key = self.key("tag feed", tag.name, tag.url, kept)
+            jobs.append(Job(f"feed:{tag.url}", key, partial(self._tag_feed, tag)))
         return jobs
 
     def _tag_feed(self, tag: Tag) -> dict[str, bytes]:
