@@ -49,6 +49,6 @@ def fork_map(
 
 def _start_worker() -> None:
     # What the parent had is there to be read, not collected: freezing it keeps the
-    # collector (re-enabled here even if the parent had paused it) off those pages.
+    # collector off those pages. A worker keeps the parent's collector setting: the
+    # build pauses it while parsing, which makes no cycles.
     gc.freeze()
-    gc.enable()
