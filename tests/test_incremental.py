@@ -44,6 +44,14 @@ def make_site(root: Path, count: int = 8) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user's cache (signing key, compiled templates) in the test's own folder."""
+    folder = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder
+
+
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file's bytes, and every folder (so that an empty one left behind shows)."""
     return {
@@ -214,3 +222,29 @@ def test_cache_is_under_the_site_root_and_pruned(tmp_path: Path) -> None:
     build(root)
     assert len(list((root / CACHE_DIR / "parsed").glob("*.pickle"))) == 3
     assert os.path.isdir(root / CACHE_DIR)
+
+
+class _Planted:
+    """What a hostile site could ship in its cache: unpickling it would run code."""
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (exec, ("open('PWNED', 'w').write('x')",))
+
+
+def test_a_cache_entry_not_signed_by_this_user_is_never_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pickle
+
+    root = make_site(tmp_path / "blog", count=3)
+    build(root)
+    good = tree(root / "site")
+    entries = sorted((root / CACHE_DIR / "parsed").glob("*.pickle"))
+    assert len(entries) == 3
+    for entry in entries:
+        entry.write_bytes(b"\0" * 32 + pickle.dumps(_Planted()))
+    shutil.rmtree(root / "site")
+    monkeypatch.chdir(tmp_path)
+    build(root)
+    assert not (tmp_path / "PWNED").exists()
+    assert tree(root / "site") == good

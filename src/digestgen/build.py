@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +24,7 @@ from digestgen.config import SiteConfig, load_config
 from digestgen.fingerprint import code_fingerprint, folder_fingerprint, sha256
 from digestgen.model import Site
 from digestgen.output import Job, Manifest, write_outputs
-from digestgen.parsecache import ParseCache, Source, parse_cached, scan
+from digestgen.parsecache import ParseCache, Source, parse_cached, scan, user_cache_dir
 from digestgen.workers import default_workers
 
 Log = Callable[[str], None]
@@ -213,10 +213,12 @@ def _plan(root: Path, site: Site, keys: Mapping[int, str], base: str) -> tuple[l
     from digestgen.render import Renderer
 
     renderer = Renderer(site, root / site.config.templates_dir)
-    # Compiled templates are kept between builds (Jinja checks each one's source).
-    compiled = root / CACHE_DIR / "templates"
-    compiled.mkdir(parents=True, exist_ok=True)
-    renderer.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(compiled))
+    # Compiled templates are kept between builds (Jinja checks each one's source) in the
+    # user's cache, not the site's: loading compiled code a site brought would run it.
+    compiled = user_cache_dir() / "templates"
+    with suppress(OSError):
+        compiled.mkdir(parents=True, exist_ok=True)
+        renderer.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(compiled))
     planner = Planner(root, site, renderer, keys, base)
     jobs = planner.jobs()
     warm_templates(renderer, planner.templates)

@@ -10,9 +10,12 @@ fail to parse are never cached, so their errors are reported on every build.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 import io
 import os
 import pickle
+import secrets
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,19 +77,63 @@ class ParsedSite:
     cached: int
 
 
-class ParseCache:
-    """The ``parsed/`` folder of the cache; unreadable or missing entries are misses."""
+def user_cache_dir() -> Path:
+    """This user's cache folder for digestgen, outside every site."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "digestgen"
 
-    def __init__(self, folder: Path) -> None:
+
+def _user_secret() -> bytes:
+    """A random key kept in the user's cache folder (mode 0600), made on first use.
+
+    Cache entries are signed with it: a pickle that came with a site (a repository
+    could hold a ``.digestgen-cache``) is never loaded, since unpickling runs code.
+    Without a writable home, the key lives for one process: safe, just not reused.
+    """
+    path = user_cache_dir() / "cache-key"
+    try:
+        key = path.read_bytes()
+        if len(key) >= 32:
+            return key
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(key)
+    except FileExistsError:  # another build made it meanwhile
+        return path.read_bytes()
+    except OSError:
+        pass
+    return key
+
+
+class ParseCache:
+    """The ``parsed/`` folder of the cache; unreadable, unsigned or missing entries are misses."""
+
+    def __init__(self, folder: Path, secret: bytes | None = None) -> None:
         self.folder = folder
+        self.secret = secret if secret is not None else _user_secret()
 
     def entry(self, key: str) -> Path:
         return self.folder / f"{key}.pickle"
 
+    def _sign(self, blob: bytes) -> bytes:
+        return hmac.new(self.secret, blob, hashlib.sha256).digest()
+
     def load(self, key: str) -> Digest | None:
         try:
-            value = pickle.loads(self.entry(key).read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+            data = self.entry(key).read_bytes()
+        except OSError:
+            return None
+        signature, blob = data[:32], data[32:]
+        if not hmac.compare_digest(signature, self._sign(blob)):
+            return None  # not written by this user's digestgen: never unpickled
+        try:
+            value = pickle.loads(blob)
+        except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, ImportError):
             return None
         return value if isinstance(value, Digest) else None
 
@@ -94,7 +141,7 @@ class ParseCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             tmp = self.entry(key).with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(blob)
+            tmp.write_bytes(self._sign(blob) + blob)
             os.replace(tmp, self.entry(key))
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
