@@ -98,11 +98,14 @@ def item_entry(site: Site, digest: Digest, item: Item, content_html: str) -> Ent
 
 
 def tag_entries(
-    site: Site, tag: Tag, content: Callable[[Digest], str], item_html: Callable[[Item], str]
+    site: Site,
+    tag: Tag,
+    content: Callable[[Digest], str],
+    item_html: Callable[[Digest, Item], str],
 ) -> list[Entry]:
     """A tag's feed: the digests tagged with it and the items tagged with it."""
     entries = [digest_entry(site, d, content) for d in tag.digests]
-    entries += [item_entry(site, d, i, item_html(i)) for d, i in tag.items]
+    entries += [item_entry(site, d, i, item_html(d, i)) for d, i in tag.items]
     entries.sort(key=lambda e: (e.updated, e.id), reverse=True)
     return entries
 
@@ -113,8 +116,9 @@ def _generator(site: Site, spec: FeedSpec, self_path: str) -> FeedGenerator:
     fg.id(config.base_url + spec.path)
     fg.title(spec.title)
     fg.subtitle(spec.description or spec.title)
-    fg.link(href=spec.home, rel="alternate")
+    # feedgen takes the RSS <link> from the last link set: the home page.
     fg.link(href=config.base_url + self_path, rel="self")
+    fg.link(href=spec.home, rel="alternate")
     fg.language(config.language)
     fg.generator("digestgen", __version__)
     if config.author:
