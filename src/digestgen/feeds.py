@@ -9,9 +9,10 @@ them. Every date comes from the content: the feed's ``updated`` and
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
@@ -47,6 +48,13 @@ class FeedSpec:
     description: str
     home: str
     entries: Sequence[Entry]
+
+
+def _fallback_time() -> datetime:
+    """The time of a feed with no entries: ``SOURCE_DATE_EPOCH``, else the epoch,
+    never the clock, so that builds stay reproducible."""
+    seconds = os.environ.get("SOURCE_DATE_EPOCH", "0")
+    return datetime.fromtimestamp(int(seconds) if seconds.isdigit() else 0, tz=UTC)
 
 
 def site_tag(base_url: str) -> str:
@@ -123,10 +131,9 @@ def _generator(site: Site, spec: FeedSpec, self_path: str) -> FeedGenerator:
     fg.generator("digestgen", __version__)
     if config.author:
         fg.author({"name": config.author})
-    newest = max((e.updated for e in spec.entries), default=None)
-    if newest is not None:
-        fg.updated(newest)
-        fg.lastBuildDate(newest)
+    newest = max((e.updated for e in spec.entries), default=None) or _fallback_time()
+    fg.updated(newest)
+    fg.lastBuildDate(newest)
     for entry in spec.entries:
         fe = fg.add_entry(order="append")
         fe.id(entry.id)
