@@ -129,8 +129,8 @@ def _generator(site: Site, spec: FeedSpec, self_path: str) -> FeedGenerator:
     fg.link(href=spec.home, rel="alternate")
     fg.language(config.language)
     fg.generator("digestgen", __version__)
-    if config.author:
-        fg.author({"name": config.author})
+    # Atom requires an author for the feed unless every entry has one.
+    fg.author({"name": config.author or config.title})
     newest = max((e.updated for e in spec.entries), default=None) or _fallback_time()
     fg.updated(newest)
     fg.lastBuildDate(newest)
