@@ -245,10 +245,14 @@ def parse_digest(
     """Parse one digest file's content; raises ``ParseError``/``DigestErrors``."""
     text = decode(data, path) if isinstance(data, bytes) else decode(data.encode(), path)
     parts = split(text, path)
-    front = parse_front_matter(parts, path, config.tz, config.author)
+    errors: list[DigestError] = []
+    try:
+        front = parse_front_matter(parts, path, config.tz, config.author)
+    except DigestError as exc:  # keep going: the body's mistakes are reported too
+        errors.extend(getattr(exc, "errors", [exc]))
     body = _DigestParser(md or make_markdown(config.unsafe_html), path, parts.body_line)
     intro, sections = body.parse(parts.body)
-    collect(body.errors)
+    collect(errors + body.errors)
     return Digest(
         path=path,
         slug=front.slug,
@@ -307,12 +311,12 @@ def parse_site(
 
 
 def source_files(root: Path, config: SiteConfig) -> list[tuple[str, bytes]]:
-    """Every ``digests/**/*.md`` file as (path relative to the site root, bytes)."""
+    """Every ``digests/**/*.md`` file as (its path as the user named the root, bytes)."""
     folder = root / config.digests_dir
     if not folder.is_dir():
         raise ParseError(f"no '{config.digests_dir}' folder with digests", folder)
     return [
-        (path.relative_to(root).as_posix(), path.read_bytes())
+        ((root / path.relative_to(root)).as_posix(), path.read_bytes())
         for path in sorted(folder.rglob("*.md"))
         if path.is_file()
     ]
