@@ -34,6 +34,12 @@ class SiteConfig:
     output_dir: str = "site"
     static_dir: str = "static"
     templates_dir: str = "templates"
+    # `digestgen check`: report plain http: links; links whose repeat is intended;
+    # host aliases and tracking parameters added to the built-in ones of urls.py.
+    check_http: bool = False
+    duplicate_allow: tuple[str, ...] = ()
+    url_aliases: tuple[tuple[str, str], ...] = ()
+    tracking_params: tuple[str, ...] = ()
 
     @property
     def base_path(self) -> str:
@@ -50,6 +56,14 @@ PERMALINK_FIELDS = ("slug", "number", "year", "month", "day")
 
 
 def _check_type(key: str, value: Any, default: Any) -> str | None:
+    if key == "url_aliases":
+        ok = isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        )
+        return None if ok else "a mapping of host names, such as {youtu.be: youtube.com}"
+    if isinstance(default, tuple):
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return None if ok else "a list of text values"
     if isinstance(default, bool):
         return None if isinstance(value, bool) else "true or false"
     if isinstance(default, int):
@@ -78,13 +92,22 @@ def parse_config(text: str, path: Path | str = CONFIG_FILE) -> SiteConfig:
                 ConfigError(f"'{key}' must be {problem}, not {value!r}", path, mapping.line_of(key))
             )
             continue
-        values[key] = value
+        values[key] = _frozen(value)
     errors.extend(_check_values(values, mapping.line_of, path))
     collect(errors)
     base_url = values["base_url"]
     if not base_url.endswith("/"):
         values["base_url"] = base_url + "/"
     return SiteConfig(**values)
+
+
+def _frozen(value: Any) -> Any:
+    """Lists and mappings as tuples, so that the config stays immutable."""
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, dict):
+        return tuple((str(k).lower(), str(v).lower()) for k, v in value.items())
+    return value
 
 
 def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> list[DigestError]:
