@@ -176,5 +176,7 @@ def load_config(root: Path) -> SiteConfig:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text (byte offset {exc.start})", path) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        message = f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte offset {exc.start}"
+        raise ConfigError(message, path, line) from None
     return parse_config(text.replace("\r\n", "\n"), path)

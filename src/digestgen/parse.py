@@ -150,9 +150,10 @@ class _DigestParser:
                 self._check_html(tok, tok.content)
             if tok.type != "inline":
                 continue
+            inline_html = [c.content for c in tok.children or [] if c.type == "html_inline"]
+            if inline_html:
+                self._check_html(tok, "".join(inline_html))
             for child in tok.children or []:
-                if child.type == "html_inline":
-                    self._check_html(tok, child.content)
                 url = attr(child, "href") if child.type == "link_open" else attr(child, "src")
                 if url and is_unsafe_url(url):
                     self.errors.append(
