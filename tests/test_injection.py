@@ -38,6 +38,9 @@ def _q(text: str) -> str:
     return json.dumps(text)  # a JSON string is a valid double-quoted YAML string
 
 
+LINK_TITLE = "Link title " + EVIL.replace('"', "&quot;")
+
+
 def hostile_site(root: Path) -> Path:
     digest = f"""---
 title: {_q("Title " + EVIL)}
@@ -52,9 +55,9 @@ Intro {EVIL}
 
 ## Section {EVIL}
 
-- [Link text {EVIL}](https://example.com/a "Link title {EVIL.replace('"', "&quot;")}") - Commentary {EVIL}
+- [Link text {EVIL}](https://example.com/a "{LINK_TITLE}") - Commentary {EVIL}
     - Note {EVIL}
-    - See [the docs](https://example.com/d "Link title {EVIL.replace('"', "&quot;")}") too
+    - See [the docs](https://example.com/d "{LINK_TITLE}") too
     - Another note <svg><script>alert("XSS")</script></svg>
 - [Plain](https://example.com/b?q=%22%3E%3Cscript%3E) - query that looks like a payload #safe
 
