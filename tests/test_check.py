@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from sitefactory import CONFIG, GOOD, make_site, run, snapshot
 
+from digestgen.config import parse_config
+from digestgen.parse import parse_digest
+
 
 def digest(n: int, *items: str, number: bool = True) -> str:
     head = f"---\ntitle: Digest {n}\ndate: 2020-02-{n:02d}\n"
@@ -117,8 +120,17 @@ def test_marker_and_allow_list_accept_a_repeat(tmp_path: Path) -> None:
         config=config,
     )
     assert check(tmp_path) == (0, ["0 errors, 0 warnings"])
-    page = tmp_path / "site"
-    assert not page.exists()
+    assert not (tmp_path / "site").exists()
+
+
+def test_repeat_marker_is_invisible(tmp_path: Path) -> None:
+    text = digest(1, "[A](https://a.org/x) follow-up <!-- repeat -->")
+    item = next(parse_digest(text, "d1.md", parse_config(CONFIG)).items())
+    assert item.commentary == "follow-up"  # feeds and summaries never show the marker
+    make_site(tmp_path, {"d1.md": text})
+    assert run("build", "--root", str(tmp_path)).exit_code == 0
+    page = (tmp_path / "site" / "digests" / "d1" / "index.html").read_text()
+    assert "follow-up <!-- repeat -->" in page and "&lt;!--" not in page
 
 
 def test_since_reports_only_newer_digests(tmp_path: Path) -> None:

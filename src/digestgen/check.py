@@ -77,7 +77,7 @@ def _oldest_first(site: Site) -> Iterator[tuple[Digest, Item]]:
 
 
 def _marked_repeat(item: Item) -> bool:
-    return bool(REPEAT_MARKER.search(item.commentary) or REPEAT_MARKER.search(item.notes))
+    return bool(REPEAT_MARKER.search(item.commentary_html) or REPEAT_MARKER.search(item.notes_html))
 
 
 def duplicate_links(site: Site, since: int | None = None) -> list[Finding]:
