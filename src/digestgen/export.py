@@ -195,7 +195,7 @@ def plain_text(site: Site, digest: Digest) -> str:
                 out.extend(_wrap(note, "    ", "  - "))
             out.append("")
     if refs:
-        out.extend(["Links", "-----", ""])
+        out.extend(["References", "----------", ""])
         out.extend(f"[{n}] {url}" for n, url in enumerate(refs, 1))
     return "\n".join(out).rstrip("\n") + "\n"
 
