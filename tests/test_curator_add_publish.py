@@ -130,7 +130,9 @@ def test_add_rejects_bad_urls_and_tags(site: Path) -> None:
 def test_add_to_a_chosen_file(site: Path) -> None:
     path, _ = add_item(site, NewItem("https://z.example/"), to=Path("digests/issue-1.md"))
     assert path == site / "digests/issue-1.md"
-    assert path.read_text().endswith("Not recurring: this paragraph stays behind.\n\n- <https://z.example/>\n")
+    assert path.read_text().endswith(
+        "Not recurring: this paragraph stays behind.\n\n- <https://z.example/>\n"
+    )
 
 
 class _Pages(http.server.BaseHTTPRequestHandler):
