@@ -328,7 +328,11 @@ def export_digest(
     """
 
     config = load_config(root)
-    site = parse_site(config, source_files(root, config), drafts=True)
+    sources = source_files(root, config)
+    # A digest named by its file needs only that file parsed (a site may hold hundreds).
+    named = {(root / p).resolve(): (p, data) for p, data in sources}
+    chosen = named.get(Path(wanted).resolve()) or named.get((root / wanted).resolve())
+    site = parse_site(config, [chosen] if chosen else sources, drafts=True)
     digest = find_digest(site, root, wanted)
     templates = root / config.templates_dir
     if fmt == "email":
