@@ -177,6 +177,8 @@ def test_fetch_title_gives_up_on_a_silent_server() -> None:
         url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
         with pytest.raises(DigestError, match="could not fetch"):
             fetch_title(url, timeout=0.5)
+    with pytest.raises(DigestError, match="only http"):
+        fetch_title("file:///etc/hostname")
 
 
 def test_publish_dates_and_releases_the_draft(site: Path) -> None:

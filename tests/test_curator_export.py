@@ -175,3 +175,17 @@ def test_build_writes_the_editions_the_config_asks_for(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="not pdf"):
         build(root)
+
+
+def test_raw_html_links_become_absolute_too(tmp_path: Path) -> None:
+    raw = RICH.replace(
+        "See [the archive](../../archive/) first.",
+        "<p><a href='../../tags/'>Tags</a> <img src='pic.png' alt=''></p>",
+    )
+    root = make_site(tmp_path, {"issue-3.md": raw}, "unsafe_html: true\n")
+    site, digest = loaded(root)
+    doc = lxml.html.document_fromstring(email_html(site, digest))
+    assert "https://example.org/blog/tags/" in doc.xpath("//a/@href")
+    (picture,) = doc.xpath("//img[contains(@src, 'pic.png')]")
+    assert picture.get("src") == "https://example.org/blog/digests/issue-3/pic.png"
+    assert picture.get("width") == "552"

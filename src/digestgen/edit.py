@@ -244,6 +244,8 @@ def page_title(html: str) -> str:
 
 def fetch_title(url: str, timeout: float = FETCH_TIMEOUT) -> str:
     """Read the page's ``<title>``, giving up after ``timeout`` seconds in all."""
+    if not re.match(r"^https?://", url):
+        raise DigestError(f"can fetch only http(s) pages, not {url!r}")
     deadline = time.monotonic() + timeout
     request = urllib.request.Request(url, headers={"User-Agent": f"digestgen/{__version__}"})
     try:

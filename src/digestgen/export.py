@@ -37,7 +37,7 @@ def page_url(site: Site, digest: Digest) -> str:
 
 
 def absolute_links(markup: str, base: str) -> str:
-    """Every ``href``/``src`` made absolute against ``base`` (our HTML quotes with ``"``)."""
+    """Every ``href``/``src`` made absolute against ``base`` (attributes quoted with ``"``)."""
 
     def fix(match: re.Match[str]) -> str:
         url = urljoin(base, html.unescape(match.group(2)))
@@ -62,7 +62,9 @@ def email_html(site: Site, digest: Digest, site_templates: Path | None = None) -
         load_remote_stylesheets=False,
         apply_width_attributes=True,
     )
-    inlined = inliner.inline(absolute_links(page, base))
+    # css-inline re-serialises the page with double-quoted attributes, so the link
+    # rewrite afterwards also reaches raw HTML that used single quotes.
+    inlined = absolute_links(inliner.inline(page), base)
     return _IMG_WITHOUT_WIDTH.sub(f'<img width="{IMAGE_WIDTH}"', inlined)
 
 
