@@ -123,3 +123,41 @@ def test_new_command_prints_the_path_and_dates_today_in_the_site_timezone(tmp_pa
     assert path == root / "digests/digest-2.md"
     dated = [line for line in path.read_text().splitlines() if line.startswith("date: ")]
     assert dated[0] in (f"date: {before.isoformat()}", f"date: {after.isoformat()}")
+
+
+def test_recurring_regions_in_the_intro_and_without_an_end_marker(tmp_path: Path) -> None:
+    previous = """
+    ---
+    title: "Issue 1"
+    date: 2024-05-01
+    number: 1
+    ---
+
+    <!-- recurring -->
+    **Sponsor:** Acme.
+    <!-- /recurring -->
+
+    Only this week.
+
+    ## Jobs
+
+    - [A job](https://jobs.example/1) - gone next week
+
+    <!-- recurring: the footer -->
+    Hiring? Write to us.
+
+    The end of the section comes with it.
+    """
+    root = make_site(tmp_path, {"issue-1.md": previous})
+    text = new_digest(root, day=date(2024, 5, 8)).read_text()
+    assert text.split("---\n", 2)[2] == (
+        "\n<!-- recurring -->\n**Sponsor:** Acme.\n<!-- /recurring -->\n\n## Jobs\n\n"
+        "<!-- recurring: the footer -->\nHiring? Write to us.\n\n"
+        "The end of the section comes with it.\n"
+    )
+
+
+def test_config_lists_must_be_lists_of_words(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"issue-1.md": ISSUE_1}, "sections: Papers\n")
+    with pytest.raises(ConfigError, match="'sections' must be a list of words"):
+        load_config(root)
