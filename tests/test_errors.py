@@ -232,11 +232,11 @@ def test_raw_html_escaped_by_default_and_formatting_kept(tmp_path: Path) -> None
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
     assert '&lt;b onclick="x()"&gt;' in page
     warning = (
-        f"{tmp_path}/digests/a.md:8: warning: raw HTML <script>, <b onclick=...> is shown as "
+        "digests/a.md:8: warning: raw HTML <script>, <b onclick=...> is shown as "
         "text; only harmless formatting tags pass (set 'unsafe_html: true' in digestgen.yaml "
         "to allow all)"
     )
-    assert warning in result.stderr.splitlines()
+    assert warning in result.stderr.replace(f"{tmp_path}/", "").splitlines()
 
 
 def test_raw_html_passes_with_unsafe_html(tmp_path: Path) -> None:
@@ -264,9 +264,7 @@ def test_subsection_first_skips_a_level(tmp_path: Path) -> None:
     body = HEAD + "---\n\n### Straight to h3\n\n- [a](https://a.org) b\n"
     make_site(tmp_path, {"a.md": body})
     result = run("build", "--root", str(tmp_path))
-    assert f"{tmp_path}/digests/a.md:6: warning: heading level skips from h1 to h3" in (
-        result.stderr
-    )
+    assert "digests/a.md:6: warning: heading level skips from h1 to h3" in result.stderr
 
 
 TEMPLATE_CASES = {

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digestgen.config import SiteConfig, load_config
+from digestgen.export import site_exports
 from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries
 from digestgen.model import Digest, Item, Site
 from digestgen.parse import parse_site, source_files
@@ -117,6 +118,7 @@ def render_site(root: Path, site: Site) -> tuple[dict[str, bytes], int]:
     files.update(_feeds(site, renderer))
     files.update(_sitemap(site, renderer, pages))
     files.update(_static_files(root, site.config))
+    files.update(site_exports(root, site))
     return files, len(pages)
 
 

@@ -34,6 +34,11 @@ class SiteConfig:
     output_dir: str = "site"
     static_dir: str = "static"
     templates_dir: str = "templates"
+    schedule: str = ""
+    new_digest_file: str = "digest-{number}.md"
+    new_digest_title: str = "Digest {number}"
+    sections: tuple[str, ...] = ()
+    export_formats: tuple[str, ...] = ()
     # `digestgen check`: report plain http: links; links whose repeat is intended;
     # host aliases and tracking parameters added to the built-in ones of urls.py.
     check_http: bool = False
@@ -57,13 +62,15 @@ PERMALINK_FIELDS = ("slug", "number", "year", "month", "day")
 
 def _check_type(key: str, value: Any, default: Any) -> str | None:
     if key == "url_aliases":
+        if value == []:  # an empty list reads as naturally as {} for "no aliases"
+            return None
         ok = isinstance(value, dict) and all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         )
         return None if ok else "a mapping of host names, such as {youtu.be: youtube.com}"
     if isinstance(default, tuple):
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-        return None if ok else "a list of text values"
+        return None if ok else "a list of words like [one, two]"
     if isinstance(default, bool):
         return None if isinstance(value, bool) else "true or false"
     if isinstance(default, int):

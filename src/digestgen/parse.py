@@ -369,12 +369,15 @@ def parse_site(
 
 
 def source_files(root: Path, config: SiteConfig) -> list[tuple[str, bytes]]:
-    """Every ``digests/**/*.md`` file as (its path as the user named the root, bytes)."""
+    """Every ``digests/**/*.md`` file as (path relative to the site root, bytes).
+
+    Paths stay relative to the root, so a digest's identity (and every message
+    about it) does not depend on where digestgen was started."""
     folder = root / config.digests_dir
     if not folder.is_dir():
         raise ParseError(f"no '{config.digests_dir}' folder with digests", folder)
     return [
-        ((root / path.relative_to(root)).as_posix(), path.read_bytes())
+        (path.relative_to(root).as_posix(), path.read_bytes())
         for path in sorted(folder.rglob("*.md"))
         if path.is_file()
     ]
