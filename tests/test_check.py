@@ -162,6 +162,7 @@ def test_link_hygiene(tmp_path: Path) -> None:
                 "[Another one…](https://a.org/u) cut",
                 "[https://a.org/bare](https://a.org/bare) bare",
                 "[](https://a.org/empty) empty",
+                "[a.org/bare/too](https://a.org/bare/too/) bare without scheme",
                 "[Plain](http://a.org/plain) plain http",
             )
         },
@@ -174,12 +175,13 @@ def test_link_hygiene(tmp_path: Path) -> None:
         "digests/d1.md:11: warning: title looks truncated: 'Another one…'",
         "digests/d1.md:12: warning: a bare URL is used as the title: 'https://a.org/bare'",
         "digests/d1.md:13: warning: link has no title: https://a.org/empty",
-        "0 errors, 5 warnings",
+        "digests/d1.md:14: warning: a bare URL is used as the title: 'a.org/bare/too'",
+        "0 errors, 6 warnings",
     ]
     assert check(tmp_path, "--strict")[0] == 1
     (tmp_path / "digestgen.yaml").write_text(CONFIG + "check_http: true\n")
     code, lines = check(tmp_path)
-    assert "digests/d1.md:14: warning: plain http: link (is there an https: version?): " in (
+    assert "digests/d1.md:15: warning: plain http: link (is there an https: version?): " in (
         "\n".join(lines)
     )
 

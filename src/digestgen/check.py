@@ -18,6 +18,7 @@ WARNING = "warning"
 FORMATS = ("text", "json", "github")
 # Written inside an item (it renders as an invisible HTML comment) to accept a repeat.
 REPEAT_MARKER = re.compile(r"<!--\s*repeat\s*-->", re.IGNORECASE)
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _BARE_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.IGNORECASE)
 
 
@@ -124,7 +125,7 @@ def _hygiene(item: Item, config: SiteConfig) -> Iterator[tuple[str, str]]:
         yield "empty-title", f"link has no title: {url}"
     elif title.endswith(("...", "…")):
         yield "truncated-title", f"title looks truncated: {title!r}"
-    elif title == url or _BARE_URL.match(title):
+    elif _BARE_URL.match(title) or title.rstrip("/") == _SCHEME.sub("", url).rstrip("/"):
         yield "bare-url-title", f"a bare URL is used as the title: {title!r}"
     if config.check_http and scheme_of(url) == "http":
         yield "plain-http", f"plain http: link (is there an https: version?): {url}"
