@@ -160,6 +160,7 @@ def test_same_slug_and_number_name_both_files(tmp_path: Path) -> None:
     errors = build_errors(tmp_path)
     assert "digests/b.md:1: slug 'same' is also used by digests/a.md" in errors
     assert "digests/b.md:1: number 7 is also used by digests/a.md" in errors
+    assert len(errors) == 2  # not a third time as "page 'digests/same/' is also written"
 
 
 CONFIG_CASES = {

@@ -340,7 +340,7 @@ def _duplicates(digests: Sequence[Digest]) -> list[DigestError]:
                 errors.append(
                     ParseError(f"{what} {value!r} is also used by {other.path}", digest.path, 1)
                 )
-            elif other is not digest:
+            elif other is not digest and other.slug != digest.slug:  # else said already
                 errors.append(
                     ParseError(f"page {value!r} is also written by {other.path}", digest.path, 1)
                 )
