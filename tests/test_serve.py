@@ -236,14 +236,14 @@ def test_templates_static_files_and_config_are_watched(server: LiveServer, site:
     (site / "static").mkdir()
     (site / "static/extra.css").write_text("body { color: teal }\n")
     wait_for(lambda: fetch(server.url + "static/extra.css").status == 200, "the new static file")
-    assert fetch(server.url + "static/extra.css").headers["content-type"] == "text/css; charset=utf-8"
+    assert (
+        fetch(server.url + "static/extra.css").headers["content-type"] == "text/css; charset=utf-8"
+    )
     edit(site / "digestgen.yaml", 'title: "DS/ML Digest"', 'title: "Renamed Digest"')
     wait_for(lambda: "<h1>Renamed Digest</h1>" in fetch(server.url).text, "the new title")
 
 
-def test_a_failing_first_build_serves_the_error_until_fixed(
-    site: Path, logs: list[str]
-) -> None:
+def test_a_failing_first_build_serves_the_error_until_fixed(site: Path, logs: list[str]) -> None:
     digest = site / "digests/ds-ml-digest-20.md"
     good = digest.read_text(encoding="utf-8")
     digest.write_text(good.replace("date: 2019-12-23", "date: someday"), "utf-8")

@@ -53,6 +53,7 @@ SCRIPT = (
   var source = new EventSource("$events");
   source.addEventListener("state", function (event) {
     var state = JSON.parse(event.data);
+    document.documentElement.setAttribute("data-digestgen-live", "connected");
     if (state.error) { show(state.error); return; }
     if (state.generation !== shown) { source.close(); location.reload(); return; }
     clear();
