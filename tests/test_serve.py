@@ -233,6 +233,9 @@ def test_templates_static_files_and_config_are_watched(server: LiveServer, site:
     (site / "templates/partials").mkdir(parents=True)
     (site / "templates/partials/footer.html").write_text("<p>A footer of our own</p>\n")
     wait_for(lambda: "A footer of our own" in fetch(server.url).text, "the new template")
+    # Compiled templates are reused across rebuilds, but never once their source changed.
+    edit(site / "templates/partials/footer.html", "of our own", "edited again")
+    wait_for(lambda: "A footer edited again" in fetch(server.url).text, "the edited template")
     (site / "static").mkdir()
     (site / "static/extra.css").write_text("body { color: teal }\n")
     wait_for(lambda: fetch(server.url + "static/extra.css").status == 200, "the new static file")

@@ -47,7 +47,7 @@ def _read_until(lines: queue.Queue[str], pattern: str, seen: list[str]) -> re.Ma
             return found
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_cli_serves_rebuilds_and_stops_cleanly(tmp_path: Path, stop_signal: int) -> None:
     site = copy_example_blog(tmp_path / "blog")
     proc, lines = _start(["--root", str(site), "--port", "0"])

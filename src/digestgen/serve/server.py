@@ -228,7 +228,7 @@ class LiveServer:
         self._watcher = Watcher(self.root, lambda: self.layout, self._changed)
         self._watcher.start()
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="digestgen-http", daemon=True
+            target=self._httpd.serve_forever, args=(0.1,), name="digestgen-http", daemon=True
         )
         self._thread.start()
 
