@@ -306,3 +306,16 @@ def test_stop_ends_open_event_streams(site: Path, logs: list[str]) -> None:
     assert output is not None and not output.exists()  # temp builds are removed
     with pytest.raises(OSError):
         fetch(server.url)
+
+
+def test_a_moved_digests_folder_is_watched_after_the_config_names_it(
+    server: LiveServer, site: Path
+) -> None:
+    (site / "digests").rename(site / "issues")
+    wait_for(lambda: text_with(server.url, "folder with digests"), "the error")
+    with (site / "digestgen.yaml").open("a", encoding="utf-8") as config:
+        config.write("digests_dir: issues\n")
+    wait_for(lambda: "__digestgen_overlay" not in fetch(server.url).text, "a good build")
+    # Only a watch on the new folder can see this save.
+    edit(site / "issues/ds-ml-digest-22.md", "Reformer: The Efficient", "Reformer, moved:")
+    wait_for(lambda: text_with(server.url + DIGEST_22, "Reformer, moved:"), "the edit")

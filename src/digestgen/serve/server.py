@@ -163,7 +163,7 @@ class LiveServer:
         drafts: bool = True,
         log: Log | None = None,
     ) -> None:
-        self.root = root.resolve()
+        self.root = root  # as given, so errors name paths as `digestgen build` does
         self.host, self.port, self.drafts = host, port, drafts
         self.log: Log = log or (lambda _msg: None)
         self.live = LiveState(secrets.token_hex(4))
@@ -214,7 +214,8 @@ class LiveServer:
             return True
 
     def _changed(self, changes: set[tuple[Change, str]]) -> None:
-        self.log("changed: " + ", ".join(sorted(rel for _kind, rel in changes)))
+        paths = ", ".join(sorted(rel for _kind, rel in changes))
+        self.log(f"changed: {paths}" if paths else "source folders changed: rebuilding")
         self.rebuild()
 
     def start(self) -> None:

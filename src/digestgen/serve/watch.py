@@ -92,6 +92,7 @@ class _Either:
         return self.first.is_set() or self.second.is_set()
 
 
+# Called with the changed (kind, path) pairs; an empty set asks for a rescan.
 OnChange = Callable[[set[tuple[Change, str]]], None]
 
 
@@ -106,6 +107,7 @@ class Watcher:
         self.on_change = on_change
         self.stop_event = threading.Event()
         self._restart = threading.Event()
+        self._watching: list[Path] = []
         self._ready = (threading.Event(), threading.Event())
         self._threads = (
             threading.Thread(target=self._watch_root, name="digestgen-watch-root", daemon=True),
@@ -139,6 +141,11 @@ class Watcher:
             self.on_change(found)
         return found
 
+    def _folders(self) -> list[Path]:
+        """The source folders that exist now."""
+        paths = [self.root / folder for folder, _kind in self.layout().folders()]
+        return [path for path in paths if path.is_dir()]
+
     def _watch_root(self) -> None:
         # yield_on_timeout: the first (empty) yield tells that the watch is in place.
         for changes in watch(
@@ -149,15 +156,14 @@ class Watcher:
             yield_on_timeout=True,
         ):
             self._ready[0].set()
-            if self._report(changes):
-                self._restart.set()  # the config or a source folder changed
+            if self._report(changes) and self._folders() != self._watching:
+                self._restart.set()  # a source folder appeared or went, or the config moved one
 
     def _watch_sources(self) -> None:
+        rescan = False  # the first watch starts right after the initial build
         while not self.stop_event.is_set():
             self._restart.clear()
-            layout = self.layout()
-            paths = [self.root / folder for folder, _kind in layout.folders()]
-            existing = [p for p in paths if p.is_dir()]
+            existing = self._watching = self._folders()
             if not existing:
                 self._ready[1].set()
                 self.stop_event.wait(0.2)
@@ -171,7 +177,12 @@ class Watcher:
                     yield_on_timeout=True,
                 ):
                     self._ready[1].set()
+                    if rescan:
+                        # Saves made while the watch was set up again went unreported.
+                        rescan = False
+                        self.on_change(set())
                     self._report(changes)
             except FileNotFoundError:
                 # A folder went away between the check and the watch: look again.
                 self.stop_event.wait(0.1)
+            rescan = True
