@@ -8,6 +8,7 @@ import secrets
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import threading
 import traceback
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
+from typing import Any
 from urllib.parse import quote
 
 from digestgen.build import build
@@ -42,6 +44,13 @@ class _HTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     live: LiveState
+
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any
+    ) -> None:
+        # A tab closed or reloaded mid-response is normal; anything else is our bug.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -83,7 +92,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._not_found(snap, send_body)
         else:
             kind = content_type(found)
-            body = found.read_bytes()
+            try:
+                body = found.read_bytes()
+            except OSError:  # an old build removed under a slow request
+                self._not_found(snap, send_body)
+                return
             if kind.startswith("text/html"):
                 body = inject(body, snap)
             self._send(200, kind, body, send_body)
