@@ -14,6 +14,7 @@ import pytest
 from serve_support import EventStream, copy_example_blog, edit, fetch, text_with, wait_for
 
 from digestgen.build import build
+from digestgen.errors import ConfigError
 from digestgen.serve import LiveServer
 
 DIGEST_22 = "digests/ds-ml-digest-22/"
@@ -319,3 +320,8 @@ def test_a_moved_digests_folder_is_watched_after_the_config_names_it(
     # Only a watch on the new folder can see this save.
     edit(site / "issues/ds-ml-digest-22.md", "Reformer: The Efficient", "Reformer, moved:")
     wait_for(lambda: text_with(server.url + DIGEST_22, "Reformer, moved:"), "the edit")
+
+
+def test_a_folder_without_a_site_is_refused_before_binding(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"no digestgen\.yaml here"), LiveServer(tmp_path, port=0):
+        pass  # pragma: no cover

@@ -239,23 +239,24 @@ class LiveServer:
         self._httpd.live = self.live
         self._temp = Path(tempfile.mkdtemp(prefix="digestgen-serve-"))
         self.rebuild()
-        self._watcher = Watcher(self.root, lambda: self.layout, self._changed)
-        self._watcher.start()
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, args=(0.1,), name="digestgen-http", daemon=True
         )
         self._thread.start()
+        self._watcher = Watcher(self.root, lambda: self.layout, self._changed)
+        self._watcher.start()
 
     def stop(self) -> None:
         """Stop watching and serving, end open event streams, remove the temp builds."""
         if self._watcher is not None:
             self._watcher.stop()
         self.live.close()
-        if self._httpd is not None:
+        if self._thread is not None:  # shutdown() would wait forever for a loop never run
+            assert self._httpd is not None
             self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._httpd is not None:
+            self._httpd.server_close()
         if self._temp is not None:
             with self._build_lock:
                 shutil.rmtree(self._temp, ignore_errors=True)
