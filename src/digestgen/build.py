@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digestgen.config import SiteConfig, load_config
+from digestgen.export import site_exports
 from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries
-from digestgen.model import Site
+from digestgen.model import Digest, Item, Site
 from digestgen.parse import parse_site, source_files
 from digestgen.render import THEME_DIR, Renderer
 
@@ -42,11 +43,22 @@ class BuildResult:
 def _feeds(site: Site, renderer: Renderer) -> dict[str, bytes]:
     config = site.config
 
-    def content(digest: object) -> str:
-        return renderer.fragment("feed_content.html", digest=digest, url=renderer.abs_url)
+    # Feed readers resolve links against the feed, not the page: make every link absolute.
+    def content(digest: Digest) -> str:
+        return renderer.fragment(
+            "feed_content.html",
+            digest=digest,
+            url=renderer.abs_url,
+            anchor_base=renderer.abs_url(digest.url),
+        )
 
-    def item_html(item: object) -> str:
-        return renderer.fragment("feed_item.html", it=item, url=renderer.abs_url)
+    def item_html(digest: Digest, item: Item) -> str:
+        return renderer.fragment(
+            "feed_item.html",
+            it=item,
+            url=renderer.abs_url,
+            anchor_base=renderer.abs_url(digest.url),
+        )
 
     latest = site.digests[: config.feed_limit]
     out = render_feed(
@@ -106,6 +118,7 @@ def render_site(root: Path, site: Site) -> tuple[dict[str, bytes], int]:
     files.update(_feeds(site, renderer))
     files.update(_sitemap(site, renderer, pages))
     files.update(_static_files(root, site.config))
+    files.update(site_exports(root, site))
     return files, len(pages)
 
 

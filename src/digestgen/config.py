@@ -34,6 +34,11 @@ class SiteConfig:
     output_dir: str = "site"
     static_dir: str = "static"
     templates_dir: str = "templates"
+    schedule: str = ""
+    new_digest_file: str = "digest-{number}.md"
+    new_digest_title: str = "Digest {number}"
+    sections: tuple[str, ...] = ()
+    export_formats: tuple[str, ...] = ()
 
     @property
     def base_path(self) -> str:
@@ -50,6 +55,9 @@ PERMALINK_FIELDS = ("slug", "number", "year", "month", "day")
 
 
 def _check_type(key: str, value: Any, default: Any) -> str | None:
+    if isinstance(default, tuple):
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return None if ok else "a list of words like [one, two]"
     if isinstance(default, bool):
         return None if isinstance(value, bool) else "true or false"
     if isinstance(default, int):
@@ -78,7 +86,7 @@ def parse_config(text: str, path: Path | str = CONFIG_FILE) -> SiteConfig:
                 ConfigError(f"'{key}' must be {problem}, not {value!r}", path, mapping.line_of(key))
             )
             continue
-        values[key] = value
+        values[key] = tuple(value) if isinstance(value, list) else value
     errors.extend(_check_values(values, mapping.line_of, path))
     collect(errors)
     base_url = values["base_url"]

@@ -9,9 +9,10 @@ them. Every date comes from the content: the feed's ``updated`` and
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
@@ -47,6 +48,13 @@ class FeedSpec:
     description: str
     home: str
     entries: Sequence[Entry]
+
+
+def _fallback_time() -> datetime:
+    """The time of a feed with no entries: ``SOURCE_DATE_EPOCH``, else the epoch,
+    never the clock, so that builds stay reproducible."""
+    seconds = os.environ.get("SOURCE_DATE_EPOCH", "0")
+    return datetime.fromtimestamp(int(seconds) if seconds.isdigit() else 0, tz=UTC)
 
 
 def site_tag(base_url: str) -> str:
@@ -98,11 +106,14 @@ def item_entry(site: Site, digest: Digest, item: Item, content_html: str) -> Ent
 
 
 def tag_entries(
-    site: Site, tag: Tag, content: Callable[[Digest], str], item_html: Callable[[Item], str]
+    site: Site,
+    tag: Tag,
+    content: Callable[[Digest], str],
+    item_html: Callable[[Digest, Item], str],
 ) -> list[Entry]:
     """A tag's feed: the digests tagged with it and the items tagged with it."""
     entries = [digest_entry(site, d, content) for d in tag.digests]
-    entries += [item_entry(site, d, i, item_html(i)) for d, i in tag.items]
+    entries += [item_entry(site, d, i, item_html(d, i)) for d, i in tag.items]
     entries.sort(key=lambda e: (e.updated, e.id), reverse=True)
     return entries
 
@@ -113,16 +124,16 @@ def _generator(site: Site, spec: FeedSpec, self_path: str) -> FeedGenerator:
     fg.id(config.base_url + spec.path)
     fg.title(spec.title)
     fg.subtitle(spec.description or spec.title)
-    fg.link(href=spec.home, rel="alternate")
+    # feedgen takes the RSS <link> from the last link set: the home page.
     fg.link(href=config.base_url + self_path, rel="self")
+    fg.link(href=spec.home, rel="alternate")
     fg.language(config.language)
     fg.generator("digestgen", __version__)
-    if config.author:
-        fg.author({"name": config.author})
-    newest = max((e.updated for e in spec.entries), default=None)
-    if newest is not None:
-        fg.updated(newest)
-        fg.lastBuildDate(newest)
+    # Atom requires an author for the feed unless every entry has one.
+    fg.author({"name": config.author or config.title})
+    newest = max((e.updated for e in spec.entries), default=None) or _fallback_time()
+    fg.updated(newest)
+    fg.lastBuildDate(newest)
     for entry in spec.entries:
         fe = fg.add_entry(order="append")
         fe.id(entry.id)

@@ -90,6 +90,7 @@ class Digest:
     image: str | None
     intro: tuple[Block, ...]
     sections: tuple[Section, ...]
+    line: int = 1
 
     def items(self) -> Iterator[Item]:
         """Every item of the digest, in page order."""

@@ -245,10 +245,14 @@ def parse_digest(
     """Parse one digest file's content; raises ``ParseError``/``DigestErrors``."""
     text = decode(data, path) if isinstance(data, bytes) else decode(data.encode(), path)
     parts = split(text, path)
-    front = parse_front_matter(parts, path, config.tz, config.author)
+    errors: list[DigestError] = []
+    try:
+        front = parse_front_matter(parts, path, config.tz, config.author)
+    except DigestError as exc:  # keep going: the body's mistakes are reported too
+        errors.extend(getattr(exc, "errors", [exc]))
     body = _DigestParser(md or make_markdown(config.unsafe_html), path, parts.body_line)
     intro, sections = body.parse(parts.body)
-    collect(body.errors)
+    collect(errors + body.errors)
     return Digest(
         path=path,
         slug=front.slug,
@@ -307,7 +311,10 @@ def parse_site(
 
 
 def source_files(root: Path, config: SiteConfig) -> list[tuple[str, bytes]]:
-    """Every ``digests/**/*.md`` file as (path relative to the site root, bytes)."""
+    """Every ``digests/**/*.md`` file as (path relative to the site root, bytes).
+
+    Paths stay relative to the root, so a digest's identity (and every message
+    about it) does not depend on where digestgen was started."""
     folder = root / config.digests_dir
     if not folder.is_dir():
         raise ParseError(f"no '{config.digests_dir}' folder with digests", folder)

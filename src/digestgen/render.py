@@ -100,6 +100,7 @@ def make_environment(config: SiteConfig, site_templates: Path | None) -> jinja2.
         url=lambda path="": base + path.lstrip("/"),
         abs_url=lambda path="": config.base_url + path.lstrip("/"),
         tag_path=tag_url,
+        anchor_base="",
         group_content=group_content,
     )
     env.filters.update(
