@@ -117,11 +117,16 @@ class _Filter(HTMLParser):
         self.out: list[str] = []
 
     def _tag(self, tag: str, attrs: list[tuple[str, str | None]], raw: str, close: bool) -> None:
-        if tag in ALLOWED_TAGS and all(_attr_ok(n, v) for n, v in attrs):
+        # An image with no source is prose about the tag ("use <img> tags"), not an image.
+        pictured = tag != "img" or any(n == "src" and v for n, v in attrs)
+        if tag in ALLOWED_TAGS and pictured and all(_attr_ok(n, v) for n, v in attrs):
+            if tag == "img" and all(n != "alt" for n, _ in attrs):
+                attrs = [*attrs, ("alt", "")]
             rendered = "".join(
                 f' {n}="{escape(v, quote=True)}"' if v is not None else f" {n}" for n, v in attrs
             )
-            self.out.append(f"<{tag}{rendered}{' /' if close else ''}>")
+            slash = " /" if close and tag not in VOID_TAGS else ""
+            self.out.append(f"<{tag}{rendered}{slash}>")
         else:
             self.out.append(escape(raw, quote=False))
 
