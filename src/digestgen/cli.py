@@ -179,6 +179,23 @@ def export(root: Path, digest: str, fmt: str, max_chars: int | None, output: Pat
 
 
 @main.command()
+@_ROOT
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--no-drafts", is_flag=True, help="Hide digests marked draft: true.")
+def serve(root: Path, host: str, port: int, no_drafts: bool) -> None:
+    """Build, serve on http://127.0.0.1:8000/, rebuild and reload on every save."""
+    from digestgen.serve import run
+
+    try:
+        run(root, host, port, drafts=not no_drafts, log=lambda msg: click.echo(msg, err=True))
+    except DigestError as exc:
+        raise _fail(exc) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror}") from None
+
+
+@main.command()
 @click.option(
     "--root", type=click.Path(file_okay=False, path_type=Path), default=".", help="The site folder."
 )

@@ -119,15 +119,20 @@ class _Filter(HTMLParser):
 
     def _tag(self, tag: str, attrs: list[tuple[str, str | None]], raw: str, close: bool) -> None:
         bad_attrs = [n for n, v in attrs if not _attr_ok(n, v)]
-        if tag not in ALLOWED_TAGS:
+        # An image with no source is prose about the tag ("use <img> tags"), not an image.
+        pictured = tag != "img" or any(n == "src" and v for n, v in attrs)
+        if tag not in ALLOWED_TAGS or not pictured:
             self.rejected.append(f"<{tag}>")
         elif bad_attrs:
             self.rejected.append(f"<{tag} {bad_attrs[0]}=...>")
-        if tag in ALLOWED_TAGS and not bad_attrs:
+        if tag in ALLOWED_TAGS and pictured and not bad_attrs:
+            if tag == "img" and all(n != "alt" for n, _ in attrs):
+                attrs = [*attrs, ("alt", "")]
             rendered = "".join(
                 f' {n}="{escape(v, quote=True)}"' if v is not None else f" {n}" for n, v in attrs
             )
-            self.out.append(f"<{tag}{rendered}{' /' if close else ''}>")
+            slash = " /" if close and tag not in VOID_TAGS else ""
+            self.out.append(f"<{tag}{rendered}{slash}>")
         else:
             self.out.append(escape(raw, quote=False))
 

@@ -33,7 +33,9 @@ def _filtered_html_inline(
 
 def make_markdown(unsafe_html: bool = False) -> MarkdownIt:
     """A parser for digest bodies; raw HTML is filtered unless ``unsafe_html``."""
-    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False}).enable(
+        ["table", "strikethrough"]
+    )
     md.validateLink = _keep_every_link  # type: ignore[method-assign]
     if not unsafe_html:
         md.add_render_rule("html_block", _filtered_html_block)

@@ -61,6 +61,25 @@ def group_content(content: Sequence[Item | Block]) -> Iterator[tuple[str, list[A
         yield "items", run
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process, keyed by file and checked
+    against the source's checksum: rebuilds (``digestgen serve``) skip recompiling."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def make_environment(config: SiteConfig, site_templates: Path | None) -> jinja2.Environment:
     """Site templates first, then the theme's; autoescape on, undefined names fail."""
     loaders: list[jinja2.BaseLoader] = []
@@ -74,6 +93,7 @@ def make_environment(config: SiteConfig, site_templates: Path | None) -> jinja2.
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_COMPILED,
     )
     base = config.base_path
     env.globals.update(
