@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sitefactory import make_site, run
@@ -49,7 +50,7 @@ def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
                     state.active -= 1
 
         def _route(self) -> None:
-            path = self.path
+            path = urlsplit(self.path).path
             if path == "/slow":
                 time.sleep(SLOW_SECONDS)
             if path.startswith("/busy/"):
@@ -148,8 +149,11 @@ def test_check_links_command(server: Server, tmp_path: Path) -> None:
         f"[Moved]({server.base}/moved) moved",
         f"[Gone]({server.base}/missing) gone",
         f"[Down]({server.base}/broken) down",
+        f"[Fine again]({server.base}/ok?again) see [also]({server.base}/missing?in=commentary)\n"
+        f"    - a note on [this]({server.base}/missing?in=note)",
     ]
     body = "---\ntitle: d\ndate: 2020-01-01\n---\n\n" + "".join(f"- {i}\n" for i in items)
+    body += f'\nA closing remark on <a href="{server.base}/missing?in=block&amp;x=1">this</a>.\n'
     make_site(tmp_path, {"d.md": body})
     result = run("check", "--root", str(tmp_path), "--links", "--timeout", "2")
     assert result.exit_code == 1
@@ -158,7 +162,10 @@ def test_check_links_command(server: Server, tmp_path: Path) -> None:
         f"digests/d.md:7: warning: link check: {server.base}/moved redirects to {server.base}/ok",
         f"digests/d.md:8: error: link check: {server.base}/missing answers HTTP 404",
         f"digests/d.md:9: error: link check: {server.base}/broken answers HTTP 500",
-        "2 errors, 1 warning",
+        f"digests/d.md:10: error: link check: {server.base}/missing?in=commentary answers HTTP 404",
+        f"digests/d.md:10: error: link check: {server.base}/missing?in=note answers HTTP 404",
+        f"digests/d.md:13: error: link check: {server.base}/missing?in=block&x=1 answers HTTP 404",
+        "5 errors, 1 warning",
     ]
     assert (tmp_path / CACHE_FILE).is_file()
     assert not (tmp_path / "site").exists()

@@ -11,16 +11,17 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from html.parser import HTMLParser
 from http.client import HTTPException
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from digestgen import __version__
 from digestgen.check import ERROR, WARNING, Finding, newer_than
-from digestgen.model import Site
+from digestgen.model import Digest, Item, Section, Site
 
 CACHE_FILE = Path(".digestgen-cache") / "links.json"
 USER_AGENT = f"Mozilla/5.0 (compatible; digestgen/{__version__}; link check of a curated digest)"
@@ -174,18 +175,60 @@ def _message(result: LinkResult) -> tuple[str, str, str] | None:
     return None
 
 
+class _Hrefs(HTMLParser):
+    """The ``href`` and ``src`` values of an HTML fragment, entities decoded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [v for n, v in attrs if n in ("href", "src") and v]
+
+
+def _hrefs(*fragments: str) -> list[str]:
+    parser = _Hrefs()
+    for fragment in fragments:
+        parser.feed(fragment)
+    parser.close()
+    return parser.urls
+
+
+def _section_links(section: Section) -> Iterator[tuple[str, str, int]]:
+    for part in section.content:
+        if isinstance(part, Item):
+            urls = [part.url] if part.url else []
+            for url in urls + _hrefs(part.title_html, part.commentary_html, part.notes_html):
+                yield url, part.path, part.line
+        else:
+            for url in _hrefs(part.html):
+                yield url, "", part.line
+    for sub in section.subsections:
+        yield from _section_links(sub)
+
+
+def external_links(digest: Digest) -> list[tuple[str, str, int]]:
+    """Every external link of a digest once per place: ``(url, path, line)``.
+
+    The item's own link, links in its commentary and notes, and links in the intro and
+    other blocks, each at the line of its item or block.
+    """
+    found: list[tuple[str, str, int]] = []
+    for block in digest.intro:
+        found += [(url, digest.path, block.line) for url in _hrefs(block.html)]
+    for section in digest.sections:
+        found += [(url, path or digest.path, line) for url, path, line in _section_links(section)]
+    return [
+        place for place in dict.fromkeys(found) if urlsplit(place[0]).scheme in ("http", "https")
+    ]
+
+
 def link_findings(
     site: Site, root: Path, options: LinkOptions, since: int | None = None
 ) -> list[Finding]:
     """Check every external link of the site (of digests newer than ``since``) over HTTP."""
     newer = newer_than(site, since)
-    places = [
-        (item.url, item.path, item.line)
-        for digest in site.digests
-        if newer(digest)
-        for item in digest.items()
-        if item.url and urlsplit(item.url).scheme in ("http", "https")
-    ]
+    places = [place for digest in site.digests if newer(digest) for place in external_links(digest)]
     results = check_urls((url for url, _, _ in places), options, root / CACHE_FILE)
     found: list[Finding] = []
     for url, path, line in places:
