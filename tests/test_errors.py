@@ -294,9 +294,13 @@ TEMPLATE_CASES = {
 @pytest.mark.parametrize("case", list(TEMPLATE_CASES))
 def test_site_template_mistake_points_into_the_template(tmp_path: Path, case: str) -> None:
     template, expected = TEMPLATE_CASES[case]
-    make_site(tmp_path, {"a.md": GOOD.format(n=1)}, templates={"digest.html": template})
+    make_site(tmp_path, {"a.md": GOOD.format(n=1)})
+    assert run("build", "--root", str(tmp_path)).exit_code == 0
+    before = snapshot(tmp_path / "site")
+    make_site(tmp_path, {}, templates={"digest.html": template})
     errors = build_errors(tmp_path)
     assert any(line.startswith(expected) for line in errors), errors
+    assert snapshot(tmp_path / "site") == before
 
 
 def test_included_partial_mistake_points_into_the_partial(tmp_path: Path) -> None:
