@@ -61,10 +61,16 @@ def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            if path == "/loop":
+                self.send_response(302)
+                self.send_header("Location", "/loop")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if path == "/no-head" and self.command == "HEAD":
                 status = 405
             else:
-                status = {"/missing": 404, "/broken": 500}.get(path, 200)
+                status = {"/missing": 404, "/broken": 500, "/robots-go-away": 403}.get(path, 200)
             body = b"hello\n"
             self.send_response(status)
             self.send_header("Content-Length", str(len(body)))
@@ -118,6 +124,12 @@ def test_get_when_head_is_refused(server: Server, tmp_path: Path) -> None:
     assert server.methods == [("HEAD", "/no-head"), ("GET", "/no-head")]
 
 
+def test_redirect_loop_is_an_error(server: Server) -> None:
+    url = f"{server.base}/loop"
+    result = check_urls([url], FAST, None)[url]
+    assert not result.ok and result.error is not None and "redirect loop" in result.error
+
+
 def test_per_host_limit(server: Server) -> None:
     urls = [f"{server.base}/busy/{n}" for n in range(8)]
     options = LinkOptions(timeout=5, retries=0, per_host=2, workers=8)
@@ -149,6 +161,7 @@ def test_check_links_command(server: Server, tmp_path: Path) -> None:
         f"[Moved]({server.base}/moved) moved",
         f"[Gone]({server.base}/missing) gone",
         f"[Down]({server.base}/broken) down",
+        f"[Shy]({server.base}/robots-go-away) refuses robots",
         f"[Fine again]({server.base}/ok?again) see [also]({server.base}/missing?in=commentary)\n"
         f"    - a note on [this]({server.base}/missing?in=note)",
     ]
@@ -162,10 +175,12 @@ def test_check_links_command(server: Server, tmp_path: Path) -> None:
         f"digests/d.md:7: warning: link check: {server.base}/moved redirects to {server.base}/ok",
         f"digests/d.md:8: error: link check: {server.base}/missing answers HTTP 404",
         f"digests/d.md:9: error: link check: {server.base}/broken answers HTTP 500",
-        f"digests/d.md:10: error: link check: {server.base}/missing?in=commentary answers HTTP 404",
-        f"digests/d.md:10: error: link check: {server.base}/missing?in=note answers HTTP 404",
-        f"digests/d.md:13: error: link check: {server.base}/missing?in=block&x=1 answers HTTP 404",
-        "5 errors, 1 warning",
+        f"digests/d.md:10: warning: link check: {server.base}/robots-go-away answers HTTP 403 "
+        "(it may refuse robots)",
+        f"digests/d.md:11: error: link check: {server.base}/missing?in=commentary answers HTTP 404",
+        f"digests/d.md:11: error: link check: {server.base}/missing?in=note answers HTTP 404",
+        f"digests/d.md:14: error: link check: {server.base}/missing?in=block&x=1 answers HTTP 404",
+        "5 errors, 2 warnings",
     ]
     assert (tmp_path / CACHE_FILE).is_file()
     assert not (tmp_path / "site").exists()

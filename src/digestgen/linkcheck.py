@@ -28,6 +28,8 @@ USER_AGENT = f"Mozilla/5.0 (compatible; digestgen/{__version__}; link check of a
 # Servers that refuse HEAD often answer one of these; GET tells the truth.
 _HEAD_REFUSED = {400, 403, 404, 405, 406, 429, 500, 501, 503}
 _RETRY_STATUS = {429, 500, 502, 503, 504}
+# Answers that often mean "no robots" rather than "gone": warnings, not errors.
+_REFUSED = {401, 403, 429}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,8 @@ def _request(url: str, method: str, options: LinkOptions) -> tuple[int, str]:
             return int(response.status), str(response.geturl())
     except urllib.error.HTTPError as exc:
         exc.close()
+        if exc.code < 400:  # urllib gives up on a redirect loop with the last 3xx
+            raise ValueError(f"redirect loop ({exc.code})") from None
         return int(exc.code), str(exc.geturl() or url)
 
 
@@ -168,6 +172,9 @@ def check_urls(
 def _message(result: LinkResult) -> tuple[str, str, str] | None:
     if result.error is not None:
         return ERROR, "link-broken", f"link check: {result.url}: {result.error}"
+    if result.status in _REFUSED:
+        message = f"link check: {result.url} answers HTTP {result.status} (it may refuse robots)"
+        return WARNING, "link-refused", message
     if result.status is not None and result.status >= 400:
         return ERROR, "link-broken", f"link check: {result.url} answers HTTP {result.status}"
     if result.redirected:
