@@ -142,6 +142,15 @@ def save_cache(path: Path, results: dict[str, LinkResult]) -> None:
     os.replace(temp, path)
 
 
+def _interleaved(urls: Iterable[str]) -> list[str]:
+    """One URL of each host in turn, so that waiting on a busy host never idles the pool."""
+    by_host: dict[str, list[str]] = {}
+    for url in urls:
+        by_host.setdefault((urlsplit(url).hostname or "").lower(), []).append(url)
+    queues = list(by_host.values())
+    return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
+
+
 def check_urls(
     urls: Iterable[str], options: LinkOptions, cache: Path | None = None
 ) -> dict[str, LinkResult]:
@@ -160,7 +169,7 @@ def check_urls(
         with limits.of(url):
             return fetch(url, options)
 
-    todo = [url for url in wanted if url not in results]
+    todo = _interleaved(url for url in wanted if url not in results)
     with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
         for result in pool.map(one, todo):
             results[result.url] = result
