@@ -85,6 +85,10 @@ FRONT_MATTER_CASES = {
         HEAD.encode() + b"summary: !!python/object:os.system x\n---\n",
         "digests/bad.md:4:10: invalid YAML in front matter: could not determine a constructor",
     ),
+    "javascript: image": (
+        HEAD.encode() + b"image: ' javascript:alert(1)'\n---\n",
+        "digests/bad.md:4: 'image' with unsafe scheme 'javascript:' is not allowed",
+    ),
     "javascript: link": (
         HEAD.encode()
         + b"---\n\n## S\n\n- [ok](https://a.org) fine\n- [x](javascript:alert(1)) y\n",

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from digestgen.errors import DigestError, ParseError, collect
+from digestgen.urls import is_unsafe_url, scheme_of
 from digestgen.yamlsource import YamlMapping, bad_character, load_mapping, unknown_keys
 
 FRONT_MATTER_KEYS = (
@@ -214,5 +215,9 @@ def parse_front_matter(part: SplitFile, path: str, tz: tzinfo, default_author: s
         updated=check.moment("updated", tz),
         image=check.text("image", "") or None,
     )
+    if result.image and is_unsafe_url(result.image):
+        check.fail(
+            "image", f"'image' with unsafe scheme '{scheme_of(result.image)}:' is not allowed"
+        )
     collect(check.errors)
     return result
