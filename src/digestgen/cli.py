@@ -12,7 +12,10 @@ from digestgen import __version__, scaffold
 from digestgen import edit as editing
 from digestgen import export as exporting
 from digestgen.build import build as build_site
+from digestgen.check import FORMATS, exit_status, format_findings
 from digestgen.errors import DigestError
+from digestgen.linkcheck import LinkOptions
+from digestgen.validate import run_check
 
 
 class _UserError(click.ClickException):
@@ -58,6 +61,8 @@ def build(root: Path, output: Path | None, drafts: bool, verbose: bool) -> None:
         result = build_site(root, output=output, drafts=drafts, log=log)
     except DigestError as exc:
         raise _fail(exc) from None
+    for warning in result.site.warnings:
+        click.echo(f"{warning.location()}: warning: {warning.message}", err=True)
     click.echo(result.summary())
 
 
@@ -188,6 +193,25 @@ def serve(root: Path, host: str, port: int, no_drafts: bool) -> None:
         raise _fail(exc) from None
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror}") from None
+
+
+@main.command()
+@click.option(
+    "--root", type=click.Path(file_okay=False, path_type=Path), default=".", help="The site folder."
+)
+@click.option("--since", type=int, default=None, help="Report only digests newer than number N.")
+@click.option("--links", is_flag=True, help="Also check external links over HTTP (cached).")
+@click.option("--timeout", type=float, default=10.0, help="Seconds per request for --links.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", help="Output.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+def check(
+    root: Path, since: int | None, links: bool, timeout: float, fmt: str, strict: bool
+) -> None:
+    """Validate everything without writing, then report repeated links and link hygiene."""
+    options = LinkOptions(timeout=timeout) if links else None
+    findings = run_check(root, since=since, links=options)
+    click.echo(format_findings(findings, fmt))
+    sys.exit(exit_status(findings, strict))
 
 
 if __name__ == "__main__":  # pragma: no cover

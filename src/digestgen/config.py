@@ -39,6 +39,12 @@ class SiteConfig:
     new_digest_title: str = "Digest {number}"
     sections: tuple[str, ...] = ()
     export_formats: tuple[str, ...] = ()
+    # `digestgen check`: report plain http: links; links whose repeat is intended;
+    # host aliases and tracking parameters added to the built-in ones of urls.py.
+    check_http: bool = False
+    duplicate_allow: tuple[str, ...] = ()
+    url_aliases: tuple[tuple[str, str], ...] = ()
+    tracking_params: tuple[str, ...] = ()
 
     @property
     def base_path(self) -> str:
@@ -55,6 +61,13 @@ PERMALINK_FIELDS = ("slug", "number", "year", "month", "day")
 
 
 def _check_type(key: str, value: Any, default: Any) -> str | None:
+    if key == "url_aliases":
+        if value == []:  # an empty list reads as naturally as {} for "no aliases"
+            return None
+        ok = isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        )
+        return None if ok else "a mapping of host names, such as {youtu.be: youtube.com}"
     if isinstance(default, tuple):
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
         return None if ok else "a list of words like [one, two]"
@@ -86,13 +99,22 @@ def parse_config(text: str, path: Path | str = CONFIG_FILE) -> SiteConfig:
                 ConfigError(f"'{key}' must be {problem}, not {value!r}", path, mapping.line_of(key))
             )
             continue
-        values[key] = tuple(value) if isinstance(value, list) else value
+        values[key] = _frozen(value)
     errors.extend(_check_values(values, mapping.line_of, path))
     collect(errors)
     base_url = values["base_url"]
     if not base_url.endswith("/"):
         values["base_url"] = base_url + "/"
     return SiteConfig(**values)
+
+
+def _frozen(value: Any) -> Any:
+    """Lists and mappings as tuples, so that the config stays immutable."""
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, dict):
+        return tuple((str(k).lower(), str(v).lower()) for k, v in value.items())
+    return value
 
 
 def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> list[DigestError]:
@@ -161,5 +183,7 @@ def load_config(root: Path) -> SiteConfig:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text (byte offset {exc.start})", path) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        message = f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte offset {exc.start}"
+        raise ConfigError(message, path, line) from None
     return parse_config(text.replace("\r\n", "\n"), path)

@@ -26,7 +26,6 @@ SITE_FILES = {"email": "email.html", "text": "digest.txt", "markdown": "digest.m
 EMAIL_TEMPLATE = "email/digest.html"
 IMAGE_WIDTH = 552  # the email's 600 px column less its padding
 _URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
-_IMG_WITHOUT_WIDTH = re.compile(r"<img\b(?![^>]*\swidth=)", re.IGNORECASE)
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#~|&])")
 _MD_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=])", re.MULTILINE)
 WRAP = 72
@@ -65,7 +64,39 @@ def email_html(site: Site, digest: Digest, site_templates: Path | None = None) -
     # css-inline re-serialises the page with double-quoted attributes, so the link
     # rewrite afterwards also reaches raw HTML that used single quotes.
     inlined = absolute_links(inliner.inline(page), base)
-    return _IMG_WITHOUT_WIDTH.sub(f'<img width="{IMAGE_WIDTH}"', inlined)
+    return _with_image_widths(inlined)
+
+
+class _ImageTags(HTMLParser):
+    """Where the real ``<img>`` tags without a width start (never text inside an attribute)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.starts: list[tuple[int, int]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img" and all(name != "width" for name, _ in attrs):
+            self.starts.append(self.getpos())
+
+    handle_startendtag = handle_starttag
+
+
+def _with_image_widths(markup: str) -> str:
+    """Every image gets the column's width. A parser, not a regex, finds the tags: the
+    serialiser leaves ``<`` unescaped inside attribute values, and text such as
+    ``title="<img ...>"`` must stay text."""
+    finder = _ImageTags()
+    finder.feed(markup)
+    finder.close()
+    # HTMLParser counts lines by "\n" alone (not by str.splitlines' other breaks).
+    line_starts = [0, *(match.end() for match in re.finditer("\n", markup))]
+    out: list[str] = []
+    done = 0
+    for line, column in finder.starts:
+        at = line_starts[line - 1] + column + len("<img")
+        out += [markup[done:at], f' width="{IMAGE_WIDTH}"']
+        done = at
+    return "".join([*out, markup[done:]])
 
 
 class _TableRows(HTMLParser):

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import escape
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
@@ -118,12 +119,14 @@ def tag_entries(
     return entries
 
 
-def _generator(site: Site, spec: FeedSpec, self_path: str) -> FeedGenerator:
+def _generator(site: Site, spec: FeedSpec, self_path: str, rss: bool = False) -> FeedGenerator:
     config = site.config
+    # RSS readers render <description> as HTML: plain text is escaped there to stay text.
+    text: Callable[[str], str] = (lambda s: escape(s, quote=False)) if rss else str
     fg = FeedGenerator()
     fg.id(config.base_url + spec.path)
     fg.title(spec.title)
-    fg.subtitle(spec.description or spec.title)
+    fg.subtitle(text(spec.description or spec.title))
     # feedgen takes the RSS <link> from the last link set: the home page.
     fg.link(href=config.base_url + self_path, rel="self")
     fg.link(href=spec.home, rel="alternate")
@@ -148,7 +151,7 @@ def _generator(site: Site, spec: FeedSpec, self_path: str) -> FeedGenerator:
             fe.category(term=tag)
         if entry.content_html:
             fe.content(entry.content_html, type="html")
-        fe.summary(entry.summary or entry.title)
+        fe.summary(text(entry.summary or entry.title))
     return fg
 
 
@@ -191,7 +194,7 @@ def render_feed(site: Site, spec: FeedSpec, formats: Sequence[str]) -> dict[str,
         if fmt == "json":
             out[path] = json_feed(site, spec, path)
         elif fmt == "rss":
-            out[path] = _generator(site, spec, path).rss_str(pretty=True)
+            out[path] = _generator(site, spec, path, rss=True).rss_str(pretty=True)
         else:
             out[path] = _generator(site, spec, path).atom_str(pretty=True)
     return out

@@ -58,6 +58,8 @@ def inline_text(children: Sequence[Token]) -> str:
     """The words of inline tokens, without markup."""
     parts: list[str] = []
     for tok in children:
+        if tok.type == "html_inline" and tok.content.startswith("<!--"):
+            continue  # a comment is a note to the curator, not words of the page
         if tok.type in ("text", "code_inline", "html_inline"):
             parts.append(tok.content)
         elif tok.type in ("softbreak", "hardbreak"):

@@ -220,6 +220,11 @@ _COMMENTS = {
     "sections": "The sections a new digest starts with; [] copies the previous digest's.",
     "export_formats": "Newsletter editions written beside each digest page when building: "
     "email, text, markdown.",
+    "check_http": "true: 'digestgen check' warns about plain http: links.",
+    "duplicate_allow": "Links 'digestgen check' accepts when featured again, e.g. a sponsor.",
+    "url_aliases": "Hosts that are the same site for 'digestgen check', e.g. "
+    "{blog.example.com: example.com}.",
+    "tracking_params": "Query parameters 'digestgen check' treats as tracking, besides utm_*.",
 }
 
 
