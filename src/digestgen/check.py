@@ -10,8 +10,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from digestgen.config import SiteConfig
 from digestgen.errors import DigestError
+from digestgen.featured import url_key
 from digestgen.model import Digest, Item, Site
-from digestgen.urls import HOST_ALIASES, is_tracking_param, normalize_url, scheme_of
+from digestgen.urls import is_tracking_param, scheme_of
 
 ERROR = "error"
 WARNING = "warning"
@@ -45,13 +46,6 @@ def from_error(error: DigestError, severity: str = ERROR, code: str = "invalid")
     """Findings for a (possibly combined) ``DigestError``."""
     errors: list[DigestError] = getattr(error, "errors", [error])
     return [Finding(severity, code, e.message, e.path, e.line, e.column) for e in errors]
-
-
-def url_key(config: SiteConfig) -> Callable[[str], str]:
-    """The site's URL normalisation: the built-in rules plus its aliases and parameters."""
-    aliases = {**HOST_ALIASES, **dict(config.url_aliases)}
-    tracking = frozenset(p.lower() for p in config.tracking_params)
-    return lambda url: normalize_url(url, aliases=aliases, tracking=tracking)
 
 
 def newer_than(site: Site, since: int | None) -> Callable[[Digest], bool]:

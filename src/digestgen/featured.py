@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from digestgen.config import SiteConfig
 from digestgen.model import Digest, Item, Site
-from digestgen.urls import normalize_url
+from digestgen.urls import HOST_ALIASES, normalize_url
+
+
+def url_key(config: SiteConfig) -> Callable[[str], str]:
+    """The site's URL normalisation: the built-in rules plus its aliases and parameters."""
+    aliases = {**HOST_ALIASES, **dict(config.url_aliases)}
+    tracking = frozenset(p.lower() for p in config.tracking_params)
+    return lambda url: normalize_url(url, aliases=aliases, tracking=tracking)
 
 
 def find_featured(site: Site, url: str) -> list[tuple[Digest, Item]]:
     """Every (digest, item) of ``site`` whose link is the same link as ``url``.
 
-    Links compare by :func:`digestgen.urls.normalize_url`, so ``http://www.x.org/a/``
-    and ``https://x.org/a?utm_source=feed`` are the same link. Pure: reads the model only.
+    Links compare by the site's :func:`url_key` (the same rules as ``digestgen check``),
+    so ``http://www.x.org/a/`` and ``https://x.org/a?utm_source=feed`` are the same link.
+    Pure: reads the model only.
     """
-    key = normalize_url(url)
+    normal = url_key(site.config)
+    key = normal(url)
     return [
         (digest, item)
         for digest, item in site.items()
-        if item.url is not None and normalize_url(item.url) == key
+        if item.url is not None and normal(item.url) == key
     ]
 
 
