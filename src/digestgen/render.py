@@ -197,7 +197,12 @@ class Renderer:
         return out
 
     def paginated(
-        self, template: str, folder: str, entries: Sequence[Any], per_page: int, context: Any
+        self,
+        template: str,
+        folder: str,
+        entries: Sequence[Link],
+        per_page: int,
+        context: PageContext,
     ) -> dict[str, str]:
         """``folder``, ``folder/page/2/``...: ``entries`` as ``links``, ``per_page`` a page."""
         total = max(1, math.ceil(len(entries) / per_page))
@@ -209,21 +214,16 @@ class Renderer:
         for number in range(1, total + 1):
             path = page_path(number) + "index.html"
             title = context["page_title"]
-            out[path] = self.render(
-                template,
-                path,
-                {
-                    **context,
-                    "page_title": title if number == 1 else f"{title}, page {number}",
-                    "links": entries[(number - 1) * per_page : number * per_page],
-                    "pagination": {
-                        "number": number,
-                        "total": total,
-                        "previous_url": page_path(number - 1) if number > 1 else None,
-                        "next_url": page_path(number + 1) if number < total else None,
-                    },
-                },
-            )
+            page = context.copy()
+            page["page_title"] = title if number == 1 else f"{title}, page {number}"
+            page["links"] = entries[(number - 1) * per_page : number * per_page]
+            page["pagination"] = {
+                "number": number,
+                "total": total,
+                "previous_url": page_path(number - 1) if number > 1 else None,
+                "next_url": page_path(number + 1) if number < total else None,
+            }
+            out[path] = self.render(template, path, page)
         return out
 
     def link_pages(self) -> dict[str, str]:
