@@ -1,0 +1,248 @@
+"""Search benchmark: digestgen's prebuilt index against Pagefind on a generated archive.
+
+Generates N synthetic digests (deterministic), builds the site under a ``/bench/``
+base path, builds a Pagefind index of the same items (one custom record per item,
+linking to its permalink), then measures in headless Chromium, with a cold cache:
+index size on disk, bytes loaded by the first query and time to first result.
+
+    .venv/bin/python benchmarks/search_size.py --digests 1000
+
+Needs the ``pagefind[bin]`` and ``playwright`` packages and /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import http.server
+import random
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+
+from digestgen.build import build
+from digestgen.links import host_of
+from digestgen.model import Site
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SYLLABLES = "ka lo mi ra te su no vi ba de fo gu ha je ki lu ma ne po qu ri sa to un ve wo xi ye zo".split()
+COMMON = (
+    "the a of and to in for with on is new how why what from by using model data fast "
+    "release guide library paper notes tool python learning deep neural network training "
+    "inference benchmark dataset graph language vision speech search compiler types"
+).split()
+QUERIES = ("network", "transformer kalomi", "zoteve")
+
+
+def _vocabulary(rng: random.Random, size: int = 4000) -> list[str]:
+    words = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+class Writer:
+    """Zipf-ish synthetic prose: a few common words, a long tail of rare ones."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        vocab = COMMON + ["transformer", "kalomi", "zoteve"] + _vocabulary(self.rng)
+        self.words = vocab
+        self.weights = [1.0 / (rank + 1) ** 0.9 for rank in range(len(vocab))]
+
+    def words_(self, low: int, high: int) -> str:
+        count = self.rng.randint(low, high)
+        return " ".join(self.rng.choices(self.words, self.weights, k=count))
+
+
+def generate(root: Path, digests: int, seed: int = 1) -> None:
+    """A site folder with ``digests`` digest files of 12-25 items in 3-5 sections."""
+    writer = Writer(seed)
+    rng = writer.rng
+    hosts = [f"{writer.words_(1, 1)}{n}.example.com" for n in range(400)]
+    host_weights = [1.0 / (rank + 1) for rank in range(len(hosts))]
+    tags = [f"tag-{writer.words_(1, 1)}" for _ in range(60)]
+    (root / "digests").mkdir(parents=True)
+    (root / "digestgen.yaml").write_text(
+        'title: "Bench"\nbase_url: "https://example.org/bench/"\n', encoding="utf-8"
+    )
+    day = date(2010, 1, 4)
+    for number in range(1, digests + 1):
+        lines = [
+            "---",
+            f'title: "Bench digest {number}"',
+            f"date: {day.isoformat()}",
+            f"number: {number}",
+            f"tags: [{', '.join(rng.sample(tags, 2))}]",
+            "---",
+            "",
+            writer.words_(20, 40).capitalize() + ".",
+        ]
+        for section in range(rng.randint(3, 5)):
+            lines += ["", f"## {writer.words_(1, 3).title()} {section}", ""]
+            for _ in range(rng.randint(3, 6)):
+                host = rng.choices(hosts, host_weights)[0]
+                path = writer.words_(2, 3).replace(" ", "/")
+                title = writer.words_(4, 9).capitalize()
+                tail = " ".join(f"#{t}" for t in rng.sample(tags, rng.randint(0, 2)))
+                lines.append(
+                    f"- [{title}](https://{host}/{path}) - {writer.words_(8, 30)} {tail}".rstrip()
+                )
+                for _ in range(rng.choice((0, 0, 1, 2, 3))):
+                    lines.append(f"    - {writer.words_(10, 20)}")
+        (root / "digests" / f"bench-{number:04d}.md").write_text(
+            "\n".join(lines) + "\n", encoding="utf-8"
+        )
+        day += timedelta(days=7)
+
+
+async def _pagefind(site: Site, out: Path) -> None:
+    from pagefind.index import IndexConfig, PagefindIndex
+
+    config = IndexConfig(output_path=str(out))
+    async with PagefindIndex(config=config) as index:
+        base = site.config.base_path
+        pending = []
+        for digest, item in site.items():
+            text = " ".join([item.title, item.commentary, item.notes, " ".join(item.tags)])
+            pending.append(
+                index.add_custom_record(
+                    url=f"{base}{digest.url}#{item.anchor}",
+                    content=f"{text} {host_of(item.url) or ''}",
+                    language="en",
+                    meta={"title": item.title or item.commentary[:80], "digest": digest.title},
+                )
+            )
+        # One request at a time waits on the service for each record; batches do not.
+        for start in range(0, len(pending), 500):
+            await asyncio.gather(*pending[start : start + 500])
+
+
+def _size(paths: list[Path]) -> tuple[int, int]:
+    """(bytes, gzip -6 bytes) of the files."""
+    raw = sum(p.stat().st_size for p in paths)
+    gz = sum(len(gzip.compress(p.read_bytes(), 6)) for p in paths)
+    return raw, gz
+
+
+@contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """A static server for ``folder`` on 127.0.0.1 and a free port, stopped on exit."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, directory=str(folder), **kwargs)  # type: ignore[arg-type]
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+VANILLA_JS = """async (query) => {
+  const before = new Set(performance.getEntriesByType('resource').map(e => e.name));
+  const list = document.getElementById('search-results');
+  const input = document.getElementById('search-q');
+  const t0 = performance.now();
+  const done = new Promise(resolve => new MutationObserver((m, obs) => {
+    if (list.children.length) { obs.disconnect(); resolve(); }
+  }).observe(list, {childList: true}));
+  input.focus();
+  input.value = query;
+  input.dispatchEvent(new Event('input'));
+  await done;
+  const ms = performance.now() - t0;
+  const loaded = performance.getEntriesByType('resource').filter(e => !before.has(e.name));
+  return {ms, hits: list.children.length, files: loaded.map(e => e.name),
+          bytes: loaded.reduce((s, e) => s + e.encodedBodySize, 0)};
+}"""
+
+PAGEFIND_JS = """async ([query, base]) => {
+  const before = new Set(performance.getEntriesByType('resource').map(e => e.name));
+  const t0 = performance.now();
+  const pf = await import(base + 'pagefind/pagefind.js');
+  const search = await pf.search(query);
+  const data = await Promise.all(search.results.slice(0, 10).map(r => r.data()));
+  const ms = performance.now() - t0;
+  const loaded = performance.getEntriesByType('resource').filter(e => !before.has(e.name));
+  return {ms, hits: data.length, files: loaded.map(e => e.name),
+          bytes: loaded.reduce((s, e) => s + e.encodedBodySize, 0)};
+}"""
+
+
+def _gzip_of(urls: list[str], origin: str, www: Path) -> int:
+    return sum(
+        len(gzip.compress((www / u.removeprefix(origin + "/").split("?")[0]).read_bytes(), 6))
+        for u in urls
+    )
+
+
+def measure(www: Path, page: str) -> list[tuple[str, str, float, int, int, int]]:
+    """``(engine, query, ms, bytes, gzip bytes, results)`` per query, cold cache each."""
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with serve(www) as origin, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for engine, script in (("digestgen", VANILLA_JS), ("pagefind", PAGEFIND_JS)):
+            for query in QUERIES:
+                context = browser.new_context()
+                tab = context.new_page()
+                tab.goto(origin + page)
+                arg = query if engine == "digestgen" else [query, "/bench/"]
+                result = tab.evaluate(script, arg)
+                gz = _gzip_of(result["files"], origin, www)
+                rows.append((engine, query, result["ms"], result["bytes"], gz, result["hits"]))
+                context.close()
+        browser.close()
+    return rows
+
+
+def main() -> None:
+    """Generate, build, index with both engines, measure, print a Markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--digests", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root, www = Path(tmp) / "src", Path(tmp) / "www"
+        generate(root, args.digests)
+        started = time.perf_counter()
+        result = build(root, output=www / "bench")
+        print(result.summary(), f"(with the digestgen index: {time.perf_counter() - started:.1f} s)")
+        started = time.perf_counter()
+        asyncio.run(_pagefind(result.site, www / "bench" / "pagefind"))
+        print(f"pagefind index built in {time.perf_counter() - started:.1f} s")
+        ours = _size([www / "bench" / "search-index.json", www / "bench/static/search.js"])
+        theirs = _size([p for p in (www / "bench" / "pagefind").rglob("*") if p.is_file()])
+        files = sum(1 for p in (www / "bench" / "pagefind").rglob("*") if p.is_file())
+        print(f"digestgen index + script: {ours[0] / 1e6:.2f} MB ({ours[1] / 1e6:.2f} MB gzip), 2 files")
+        print(f"pagefind bundle: {theirs[0] / 1e6:.2f} MB ({theirs[1] / 1e6:.2f} MB gzip), {files} files")
+        page = f"/bench/{result.site.digests[0].url}"
+        print("| engine | query | time to first result | bytes loaded | gzip | results |")
+        print("|---|---|---|---|---|---|")
+        for engine, query, ms, raw, gz, hits in measure(www, page):
+            print(f"| {engine} | `{query}` | {ms:.0f} ms | {raw / 1e3:.0f} kB | {gz / 1e3:.0f} kB | {hits} |")
+
+
+if __name__ == "__main__":
+    main()
