@@ -43,7 +43,7 @@ Intro words here.
 
 ## Videos
 
-- [Intro to nets, again](https://www.youtube.com/watch?v=abc123&utm_source=x) - seen before #deep-learning
+- [Intro to nets, again](https://www.youtube.com/watch?v=abc123&utm_source=x) - seen #deep-learning
 - [video] [Another talk](https://m.youtube.com/watch?v=zzz) - new one
 
 ### Short ones
@@ -91,14 +91,14 @@ def test_domains_apply_host_aliases_and_count(site: Site) -> None:
     assert domains["youtube.com"].count == 3  # youtu.be, www. and m. all count as one host
     assert domains["github.com"].count == 2
     assert domains["youtube.com"].url == "domains/youtube.com/"
-    assert [d.host for d in collect_domains(site)][0] == "youtube.com"  # most linked first
+    assert collect_domains(site)[0].host == "youtube.com"  # most linked first
 
 
 def test_also_featured_only_points_to_earlier_digests(site: Site) -> None:
     featured = also_featured(site)
     by_title = {item.title: links for item, links in featured.items()}
     assert set(by_title) == {"Intro to nets, again", "Same repo"}
-    (digest, item), = by_title["Intro to nets, again"]
+    ((digest, item),) = by_title["Intro to nets, again"]
     assert (digest.title, item.title) == ("Old digest", "Intro to nets")
     assert by_title["Same repo"][0][1].title == "Some repo"
 
@@ -132,7 +132,7 @@ def test_search_index_is_compact_and_points_at_permalinks(site: Site) -> None:
     assert first[2] == "Intro to nets, again"
     assert first[3] == "youtube.com"
     assert first[4] == "deep-learning"
-    assert "seen before" in first[5]
+    assert first[5] == "seen"
     assert "Intro words here." in digests[0][3]
 
 
