@@ -15,7 +15,6 @@ from digestgen.links import (
     also_featured,
     collect_domains,
     reading_minutes,
-    search_index,
     table_of_contents,
 )
 from digestgen.model import Site
@@ -121,21 +120,6 @@ def test_reading_time_grows_with_words(tmp_path: Path) -> None:
     assert reading_minutes(site.digests[0]) == 5  # 1,000+ words at 230 a minute
 
 
-def test_search_index_is_compact_and_points_at_permalinks(site: Site) -> None:
-    index = search_index(site)
-    digests, items = index["d"], index["i"]
-    assert isinstance(digests, list) and isinstance(items, list)
-    assert [d[0] for d in digests] == ["New digest", "Old digest"]
-    first = items[0]
-    assert digests[first[0]][1] == site.digests[0].url
-    assert first[1] == site.digests[0].sections[0].content[0].anchor  # type: ignore[union-attr]
-    assert first[2] == "Intro to nets, again"
-    assert first[3] == "youtube.com"
-    assert first[4] == "deep-learning"
-    assert first[5] == "seen"
-    assert "Intro words here." in digests[0][3]
-
-
 def test_built_pages(tmp_path: Path) -> None:
     root = write_site(tmp_path / "src")
     out = tmp_path / "out"
@@ -165,10 +149,9 @@ def test_built_pages(tmp_path: Path) -> None:
     toc = digest.xpath("//nav[@id='toc']//a/@href")
     assert toc == ["#videos", "#short-ones", "#repos"]
     assert digest.xpath("//p[@class='reading-time']/text()") == ["1 min read"]
-    assert digest.xpath("//form[@role='search']/@data-index") == ["/blog/search-index.json"]
-
-    index = json.loads((out / "search-index.json").read_text(encoding="utf-8"))
-    assert len(index["i"]) == 7
+    assert digest.xpath("//form[@role='search']/@data-index") == ["/blog/search/"]
+    index = json.loads((out / "search/index.json").read_text(encoding="utf-8"))
+    assert [d[0] for d in index["d"]] == ["New digest", "Old digest"]
 
 
 def test_tag_pages_merge_spellings_and_list_items(tmp_path: Path) -> None:

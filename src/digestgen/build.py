@@ -7,7 +7,6 @@ leaves the previous site as it was.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -18,10 +17,10 @@ from pathlib import Path
 
 from digestgen.config import SiteConfig, load_config
 from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries
-from digestgen.links import search_index
 from digestgen.model import Site
 from digestgen.parse import parse_site, source_files
 from digestgen.render import THEME_DIR, Renderer
+from digestgen.searchindex import search_files
 
 Log = Callable[[str], None]
 
@@ -108,9 +107,7 @@ def render_site(root: Path, site: Site) -> tuple[dict[str, bytes], int]:
     files.update(_feeds(site, renderer))
     files.update(_sitemap(site, renderer, pages))
     files.update(_static_files(root, site.config))
-    files["search-index.json"] = json.dumps(
-        search_index(site), ensure_ascii=False, separators=(",", ":")
-    ).encode("utf-8")
+    files.update(search_files(site))
     return files, len(pages)
 
 

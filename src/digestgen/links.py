@@ -1,4 +1,4 @@
-"""Links as data: the link index, domains, "also featured in", reading time and search data."""
+"""Links as data: the link index, domains, "also featured in", contents and reading time."""
 
 from __future__ import annotations
 
@@ -142,35 +142,6 @@ def table_of_contents(digest: Digest) -> list[TocEntry]:
             yield from walk(section.subsections)
 
     return list(walk(digest.sections))
-
-
-def search_index(site: Site) -> dict[str, object]:
-    """The data of the search box, compact: digests once, items pointing at them.
-
-    ``d``: ``[title, url, tags, summary and intro]`` per digest; ``i``: ``[digest, anchor, title,
-    domain, tags, text]`` per item, where ``text`` is commentary and notes.
-    URLs are relative to the site root; the script prefixes the base path.
-    """
-    digests = []
-    numbers: dict[str, int] = {}
-    for number, digest in enumerate(site.digests):
-        numbers[digest.slug] = number
-        text = " ".join([digest.summary, *(block.text for block in digest.intro)]).strip()
-        digests.append([digest.title, digest.url, " ".join(digest.tags), text])
-    items = []
-    for digest, item in site.items():
-        text = " ".join(part for part in (item.commentary, item.notes) if part)
-        items.append(
-            [
-                numbers[digest.slug],
-                item.anchor,
-                item.title,
-                host_of(item.url) or "",
-                " ".join(item.tags),
-                text,
-            ]
-        )
-    return {"v": 1, "d": digests, "i": items}
 
 
 def top_tags(site: Site, limit: int = 15) -> list[tuple[str, str, int]]:

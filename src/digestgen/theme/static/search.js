@@ -1,114 +1,142 @@
-/* digestgen search box: loads search-index.json on first use, matches every word of
-   the query against titles, commentary, notes, tags and domains, links to permalinks. */
+/* digestgen search box. Nothing is fetched until the box is used; then the manifest,
+   the shard of each query word and the chunks of the top results (see searchindex.py).
+   Every query word must prefix-match a word of the title, commentary, notes, tags or
+   domain; title matches rank first, then newer links. Results link to item permalinks. */
 (function () {
   "use strict";
   var form = document.getElementById("search");
-  if (!form || !window.fetch) return;
+  if (!form || !window.fetch || !window.Map) return;
   var input = form.querySelector("input[type=search]");
   var list = document.getElementById("search-results");
   var status = document.getElementById("search-status");
   var base = form.getAttribute("data-base") || "/";
-  var docs = null;
-  var loading = null;
-  var timer = 0;
+  var root = form.getAttribute("data-index");
   var LIMIT = 20;
+  var cache = {};
+  var latest = 0;
+  var timer = 0;
 
   function fold(text) {
-    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    return text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
   }
 
-  function prepare(raw) {
-    docs = [];
-    raw.i.forEach(function (it) {
-      var digest = raw.d[it[0]];
-      var title = it[2] || it[5].slice(0, 80) || digest[0];
-      docs.push({
-        title: title,
-        url: base + digest[1] + "#" + it[1],
-        meta: (it[3] ? it[3] + " · " : "") + digest[0],
-        head: fold(it[2]),
-        hay: fold([it[2], it[3], it[4], it[5]].join(" "))
-      });
-    });
-    raw.d.forEach(function (d) {
-      docs.push({
-        title: d[0],
-        url: base + d[1],
-        meta: "digest",
-        head: fold(d[0]),
-        hay: fold([d[0], d[2], d[3]].join(" "))
-      });
-    });
+  function words(text) {
+    var found = fold(text).match(/[\p{L}\p{N}]+/gu) || [];
+    return found.filter(function (w, n) { return found.indexOf(w) === n; });
   }
 
-  function load() {
-    if (!loading) {
-      status.textContent = "Loading the search index…";
-      loading = fetch(form.getAttribute("data-index"))
-        .then(function (response) {
-          if (!response.ok) throw new Error("HTTP " + response.status);
-          return response.json();
-        })
-        .then(prepare)
-        .then(function () { status.textContent = ""; })
-        .catch(function () {
-          loading = null;
-          status.textContent = "The search index could not be loaded.";
-        });
+  function shardName(word) {
+    return "s-" + Array.from(word).slice(0, 2).map(function (c) {
+      return c.codePointAt(0).toString(16);
+    }).join("-");
+  }
+
+  function get(name) {
+    if (!cache[name]) {
+      cache[name] = fetch(root + name + ".json").then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      });
+      cache[name].catch(function () { delete cache[name]; });
     }
-    return loading;
+    return cache[name];
+  }
+
+  /* {id: weight} of the documents with a word starting with `word`. */
+  function matches(shard, word) {
+    var hits = new Map();
+    Object.keys(shard).forEach(function (token) {
+      if (token.lastIndexOf(word, 0) !== 0) return;
+      var value = 0;
+      shard[token].forEach(function (delta) {
+        value += delta;
+        var id = value >> 1;
+        var weight = value & 1 ? 3 : 1;
+        if ((hits.get(id) || 0) < weight) hits.set(id, weight);
+      });
+    });
+    return hits;
   }
 
   function search(query) {
-    var terms = fold(query).split(/\s+/).filter(Boolean);
-    if (!terms.length) return [];
-    var found = [];
-    for (var n = 0; n < docs.length; n++) {
-      var doc = docs[n];
-      var score = 0;
-      for (var t = 0; t < terms.length; t++) {
-        if (doc.hay.indexOf(terms[t]) < 0) { score = -1; break; }
-        score += doc.head.indexOf(terms[t]) >= 0 ? 3 : 1;
-      }
-      if (score > 0) found.push({ doc: doc, score: score, order: n });
-    }
-    found.sort(function (a, b) { return b.score - a.score || a.order - b.order; });
-    return found;
+    var terms = words(query);
+    return get("index").then(function (manifest) {
+      if (!terms.length) return null;
+      var present = new Set(manifest.shards);
+      return Promise.all(terms.map(function (term) {
+        var name = shardName(term);
+        return present.has(name) ? get(name) : {};
+      })).then(function (shards) {
+        var scores = null;
+        terms.forEach(function (term, n) {
+          var hits = matches(shards[n], term);
+          if (scores === null) { scores = hits; return; }
+          var both = new Map();
+          scores.forEach(function (score, id) {
+            if (hits.has(id)) both.set(id, score + hits.get(id));
+          });
+          scores = both;
+        });
+        var ranked = Array.from(scores.entries()).sort(function (a, b) {
+          return b[1] - a[1] || a[0] - b[0];
+        });
+        var top = ranked.slice(0, LIMIT).map(function (entry) { return entry[0]; });
+        var chunks = top.map(function (id) { return Math.floor(id / manifest.chunk); });
+        return Promise.all(chunks.map(function (c) { return get("c" + c); })).then(function (docs) {
+          return {
+            total: ranked.length,
+            results: top.map(function (id, n) {
+              var doc = docs[n][id % manifest.chunk];
+              var digest = manifest.d[doc[0]];
+              if (!doc[1]) return { title: digest[0], url: base + digest[1], meta: "digest" };
+              return {
+                title: doc[2] || digest[0],
+                url: base + digest[1] + "#" + doc[1],
+                meta: (doc[3] ? doc[3] + " · " : "") + digest[0]
+              };
+            })
+          };
+        });
+      });
+    });
   }
 
-  function show(query) {
+  function show(found) {
     list.textContent = "";
-    if (!docs || !query.trim()) {
+    if (found === null) {
       list.hidden = true;
       status.textContent = "";
       return;
     }
-    var found = search(query);
-    found.slice(0, LIMIT).forEach(function (hit) {
+    found.results.forEach(function (hit) {
       var li = document.createElement("li");
       var a = document.createElement("a");
-      a.href = hit.doc.url;
-      a.textContent = hit.doc.title;
+      a.href = hit.url;
+      a.textContent = hit.title;
       var meta = document.createElement("span");
       meta.className = "search-meta";
-      meta.textContent = hit.doc.meta;
+      meta.textContent = hit.meta;
       li.appendChild(a);
       li.appendChild(document.createTextNode(" "));
       li.appendChild(meta);
       list.appendChild(li);
     });
-    list.hidden = found.length === 0;
-    status.textContent = found.length === 0 ? "No matches." :
-      found.length > LIMIT ? "Showing " + LIMIT + " of " + found.length + " matches." :
-      found.length + (found.length === 1 ? " match." : " matches.");
+    list.hidden = found.total === 0;
+    status.textContent = found.total === 0 ? "No matches." :
+      found.total > LIMIT ? "Showing " + LIMIT + " of " + found.total + " matches." :
+      found.total + (found.total === 1 ? " match." : " matches.");
   }
 
   function run() {
-    var query = input.value;
-    load().then(function () { show(query === input.value ? query : input.value); });
+    var ticket = ++latest;
+    search(input.value).then(function (found) {
+      if (ticket === latest) show(found);
+    }, function () {
+      if (ticket === latest) status.textContent = "The search index could not be loaded.";
+    });
   }
 
-  input.addEventListener("focus", load);
+  input.addEventListener("focus", function () { get("index").catch(function () {}); });
   input.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(run, 80);
@@ -120,7 +148,7 @@
   input.addEventListener("keydown", function (event) {
     if (event.key === "Escape") {
       input.value = "";
-      show("");
+      run();
     }
   });
   var initial = new URLSearchParams(window.location.search).get("q");
