@@ -8,9 +8,9 @@ from html import escape
 
 from digestgen.model import Site
 
-WIDTH = 640
-BAR_HEIGHT = 22
-LABEL_WIDTH = 200
+WIDTH = 480
+BAR_HEIGHT = 26
+LABEL_WIDTH = 160
 
 
 def _svg(chart_id: str, title: str, desc: str, height: int, body: list[str]) -> str:
@@ -86,17 +86,17 @@ def bar_chart(
         y = 4 + n * BAR_HEIGHT
         w = max(plot_w * count / peak, 1.0)
         body.append(
-            f'<text class="label" x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">'
+            f'<text class="label" x="{LABEL_WIDTH - 8}" y="{y + 18}" text-anchor="end">'
             f"{escape(_shorten(label))}</text>"
         )
         body.append(
             f'<rect class="bar" x="{LABEL_WIDTH}" y="{y + 3}" width="{w:.1f}" '
             f'height="{BAR_HEIGHT - 6}"/>'
-            f'<text class="value" x="{LABEL_WIDTH + w + 6:.1f}" y="{y + 15}">{count}</text>'
+            f'<text class="value" x="{LABEL_WIDTH + w + 6:.1f}" y="{y + 18}">{count}</text>'
         )
     desc = "; ".join(f"{label}: {count}" for label, count in rows) + "."
     return _svg(chart_id, title, desc, height, body)
 
 
-def _shorten(label: str, limit: int = 28) -> str:
+def _shorten(label: str, limit: int = 20) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
