@@ -23,13 +23,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
 
 from digestgen.build import build
+from digestgen.config import load_config
 from digestgen.links import host_of
 from digestgen.model import Site
 
@@ -209,7 +210,8 @@ VANILLA_JS = """async (query) => {
   input.dispatchEvent(new Event('input'));
   await done;
   const ms = performance.now() - t0;
-  const loaded = performance.getEntriesByType('resource').filter(e => !before.has(e.name));
+  const loaded = performance.getEntriesByType('resource')
+    .filter(e => !before.has(e.name) && !e.name.endsWith('/favicon.ico'));
   return {ms, hits: list.children.length, files: loaded.map(e => e.name),
           bytes: loaded.reduce((s, e) => s + e.encodedBodySize, 0)};
 }"""
@@ -222,7 +224,8 @@ PAGEFIND_JS = """async ([query, base]) => {
   const search = await pf.search(query);
   const data = await Promise.all(search.results.slice(0, 10).map(r => r.data()));
   const ms = performance.now() - t0;
-  const loaded = performance.getEntriesByType('resource').filter(e => !before.has(e.name));
+  const loaded = performance.getEntriesByType('resource')
+    .filter(e => !before.has(e.name) && !e.name.endsWith('/favicon.ico'));
   return {ms, hits: data.length, files: loaded.map(e => e.name),
           bytes: loaded.reduce((s, e) => s + e.encodedBodySize, 0)};
 }"""
@@ -235,7 +238,9 @@ def _gzip_of(urls: list[str], origin: str, www: Path) -> int:
     )
 
 
-def measure(www: Path, page: str) -> list[tuple[str, str, float, int, int, int]]:
+def measure(
+    www: Path, page: str, base: str, queries: Sequence[str]
+) -> list[tuple[str, str, float, int, int, int]]:
     """``(engine, query, ms, bytes, gzip bytes, results)`` per query, cold cache each."""
     from playwright.sync_api import sync_playwright
 
@@ -243,11 +248,11 @@ def measure(www: Path, page: str) -> list[tuple[str, str, float, int, int, int]]
     with serve(www) as origin, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for engine, script in (("digestgen", VANILLA_JS), ("pagefind", PAGEFIND_JS)):
-            for query in QUERIES:
+            for query in queries:
                 context = browser.new_context()
                 tab = context.new_page()
                 tab.goto(origin + page)
-                arg = query if engine == "digestgen" else [query, "/bench/"]
+                arg = query if engine == "digestgen" else [query, base]
                 result = tab.evaluate(script, arg)
                 gz = _gzip_of(result["files"], origin, www)
                 rows.append((engine, query, result["ms"], result["bytes"], gz, result["hits"]))
@@ -257,37 +262,41 @@ def measure(www: Path, page: str) -> list[tuple[str, str, float, int, int, int]]
 
 
 def main() -> None:
-    """Generate, build, index with both engines, measure, print a Markdown table."""
+    """Generate (or take) a site, build it, index it both ways, measure, print a table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--digests", type=int, default=1000)
+    parser.add_argument("--digests", type=int, default=1000, help="how many to generate")
+    parser.add_argument("--root", type=Path, help="measure this site instead of generating one")
+    parser.add_argument("--query", action="append", help="a query (repeatable)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        root, www = Path(tmp) / "src", Path(tmp) / "www"
-        generate(root, args.digests)
-        started = time.perf_counter()
-        result = build(root, output=www / "bench")
+        root, www = args.root or Path(tmp) / "src", Path(tmp) / "www"
+        if args.root is None:
+            generate(root, args.digests)
+        base = load_config(root).base_path
+        out = www / base.strip("/")
+        result = build(root, output=out)
         print(result.summary())
         started = time.perf_counter()
-        records = _pagefind(result.site, Path(tmp), www / "bench" / "pagefind")
+        records = _pagefind(result.site, Path(tmp), out / "pagefind")
         print(f"pagefind: {records} records indexed in {time.perf_counter() - started:.1f} s")
         single = _single_file_size(result.site)
         print(f"single-file JSON index: {single[0] / 1e6:.2f} MB, {single[1] / 1e6:.2f} MB gzip")
-        ours = _size(
-            [p for p in (www / "bench" / "search").rglob("*") if p.is_file()]
-            + [www / "bench/static/search.js"]
-        )
-        theirs = _size([p for p in (www / "bench" / "pagefind").rglob("*") if p.is_file()])
-        files = sum(1 for p in (www / "bench" / "pagefind").rglob("*") if p.is_file())
-        ours_files = sum(1 for p in (www / "bench" / "search").rglob("*") if p.is_file()) + 1
+        ours_paths = [p for p in (out / "search").rglob("*") if p.is_file()]
+        ours = _size([*ours_paths, out / "static/search.js"])
+        theirs_paths = [p for p in (out / "pagefind").rglob("*") if p.is_file()]
+        theirs = _size(theirs_paths)
         print(
             f"digestgen index + script: {ours[0] / 1e6:.2f} MB, {ours[1] / 1e6:.2f} MB gzip, "
-            f"{ours_files} files"
+            f"{len(ours_paths) + 1} files"
         )
-        print(f"pagefind: {theirs[0] / 1e6:.2f} MB, {theirs[1] / 1e6:.2f} MB gzip, {files} files")
-        page = f"/bench/{result.site.digests[0].url}"
+        print(
+            f"pagefind: {theirs[0] / 1e6:.2f} MB, {theirs[1] / 1e6:.2f} MB gzip, "
+            f"{len(theirs_paths)} files"
+        )
+        page = f"{base}{result.site.digests[0].url}"
         print("| engine | query | time to first result | bytes loaded | gzip | results |")
         print("|---|---|---|---|---|---|")
-        for engine, query, ms, raw, gz, hits in measure(www, page):
+        for engine, query, ms, raw, gz, hits in measure(www, page, base, args.query or QUERIES):
             cells = [
                 engine,
                 f"`{query}`",
