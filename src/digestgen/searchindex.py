@@ -17,7 +17,7 @@ from digestgen.links import host_of
 from digestgen.model import Site
 
 FOLDER = "search/"
-CHUNK = 100
+CHUNK = 25
 FORMAT = 2
 _TOKEN = re.compile(r"[^\W_]+")
 
