@@ -151,7 +151,9 @@ def test_built_pages(tmp_path: Path) -> None:
     assert digest.xpath("//p[@class='reading-time']/text()") == ["1 min read"]
     assert digest.xpath("//form[@role='search']/@data-index") == ["/blog/search/"]
     index = json.loads((out / "search/index.json").read_text(encoding="utf-8"))
-    assert [d[0] for d in index["d"]] == ["New digest", "Old digest"]
+    assert index["shards"]
+    first = json.loads((out / "search/c0.json").read_text(encoding="utf-8"))[0]
+    assert first == ["New digest", new.url, next(new.items()).anchor, first[3], "youtube.com"]
 
 
 def test_tag_pages_merge_spellings_and_list_items(tmp_path: Path) -> None:

@@ -67,8 +67,7 @@ def query(
     for doc_id, _ in ranked[:limit]:
         chunk = read(f"search/c{doc_id // manifest['chunk']}.json")
         assert isinstance(chunk, list)
-        digest, anchor, title, host = chunk[doc_id % manifest["chunk"]]
-        d_title, d_url = manifest["d"][digest]
+        d_title, d_url, anchor, title, host = chunk[doc_id % manifest["chunk"]]
         if anchor:
             out.append((title, f"{d_url}#{anchor}", host))
         else:

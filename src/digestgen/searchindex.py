@@ -38,20 +38,23 @@ def shard_name(token: str) -> str:
     return "s-" + "-".join(f"{ord(c):x}" for c in token[:2])
 
 
-def _documents(site: Site) -> tuple[list[list[object]], list[tuple[str, str]]]:
-    """``[digest, anchor, title, domain]`` per item, then one per digest (anchor ``""``),
-    each with its title words and other words."""
-    numbers = {digest.slug: n for n, digest in enumerate(site.digests)}
-    docs: list[list[object]] = []
+def _documents(site: Site) -> tuple[list[list[str]], list[tuple[str, str]]]:
+    """``[digest title, digest url, anchor, title, domain]`` per item, then one per digest
+    (anchor ``""``), each with its title words and its other words.
+
+    The digest's title and URL repeat in each of its items: neighbours in a chunk,
+    so they cost little once compressed, and a result needs no other file.
+    """
+    docs: list[list[str]] = []
     words: list[tuple[str, str]] = []
     for digest, item in site.items():
-        title = item.title or item.commentary[:80]
         host = host_of(item.url) or ""
-        docs.append([numbers[digest.slug], item.anchor, title, host])
+        title = item.title or item.commentary[:80]
+        docs.append([digest.title, digest.url, item.anchor, title, host])
         rest = [item.commentary, item.notes, " ".join(item.tags), host]
         words.append((item.title, " ".join(rest)))
-    for n, digest in enumerate(site.digests):
-        docs.append([n, "", "", ""])
+    for digest in site.digests:
+        docs.append([digest.title, digest.url, "", "", ""])
         intro = " ".join(block.text for block in digest.intro)
         words.append((digest.title, " ".join([" ".join(digest.tags), digest.summary, intro])))
     return docs, words
@@ -79,8 +82,8 @@ def _dump(data: object) -> bytes:
 def search_files(site: Site) -> dict[str, bytes]:
     """Every file of the search index under ``search/``, as ``{path: bytes}``.
 
-    ``index.json``: format, chunk size, the shard names that exist and
-    ``[title, url]`` per digest. ``s-*.json``: ``{word: postings}``.
+    ``index.json``: format, chunk size and the shard names that exist (so that no
+    query asks for a missing file). ``s-*.json``: ``{word: postings}``.
     ``c<n>.json``: documents ``n * CHUNK`` to ``(n + 1) * CHUNK - 1``.
     URLs are relative to the site root; the script prefixes the base path.
     """
@@ -92,7 +95,6 @@ def search_files(site: Site) -> dict[str, bytes]:
         "v": FORMAT,
         "chunk": CHUNK,
         "shards": sorted(shards),
-        "d": [[digest.title, digest.url] for digest in site.digests],
     }
     out = {FOLDER + "index.json": _dump(manifest)}
     for name, shard in shards.items():

@@ -86,13 +86,13 @@
           return {
             total: ranked.length,
             results: top.map(function (id, n) {
+              /* [digest title, digest url, anchor, title, domain] */
               var doc = docs[n][id % manifest.chunk];
-              var digest = manifest.d[doc[0]];
-              if (!doc[1]) return { title: digest[0], url: base + digest[1], meta: "digest" };
+              if (!doc[2]) return { title: doc[0], url: base + doc[1], meta: "digest" };
               return {
-                title: doc[2] || digest[0],
-                url: base + digest[1] + "#" + doc[1],
-                meta: (doc[3] ? doc[3] + " · " : "") + digest[0]
+                title: doc[3] || doc[0],
+                url: base + doc[1] + "#" + doc[2],
+                meta: (doc[4] ? doc[4] + " · " : "") + doc[0]
               };
             })
           };
