@@ -18,6 +18,7 @@ import gzip
 import http.server
 import json
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -236,9 +237,9 @@ def _bytes_of(paths: list[str], www: Path) -> tuple[int, int]:
 
 
 def measure(
-    www: Path, page: str, base: str, queries: Sequence[str]
+    www: Path, page: str, base: str, queries: Sequence[str], repeat: int = 5
 ) -> list[tuple[str, str, float, int, int, int]]:
-    """``(engine, query, ms, bytes, gzip bytes, results)`` per query, cold cache each."""
+    """``(engine, query, median ms, bytes, gzip bytes, results)`` per query."""
     from playwright.sync_api import sync_playwright
 
     rows = []
@@ -246,16 +247,19 @@ def measure(
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for engine, script in (("digestgen", VANILLA_JS), ("pagefind", PAGEFIND_JS)):
             for query in queries:
-                context = browser.new_context()
-                tab = context.new_page()
-                tab.goto(origin + page)
-                tab.wait_for_load_state("load")
-                served.clear()
-                arg = query if engine == "digestgen" else [query, base]
-                result = tab.evaluate(script, arg)
-                raw, gz = _bytes_of(served, www)
-                rows.append((engine, query, result["ms"], raw, gz, result["hits"]))
-                context.close()
+                times = []
+                for _ in range(repeat):  # a fresh context each time: a cold cache
+                    context = browser.new_context()
+                    tab = context.new_page()
+                    tab.goto(origin + page)
+                    tab.wait_for_load_state("load")
+                    served.clear()
+                    arg = query if engine == "digestgen" else [query, base]
+                    result = tab.evaluate(script, arg)
+                    raw, gz = _bytes_of(served, www)
+                    times.append(result["ms"])
+                    context.close()
+                rows.append((engine, query, statistics.median(times), raw, gz, result["hits"]))
         browser.close()
     return rows
 
@@ -266,6 +270,7 @@ def main() -> None:
     parser.add_argument("--digests", type=int, default=1000, help="how many to generate")
     parser.add_argument("--root", type=Path, help="measure this site instead of generating one")
     parser.add_argument("--query", action="append", help="a query (repeatable)")
+    parser.add_argument("--repeat", type=int, default=5, help="cold runs per query (median)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root, www = args.root or Path(tmp) / "src", Path(tmp) / "www"
@@ -293,9 +298,11 @@ def main() -> None:
             f"{len(theirs_paths)} files"
         )
         page = f"{base}{result.site.digests[0].url}"
-        print("| engine | query | time to first result | bytes loaded | gzip | results |")
+        print("| engine | query | time to first result (median) | bytes loaded | gzip | results |")
         print("|---|---|---|---|---|---|")
-        for engine, query, ms, raw, gz, hits in measure(www, page, base, args.query or QUERIES):
+        for engine, query, ms, raw, gz, hits in measure(
+            www, page, base, args.query or QUERIES, args.repeat
+        ):
             cells = [
                 engine,
                 f"`{query}`",
