@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
 
 from digestgen.model import Digest, Item, Section, Site
@@ -48,6 +49,7 @@ def all_links(site: Site) -> list[Link]:
     return list(site.items())
 
 
+@cache
 def host_of(url: str | None) -> str | None:
     """The host under which a link is filed: normalised, ``www.`` dropped, aliases applied."""
     if not url:

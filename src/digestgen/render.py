@@ -20,8 +20,6 @@ from digestgen.links import (
     all_links,
     also_featured,
     collect_domains,
-    domain_slug,
-    host_of,
     reading_minutes,
     table_of_contents,
     top_tags,
@@ -129,9 +127,11 @@ class Renderer:
         self.tags = collect_tags(site)
         self.domains = collect_domains(site)
         featured = also_featured(site)
+        # Hosts are normalised once here, not once per listing of an item.
+        domain_of_item = {item: d.url for d in self.domains for _, item in d.links}
         self.env.globals.update(
             also_featured=lambda it: featured.get(it, ()),
-            domain_path=_domain_path,
+            domain_path=lambda it: domain_of_item.get(it),
             reading_minutes=reading_minutes,
             table_of_contents=table_of_contents,
         )
@@ -308,12 +308,6 @@ class Renderer:
 
 
 LINKS_PER_PAGE = 50
-
-
-def _domain_path(url: str | None) -> str | None:
-    """The domain page of a link's host, or ``None`` for a text item."""
-    host = host_of(url)
-    return None if host is None else f"domains/{domain_slug(host)}/"
 
 
 def newest(site: Site) -> datetime | None:
