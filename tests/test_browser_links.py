@@ -118,6 +118,8 @@ def test_search_matches_notes_tags_and_domains(browser: Any, site_url: tuple[str
     page.locator("#search-results li a", has_text="Reformer").wait_for()
     page.locator("#search-q").fill("distill.pub")
     page.locator("#search-results li a", has_text="Feature Visualization").wait_for()
+    page.goto(base + "links/?q=lottery+sparse")  # the no-script form's target runs it too
+    page.locator("#search-results li a", has_text="Lottery Ticket").wait_for()
     page.close()
 
 

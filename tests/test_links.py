@@ -146,6 +146,8 @@ def test_built_pages(tmp_path: Path) -> None:
     back = digest.xpath("//p[@class='also-featured']/a")
     assert [a.text for a in back] == ["Old digest", "Old digest"]
     assert back[0].get("href").startswith("/blog/digests/old/#")
+    feed = (out / "feed.xml").read_text(encoding="utf-8")
+    assert 'Also featured in &lt;a href="https://example.org/blog/digests/old/#' in feed
     toc = digest.xpath("//nav[@id='toc']//a/@href")
     assert toc == ["#videos", "#short-ones", "#repos"]
     assert digest.xpath("//p[@class='reading-time']/text()") == ["1 min read"]
