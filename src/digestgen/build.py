@@ -21,6 +21,7 @@ from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries
 from digestgen.model import Digest, Item, Site
 from digestgen.parse import parse_site, source_files
 from digestgen.render import THEME_DIR, Renderer
+from digestgen.searchindex import search_files
 
 Log = Callable[[str], None]
 
@@ -119,6 +120,7 @@ def render_site(root: Path, site: Site) -> tuple[dict[str, bytes], int]:
     files.update(_sitemap(site, renderer, pages))
     files.update(_static_files(root, site.config))
     files.update(site_exports(root, site))
+    files.update(search_files(site))
     return files, len(pages)
 
 

@@ -14,7 +14,18 @@ import jinja2
 
 from digestgen.config import SiteConfig
 from digestgen.errors import RenderError
+from digestgen.links import (
+    Domain,
+    Link,
+    all_links,
+    also_featured,
+    collect_domains,
+    reading_minutes,
+    table_of_contents,
+    top_tags,
+)
 from digestgen.model import Block, Digest, Item, Section, Site
+from digestgen.stats import bar_chart, items_over_time
 from digestgen.taxonomy import Tag, by_year, collect_tags, neighbours, tag_url
 
 THEME_DIR = Path(__file__).parent / "theme"
@@ -44,6 +55,12 @@ class PageContext(TypedDict, total=False):
     newer: Digest | None
     years: list[tuple[int, list[Digest]]]
     tag: Tag
+    links: Sequence[Link]
+    domains: Sequence[Domain]
+    domain: Domain
+    charts: dict[str, str]
+    top_domains: Sequence[Domain]
+    top_tags: Sequence[tuple[str, str, int]]
 
 
 def group_content(content: Sequence[Item | Block]) -> Iterator[tuple[str, list[Any]]]:
@@ -129,6 +146,16 @@ class Renderer:
         self.config = site.config
         self.env = make_environment(site.config, site_templates)
         self.tags = collect_tags(site)
+        self.domains = collect_domains(site)
+        featured = also_featured(site)
+        # Hosts are normalised once here, not once per listing of an item.
+        domain_of_item = {item: d.url for d in self.domains for _, item in d.links}
+        self.env.globals.update(
+            also_featured=lambda it: featured.get(it, ()),
+            domain_path=lambda it: domain_of_item.get(it),
+            reading_minutes=reading_minutes,
+            table_of_contents=table_of_contents,
+        )
 
     def abs_url(self, path: str = "") -> str:
         """An absolute URL for a path below the site root (used in feeds)."""
@@ -187,6 +214,86 @@ class Renderer:
                 },
             )
         out["404.html"] = self.render("404.html", "404.html", {"page_title": "Page not found"})
+        out.update(self.link_pages())
+        return out
+
+    def paginated(
+        self,
+        template: str,
+        folder: str,
+        entries: Sequence[Link],
+        per_page: int,
+        context: PageContext,
+    ) -> dict[str, str]:
+        """``folder``, ``folder/page/2/``...: ``entries`` as ``links``, ``per_page`` a page."""
+        total = max(1, math.ceil(len(entries) / per_page))
+
+        def page_path(number: int) -> str:
+            return folder if number == 1 else f"{folder}page/{number}/"
+
+        out: dict[str, str] = {}
+        for number in range(1, total + 1):
+            path = page_path(number) + "index.html"
+            title = context["page_title"]
+            page = context.copy()
+            page["page_title"] = title if number == 1 else f"{title}, page {number}"
+            page["links"] = entries[(number - 1) * per_page : number * per_page]
+            page["pagination"] = {
+                "number": number,
+                "total": total,
+                "previous_url": page_path(number - 1) if number > 1 else None,
+                "next_url": page_path(number + 1) if number < total else None,
+            }
+            out[path] = self.render(template, path, page)
+        return out
+
+    def link_pages(self) -> dict[str, str]:
+        """The link index, the domains overview and pages, and the stats page."""
+        out = self.paginated(
+            "links.html",
+            "links/",
+            all_links(self.site),
+            LINKS_PER_PAGE,
+            {"page_title": "All links", "description": "Every link of every digest."},
+        )
+        out["domains/index.html"] = self.render(
+            "domains.html",
+            "domains/index.html",
+            {"page_title": "Domains", "domains": self.domains},
+        )
+        for domain in self.domains:
+            out.update(
+                self.paginated(
+                    "domain.html",
+                    domain.url,
+                    domain.links,
+                    LINKS_PER_PAGE,
+                    {
+                        "page_title": f"Links to {domain.host}",
+                        "description": f"Every link to {domain.host} in the digests.",
+                        "domain": domain,
+                    },
+                )
+            )
+        tags = top_tags(self.site)
+        domains = self.domains[:15]
+        charts = {
+            "items": items_over_time(self.site),
+            "domains": bar_chart([(d.host, d.count) for d in domains], "Top domains", "c-dom"),
+            "tags": bar_chart([(n, c) for n, _, c in tags], "Top tags", "c-tag"),
+        }
+        out["stats/index.html"] = self.render(
+            "stats.html",
+            "stats/index.html",
+            {
+                "page_title": "Stats",
+                "description": "Links per digest, top domains and top tags.",
+                "charts": charts,
+                "digests": self.site.digests,
+                "top_domains": domains,
+                "top_tags": tags,
+            },
+        )
         return out
 
     def index_pages(self) -> dict[str, str]:
@@ -219,6 +326,9 @@ class Renderer:
     def fragment(self, template: str, **context: Any) -> str:
         """A partial such as a feed entry's content, outside of any page."""
         return self.render(template, "", {"site": self.config, **context})  # type: ignore[typeddict-item]
+
+
+LINKS_PER_PAGE = 50
 
 
 def newest(site: Site) -> datetime | None:
