@@ -32,6 +32,14 @@ def _fail(exc: DigestError) -> _UserError:
     return _UserError("\n".join(lines))
 
 
+_ROOT = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    help="The site folder (holding digestgen.yaml).",
+)
+
+
 @click.group()
 @click.version_option(__version__, prog_name="digestgen")
 def main() -> None:
@@ -39,12 +47,7 @@ def main() -> None:
 
 
 @main.command()
-@click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    help="The site folder (holding digestgen.yaml).",
-)
+@_ROOT
 @click.option(
     "--output",
     "-o",
@@ -67,14 +70,6 @@ def build(root: Path, output: Path | None, drafts: bool, verbose: bool) -> None:
 
 
 # The curator's week: init, new, add, publish, export.
-
-_ROOT = click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    help="The site folder (holding digestgen.yaml).",
-)
-
 
 def _refuse(exc: DigestError) -> _UserError:
     """A user mistake from a curator command: each problem on its own line."""
@@ -196,9 +191,7 @@ def serve(root: Path, host: str, port: int, no_drafts: bool) -> None:
 
 
 @main.command()
-@click.option(
-    "--root", type=click.Path(file_okay=False, path_type=Path), default=".", help="The site folder."
-)
+@_ROOT
 @click.option("--since", type=int, default=None, help="Report only digests newer than number N.")
 @click.option("--links", is_flag=True, help="Also check external links over HTTP (cached).")
 @click.option("--timeout", type=float, default=10.0, help="Seconds per request for --links.")
