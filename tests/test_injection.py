@@ -88,7 +88,13 @@ def active_parts(html: str) -> Iterator[str]:
     for element in tree.iter():
         if not isinstance(element.tag, str):
             continue
-        if element.tag.lower() in DANGEROUS_TAGS:
+        # The theme's own search script is the one script a page may carry.
+        own_script = (
+            element.tag.lower() == "script"
+            and (element.get("src") or "").endswith("/static/search.js")
+            and not (element.text or "").strip()
+        )
+        if element.tag.lower() in DANGEROUS_TAGS and not own_script:
             yield f"<{element.tag}>"
         for name, value in element.attrib.items():
             lowered = name.lower()
