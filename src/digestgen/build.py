@@ -15,16 +15,17 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from digestgen.config import SiteConfig, load_config
+from digestgen.config import CONFIG_FILE, SiteConfig, load_config
+from digestgen.errors import ConfigError, DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, folder_fingerprint, sha256
 from digestgen.model import Site
 from digestgen.output import Job, Manifest, write_outputs
-from digestgen.parsecache import ParseCache, Source, parse_cached, scan, user_cache_dir
+from digestgen.parsecache import ParseCache, Source, parse_cached, scan
 from digestgen.workers import default_workers
 
 Log = Callable[[str], None]
@@ -43,6 +44,7 @@ class BuildResult:
     rendered: int = 0
     written: int = 0
     phases: tuple[tuple[str, float], ...] = ()
+    warnings: tuple[DigestError, ...] = ()
     load_site: Callable[[], Site] = field(default=lambda: _no_site(), repr=False, compare=False)
 
     @cached_property
@@ -88,6 +90,28 @@ def input_key(root: Path, config: SiteConfig, sources: list[Source], base: str, 
     """Everything a build reads: when it equals the last build's, the site is up to date."""
     static = folder_fingerprint(root / config.static_dir)
     return sha256(base, static, str(out), *(s.key for s in sources))
+
+
+def check_output(root: Path, config: SiteConfig, out: Path) -> None:
+    """Refuse an output folder that would replace the sources: the site root or a folder
+    above it, or the digests, templates or static folder or one inside them."""
+    root = root.resolve()
+    named = {
+        "digests_dir": root / config.digests_dir,
+        "templates_dir": root / config.templates_dir,
+        "static_dir": root / config.static_dir,
+    }
+    if root.is_relative_to(out):
+        problem = "the site's own folder" if out == root else "a folder that holds the site"
+    else:
+        inside = [k for k, folder in named.items() if out.is_relative_to(folder.resolve())]
+        if not inside:
+            return
+        problem = f"the '{inside[0]}' folder or inside it"
+    raise ConfigError(
+        f"the output folder {out} is {problem}; building there would replace the sources",
+        root / CONFIG_FILE,
+    )
 
 
 def render_site(root: Path, site: Site) -> tuple[dict[str, bytes], int]:
@@ -142,6 +166,7 @@ def build(
     workers = workers or default_workers()
     config = load_config(root)
     out = (output or root / config.output_dir).resolve()
+    check_output(root, config, out)
     parse_cache = ParseCache(root / CACHE_DIR / "parsed")
     clock.lap("config", str(root / "digestgen.yaml"))
 
@@ -158,9 +183,10 @@ def build(
     if previous is not None and previous.inputs == inputs and previous.unchanged(out):
         clock.lap("check", "nothing changed")
         s = previous.summary
+        warnings = tuple(ParseError(*w) for w in previous.warnings)
         return BuildResult(
             s["digests"], s["items"], len(previous.files), s["pages"], clock.total,
-            phases=tuple(clock.phases), load_site=load_site,
+            phases=tuple(clock.phases), warnings=warnings, load_site=load_site,
         )  # fmt: skip
 
     with _collector_paused():
@@ -177,10 +203,11 @@ def build(
     items = sum(d.item_count for d in site.digests)
     manifest.inputs = inputs
     manifest.summary = {"digests": len(site.digests), "items": items, "pages": pages}
+    manifest.warnings = [(w.message, w.path, w.line, w.column) for w in site.warnings]
     manifest.save(manifest_path)
     return BuildResult(
         len(site.digests), items, len(written.files), pages, clock.total,
-        written.ran, written.written, tuple(clock.phases), lambda: site,
+        written.ran, written.written, tuple(clock.phases), site.warnings, lambda: site,
     )  # fmt: skip
 
 
@@ -207,18 +234,10 @@ def render_key(root: Path, config: SiteConfig, drafts: bool) -> str:
 def _plan(root: Path, site: Site, keys: Mapping[int, str], base: str) -> tuple[list[Job], int]:
     """Every output job of the site, and how many pages there are."""
     # Imported here: a build that finds nothing changed never needs Jinja or feedgen.
-    import jinja2
-
     from digestgen.plan import Planner, warm_templates
     from digestgen.render import Renderer
 
     renderer = Renderer(site, root / site.config.templates_dir)
-    # Compiled templates are kept between builds (Jinja checks each one's source) in the
-    # user's cache, not the site's: loading compiled code a site brought would run it.
-    compiled = user_cache_dir() / "templates"
-    with suppress(OSError):
-        compiled.mkdir(parents=True, exist_ok=True)
-        renderer.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(compiled))
     planner = Planner(root, site, renderer, keys, base)
     jobs = planner.jobs()
     warm_templates(renderer, planner.templates)

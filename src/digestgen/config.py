@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import zoneinfo
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -34,6 +35,17 @@ class SiteConfig:
     output_dir: str = "site"
     static_dir: str = "static"
     templates_dir: str = "templates"
+    schedule: str = ""
+    new_digest_file: str = "digest-{number}.md"
+    new_digest_title: str = "Digest {number}"
+    sections: tuple[str, ...] = ()
+    export_formats: tuple[str, ...] = ()
+    # `digestgen check`: report plain http: links; links whose repeat is intended;
+    # host aliases and tracking parameters added to the built-in ones of urls.py.
+    check_http: bool = False
+    duplicate_allow: tuple[str, ...] = ()
+    url_aliases: tuple[tuple[str, str], ...] = ()
+    tracking_params: tuple[str, ...] = ()
 
     @property
     def base_path(self) -> str:
@@ -50,6 +62,16 @@ PERMALINK_FIELDS = ("slug", "number", "year", "month", "day")
 
 
 def _check_type(key: str, value: Any, default: Any) -> str | None:
+    if key == "url_aliases":
+        if value == []:  # an empty list reads as naturally as {} for "no aliases"
+            return None
+        ok = isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        )
+        return None if ok else "a mapping of host names, such as {youtu.be: youtube.com}"
+    if isinstance(default, tuple):
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return None if ok else "a list of words like [one, two]"
     if isinstance(default, bool):
         return None if isinstance(value, bool) else "true or false"
     if isinstance(default, int):
@@ -78,13 +100,22 @@ def parse_config(text: str, path: Path | str = CONFIG_FILE) -> SiteConfig:
                 ConfigError(f"'{key}' must be {problem}, not {value!r}", path, mapping.line_of(key))
             )
             continue
-        values[key] = value
+        values[key] = _frozen(value)
     errors.extend(_check_values(values, mapping.line_of, path))
     collect(errors)
     base_url = values["base_url"]
     if not base_url.endswith("/"):
         values["base_url"] = base_url + "/"
     return SiteConfig(**values)
+
+
+def _frozen(value: Any) -> Any:
+    """Lists and mappings as tuples, so that the config stays immutable."""
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, dict):
+        return tuple((str(k).lower(), str(v).lower()) for k, v in value.items())
+    return value
 
 
 def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> list[DigestError]:
@@ -113,6 +144,11 @@ def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> lis
                     line_of("timezone"),
                 )
             )
+    output = values.get("output_dir")
+    if isinstance(output, str):
+        problem = _output_problem(values, output)
+        if problem is not None:
+            errors.append(ConfigError(problem, path, line_of("output_dir")))
     pattern = values.get("permalink")
     if isinstance(pattern, str):
         try:
@@ -138,6 +174,23 @@ def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> lis
     return errors
 
 
+def _output_problem(values: dict[str, Any], output: str) -> str | None:
+    """Why ``output_dir`` would replace the sources (the build swaps that folder in)."""
+    out = posixpath.normpath(output.replace("\\", "/"))
+    if out in (".", "..") or (out.startswith("../") and not out.strip("./")):
+        return f"'output_dir' {output!r} is the site's own folder or above it"
+    if posixpath.isabs(out):
+        return None  # an absolute folder is checked against the real paths at build time
+    for key in ("digests_dir", "templates_dir", "static_dir"):
+        folder = posixpath.normpath(str(values.get(key, _DEFAULT_DIRS[key])))
+        if out == folder or out.startswith(folder + "/"):
+            return f"'output_dir' {output!r} would replace the sources in '{key}' {folder!r}"
+    return None
+
+
+_DEFAULT_DIRS = {"digests_dir": "digests", "templates_dir": "templates", "static_dir": "static"}
+
+
 def load_config(root: Path) -> SiteConfig:
     """Read ``digestgen.yaml`` from the site root."""
     path = root / CONFIG_FILE
@@ -153,5 +206,7 @@ def load_config(root: Path) -> SiteConfig:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text (byte offset {exc.start})", path) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        message = f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte offset {exc.start}"
+        raise ConfigError(message, path, line) from None
     return parse_config(text.replace("\r\n", "\n"), path)

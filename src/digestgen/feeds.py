@@ -9,10 +9,12 @@ them. Every date comes from the content: the feed's ``updated`` and
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
+from html import escape
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
@@ -48,6 +50,13 @@ class FeedSpec:
     description: str
     home: str
     entries: Sequence[Entry]
+
+
+def _fallback_time() -> datetime:
+    """The time of a feed with no entries: ``SOURCE_DATE_EPOCH``, else the epoch,
+    never the clock, so that builds stay reproducible."""
+    seconds = os.environ.get("SOURCE_DATE_EPOCH", "0")
+    return datetime.fromtimestamp(int(seconds) if seconds.isdigit() else 0, tz=UTC)
 
 
 @cache
@@ -118,7 +127,7 @@ def tag_entries(
     site: Site,
     tag: Tag,
     content: Callable[[Digest], str],
-    item_html: Callable[[Item], str],
+    item_html: Callable[[Digest, Item], str],
     limit: int | None = None,
 ) -> list[Entry]:
     """A tag's feed, newest first: the digests and the items tagged with it.
@@ -129,27 +138,29 @@ def tag_entries(
     return [
         digest_entry(site, digest, content)
         if item is None
-        else item_entry(site, digest, item, item_html(item))
+        else item_entry(site, digest, item, item_html(digest, item))
         for digest, item in tag_selection(site, tag, limit)
     ]
 
 
-def _generator(site: Site, spec: FeedSpec, self_path: str) -> FeedGenerator:
+def _generator(site: Site, spec: FeedSpec, self_path: str, rss: bool = False) -> FeedGenerator:
     config = site.config
+    # RSS readers render <description> as HTML: plain text is escaped there to stay text.
+    text: Callable[[str], str] = (lambda s: escape(s, quote=False)) if rss else str
     fg = FeedGenerator()
     fg.id(config.base_url + spec.path)
     fg.title(spec.title)
-    fg.subtitle(spec.description or spec.title)
-    fg.link(href=spec.home, rel="alternate")
+    fg.subtitle(text(spec.description or spec.title))
+    # feedgen takes the RSS <link> from the last link set: the home page.
     fg.link(href=config.base_url + self_path, rel="self")
+    fg.link(href=spec.home, rel="alternate")
     fg.language(config.language)
     fg.generator("digestgen", __version__)
-    if config.author:
-        fg.author({"name": config.author})
-    newest = max((e.updated for e in spec.entries), default=None)
-    if newest is not None:
-        fg.updated(newest)
-        fg.lastBuildDate(newest)
+    # Atom requires an author for the feed unless every entry has one.
+    fg.author({"name": config.author or config.title})
+    newest = max((e.updated for e in spec.entries), default=None) or _fallback_time()
+    fg.updated(newest)
+    fg.lastBuildDate(newest)
     for entry in spec.entries:
         fe = fg.add_entry(order="append")
         fe.id(entry.id)
@@ -164,7 +175,7 @@ def _generator(site: Site, spec: FeedSpec, self_path: str) -> FeedGenerator:
             fe.category(term=tag)
         if entry.content_html:
             fe.content(entry.content_html, type="html")
-        fe.summary(entry.summary or entry.title)
+        fe.summary(text(entry.summary or entry.title))
     return fg
 
 
@@ -207,7 +218,7 @@ def render_feed(site: Site, spec: FeedSpec, formats: Sequence[str]) -> dict[str,
         if fmt == "json":
             out[path] = json_feed(site, spec, path)
         elif fmt == "rss":
-            out[path] = _generator(site, spec, path).rss_str(pretty=True)
+            out[path] = _generator(site, spec, path, rss=True).rss_str(pretty=True)
         else:
             out[path] = _generator(site, spec, path).atom_str(pretty=True)
     return out

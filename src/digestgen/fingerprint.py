@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib.util
+import os
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from functools import cache
@@ -26,6 +27,12 @@ def sha256(*parts: bytes | str) -> str:
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()
+
+
+def user_cache_dir() -> Path:
+    """This user's cache folder for digestgen, outside every site."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "digestgen"
 
 
 def folder_fingerprint(folder: Path) -> str:

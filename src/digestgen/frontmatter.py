@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from digestgen.errors import DigestError, ParseError, collect
-from digestgen.yamlsource import YamlMapping, load_mapping, unknown_keys
+from digestgen.urls import is_unsafe_url, scheme_of
+from digestgen.yamlsource import YamlMapping, bad_character, load_mapping, unknown_keys
 
 FRONT_MATTER_KEYS = (
     "title",
@@ -63,7 +64,18 @@ def decode(data: bytes, path: str) -> str:
             path,
             line,
         ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = bad_character(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise ParseError(
+            f"control character U+{ord(bad.group()):04X} is not allowed in a digest",
+            path,
+            line,
+            column,
+        )
+    return text
 
 
 def split(text: str, path: str) -> SplitFile:
@@ -203,5 +215,9 @@ def parse_front_matter(part: SplitFile, path: str, tz: tzinfo, default_author: s
         updated=check.moment("updated", tz),
         image=check.text("image", "") or None,
     )
+    if result.image and is_unsafe_url(result.image):
+        check.fail(
+            "image", f"'image' with unsafe scheme '{scheme_of(result.image)}:' is not allowed"
+        )
     collect(check.errors)
     return result

@@ -115,13 +115,24 @@ class _Filter(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
         self.out: list[str] = []
+        self.rejected: list[str] = []
 
     def _tag(self, tag: str, attrs: list[tuple[str, str | None]], raw: str, close: bool) -> None:
-        if tag in ALLOWED_TAGS and all(_attr_ok(n, v) for n, v in attrs):
+        bad_attrs = [n for n, v in attrs if not _attr_ok(n, v)]
+        # An image with no source is prose about the tag ("use <img> tags"), not an image.
+        pictured = tag != "img" or any(n == "src" and v for n, v in attrs)
+        if tag not in ALLOWED_TAGS or not pictured:
+            self.rejected.append(f"<{tag}>")
+        elif bad_attrs:
+            self.rejected.append(f"<{tag} {bad_attrs[0]}=...>")
+        if tag in ALLOWED_TAGS and pictured and not bad_attrs:
+            if tag == "img" and all(n != "alt" for n, _ in attrs):
+                attrs = [*attrs, ("alt", "")]
             rendered = "".join(
                 f' {n}="{escape(v, quote=True)}"' if v is not None else f" {n}" for n, v in attrs
             )
-            self.out.append(f"<{tag}{rendered}{' /' if close else ''}>")
+            slash = " /" if close and tag not in VOID_TAGS else ""
+            self.out.append(f"<{tag}{rendered}{slash}>")
         else:
             self.out.append(escape(raw, quote=False))
 
@@ -157,6 +168,14 @@ class _Filter(HTMLParser):
 
     def unknown_decl(self, data: str) -> None:
         self.out.append(escape(f"<![{data}]>", quote=False))
+
+
+def rejected_html(raw: str) -> list[str]:
+    """The tags of a raw HTML fragment that ``filter_html`` shows as text, like ``<script>``."""
+    parser = _Filter()
+    parser.feed(raw)
+    parser.close()
+    return parser.rejected
 
 
 def filter_html(raw: str) -> str:

@@ -48,7 +48,9 @@ def fast_normalize_link(url: str) -> str:
 
 def make_markdown(unsafe_html: bool = False) -> MarkdownIt:
     """A parser for digest bodies; raw HTML is filtered unless ``unsafe_html``."""
-    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False}).enable(
+        ["table", "strikethrough"]
+    )
     md.validateLink = _keep_every_link  # type: ignore[method-assign]
     md.normalizeLink = fast_normalize_link  # type: ignore[method-assign]
     if not unsafe_html:
@@ -72,6 +74,8 @@ def inline_text(children: Sequence[Token]) -> str:
     """The words of inline tokens, without markup."""
     parts: list[str] = []
     for tok in children:
+        if tok.type == "html_inline" and tok.content.startswith("<!--"):
+            continue  # a comment is a note to the curator, not words of the page
         if tok.type in ("text", "code_inline", "html_inline"):
             parts.append(tok.content)
         elif tok.type in ("softbreak", "hardbreak"):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from digestgen.config import SiteConfig
+from digestgen.errors import DigestError
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,7 @@ class Digest:
     image: str | None
     intro: tuple[Block, ...]
     sections: tuple[Section, ...]
+    line: int = 1
 
     def items(self) -> Iterator[Item]:
         """Every item of the digest, in page order."""
@@ -111,6 +113,8 @@ class Site:
 
     config: SiteConfig
     digests: tuple[Digest, ...]
+    # Mistakes that do not stop a build (an empty section, a skipped heading level).
+    warnings: tuple[DigestError, ...] = ()
 
     def items(self) -> Iterator[tuple[Digest, Item]]:
         for digest in self.digests:

@@ -31,7 +31,7 @@ from digestgen.workers import chunks, fork_map, use_processes
 # Below this many jobs to run, starting processes costs more than it saves (the jobs
 # an edit leaves, tag pages and feeds, are the big ones).
 PARALLEL_MIN = 8
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,8 @@ class Manifest:
     # path -> (sha256, size, mtime_ns)
     files: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     summary: dict[str, int] = field(default_factory=dict)
+    # The parse warnings of the build: (message, path, line, column).
+    warnings: list[tuple[str, str | None, int | None, int | None]] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path, output: str) -> Manifest | None:
@@ -67,6 +69,7 @@ class Manifest:
                 jobs={k: (v[0], list(v[1])) for k, v in raw["jobs"].items()},
                 files={k: (v[0], v[1], v[2]) for k, v in raw["files"].items()},
                 summary=dict(raw["summary"]),
+                warnings=[(w[0], w[1], w[2], w[3]) for w in raw["warnings"]],
             )
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
             return None
@@ -79,6 +82,7 @@ class Manifest:
             "jobs": self.jobs,
             "files": self.files,
             "summary": self.summary,
+            "warnings": self.warnings,
         }
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from markdown_it.token import Token
 from digestgen.config import SiteConfig
 from digestgen.errors import DigestError, ParseError, collect
 from digestgen.frontmatter import FrontMatter, decode, parse_front_matter, split
+from digestgen.htmlpolicy import rejected_html
 from digestgen.markdown import (
     attr,
     block_text,
@@ -82,8 +83,13 @@ def _split_trailing_tags(children: list[Token]) -> tuple[list[Token], tuple[str,
 class _DigestParser:
     """Walks one digest's top-level tokens, keeping every block in order."""
 
-    def __init__(self, md: MarkdownIt, path: str, body_line: int) -> None:
+    def __init__(
+        self, md: MarkdownIt, path: str, body_line: int, unsafe_html: bool = False
+    ) -> None:
         self.md = md
+        self.unsafe_html = unsafe_html
+        self.warnings: list[DigestError] = []
+        self.heading_level = 1  # the page's title is the h1
         self.path = path
         self.body_line = body_line
         self.anchors = AnchorSet()
@@ -104,12 +110,50 @@ class _DigestParser:
             end = _end_of(tokens, index)
             self._top_level(tokens, index, end)
             index = end
+        self._check_empty(self.sections)
         return tuple(self.intro), tuple(s.freeze() for s in self.sections)
+
+    def warn(self, message: str, token: Token) -> None:
+        self.warnings.append(ParseError(message, self.path, self.line_of(token)))
+
+    def _check_empty(self, sections: Sequence[_SectionDraft]) -> None:
+        for section in sections:
+            if section.title and not section.content and not section.subsections:
+                self.warnings.append(
+                    ParseError(f"section '{section.title}' is empty", self.path, section.line)
+                )
+            self._check_empty(section.subsections)
+
+    def _check_heading(self, tok: Token) -> None:
+        level = int(tok.tag[1])
+        if level > self.heading_level + 1:
+            self.warn(
+                f"heading level skips from h{self.heading_level} to h{level}; "
+                f"use {'#' * (self.heading_level + 1)} here",
+                tok,
+            )
+        self.heading_level = level
+
+    def _check_html(self, tok: Token, raw: str) -> None:
+        rejected = [] if self.unsafe_html else rejected_html(raw)
+        if rejected:
+            self.warn(
+                f"raw HTML {', '.join(dict.fromkeys(rejected))} is shown as text; only harmless "
+                "formatting tags pass (set 'unsafe_html: true' in digestgen.yaml to allow all)",
+                tok,
+            )
 
     def _check_links(self, tokens: Sequence[Token]) -> None:
         for tok in tokens:
+            if tok.type == "heading_open":
+                self._check_heading(tok)
+            if tok.type == "html_block":
+                self._check_html(tok, tok.content)
             if tok.type != "inline":
                 continue
+            inline_html = [c.content for c in tok.children or [] if c.type == "html_inline"]
+            if inline_html:
+                self._check_html(tok, "".join(inline_html))
             for child in tok.children or []:
                 url = attr(child, "href") if child.type == "link_open" else attr(child, "src")
                 if url and is_unsafe_url(url):
@@ -241,15 +285,31 @@ def digest_url(config: SiteConfig, front: FrontMatter) -> str:
 
 
 def parse_digest(
-    data: bytes | str, path: str, config: SiteConfig, md: MarkdownIt | None = None
+    data: bytes | str,
+    path: str,
+    config: SiteConfig,
+    md: MarkdownIt | None = None,
+    warnings: list[DigestError] | None = None,
 ) -> Digest:
-    """Parse one digest file's content; raises ``ParseError``/``DigestErrors``."""
-    text = decode(data, path) if isinstance(data, bytes) else decode(data.encode(), path)
+    """Parse one digest file's content; raises ``ParseError``/``DigestErrors``.
+
+    Mistakes that do not stop a build are appended to ``warnings`` when given.
+    """
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    text = decode(raw, path)
     parts = split(text, path)
-    front = parse_front_matter(parts, path, config.tz, config.author)
-    body = _DigestParser(md or make_markdown(config.unsafe_html), path, parts.body_line)
+    errors: list[DigestError] = []
+    try:
+        front = parse_front_matter(parts, path, config.tz, config.author)
+    except DigestError as exc:  # keep going: the body's mistakes are reported too
+        errors.extend(getattr(exc, "errors", [exc]))
+    body = _DigestParser(
+        md or make_markdown(config.unsafe_html), path, parts.body_line, config.unsafe_html
+    )
     intro, sections = body.parse(parts.body)
-    collect(body.errors)
+    collect(errors + body.errors)
+    if warnings is not None:
+        warnings.extend(body.warnings)
     return Digest(
         path=path,
         slug=front.slug,
@@ -281,7 +341,7 @@ def _duplicates(digests: Sequence[Digest]) -> list[DigestError]:
                 errors.append(
                     ParseError(f"{what} {value!r} is also used by {other.path}", digest.path, 1)
                 )
-            elif other is not digest:
+            elif other is not digest and other.slug != digest.slug:  # else said already
                 errors.append(
                     ParseError(f"page {value!r} is also written by {other.path}", digest.path, 1)
                 )
@@ -295,27 +355,38 @@ def parse_site(
     md = make_markdown(config.unsafe_html)
     digests: list[Digest] = []
     errors: list[DigestError] = []
+    warnings: list[DigestError] = []
     for path, data in sources:
         try:
-            digests.append(parse_digest(data, path, config, md))
+            digests.append(parse_digest(data, path, config, md, warnings))
         except DigestError as exc:
             errors.extend(getattr(exc, "errors", [exc]))
-    return assemble_site(config, digests, errors, drafts)
+    return assemble_site(config, digests, errors, drafts, warnings)
 
 
 def assemble_site(
-    config: SiteConfig, digests: list[Digest], errors: list[DigestError], drafts: bool = False
+    config: SiteConfig,
+    digests: list[Digest],
+    errors: list[DigestError],
+    drafts: bool = False,
+    warnings: list[DigestError] | None = None,
 ) -> Site:
-    """The site from parsed digests: drafts dropped, duplicates and ``errors`` raised."""
+    """The site from parsed digests: drafts dropped, duplicates and ``errors`` raised,
+    ``warnings`` (which do not stop a build) kept in order."""
+    warnings = list(warnings or [])
     published = [d for d in digests if drafts or config.drafts or not d.draft]
     errors.extend(_duplicates(published))
     collect(errors)
     published.sort(key=lambda d: (d.date, d.number or 0, d.slug), reverse=True)
-    return Site(config=config, digests=tuple(published))
+    warnings.sort(key=lambda w: w.sort_key())
+    return Site(config=config, digests=tuple(published), warnings=tuple(warnings))
 
 
 def source_files(root: Path, config: SiteConfig) -> list[tuple[str, bytes]]:
-    """Every ``digests/**/*.md`` file as (path relative to the site root, bytes)."""
+    """Every ``digests/**/*.md`` file as (path relative to the site root, bytes).
+
+    Paths stay relative to the root, so a digest's identity (and every message
+    about it) does not depend on where digestgen was started."""
     return [
         (path.relative_to(root).as_posix(), path.read_bytes())
         for path in source_paths(root, config)

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from digestgen.config import SiteConfig
-from digestgen.errors import DigestError
-from digestgen.fingerprint import code_fingerprint, sha256
+from digestgen.errors import DigestError, ParseError
+from digestgen.fingerprint import code_fingerprint, sha256, user_cache_dir
 from digestgen.model import Block, Digest, Item, Section, Site
 from digestgen.sources import source_paths
 from digestgen.workers import chunks, fork_map, use_processes
@@ -43,13 +43,30 @@ def _reducer(cls: type) -> Callable[[Any], tuple[type, tuple[Any, ...]]]:
 _DISPATCH = {cls: _reducer(cls) for cls in (Block, Item, Section, Digest)}
 
 
-def dumps(digest: Digest) -> bytes:
-    """A compact pickle of a digest."""
+# A parse warning as plain data: (message, path, line, column).
+Warning = tuple[str, str | None, int | None, int | None]
+Entry = tuple[Digest, tuple[Warning, ...]]
+
+
+def dumps(digest: Digest, warnings: Sequence[DigestError] = ()) -> bytes:
+    """A compact pickle of a digest and the warnings its parse gave."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _DISPATCH  # type: ignore[assignment]
-    pickler.dump(digest)
+    plain = tuple((w.message, w.path, w.line, w.column) for w in warnings)
+    pickler.dump((digest, plain))
     return buffer.getvalue()
+
+
+def _entry(value: object) -> Entry | None:
+    """A loaded pickle if it has the shape of an entry."""
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], Digest):
+        return value
+    return None
+
+
+def _warnings(plain: Sequence[Warning]) -> list[DigestError]:
+    return [ParseError(message, path, line, column) for message, path, line, column in plain]
 
 
 def parse_settings_key(config: SiteConfig) -> str:
@@ -75,12 +92,6 @@ class ParsedSite:
     keys: dict[int, str]
     parsed: int
     cached: int
-
-
-def user_cache_dir() -> Path:
-    """This user's cache folder for digestgen, outside every site."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "digestgen"
 
 
 def _user_secret() -> bytes:
@@ -123,7 +134,7 @@ class ParseCache:
     def _sign(self, blob: bytes) -> bytes:
         return hmac.new(self.secret, blob, hashlib.sha256).digest()
 
-    def load(self, key: str) -> Digest | None:
+    def load(self, key: str) -> Entry | None:
         try:
             data = self.entry(key).read_bytes()
         except OSError:
@@ -135,7 +146,7 @@ class ParseCache:
             value = pickle.loads(blob)
         except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, ImportError):
             return None
-        return value if isinstance(value, Digest) else None
+        return _entry(value)
 
     def store(self, key: str, blob: bytes) -> None:
         try:
@@ -190,7 +201,8 @@ def _parse_chunk(indexes: Sequence[int]) -> list[tuple[int, bytes | None]]:
             data = (root / source.path).read_bytes()
             if sha256(settings, source.path, data) != source.key:
                 raise OSError("changed since the scan")
-            blob = dumps(parse_digest(data, source.path, config, md))
+            warnings: list[DigestError] = []
+            blob = dumps(parse_digest(data, source.path, config, md, warnings), warnings)
         except (DigestError, OSError):
             out.append((index, None))
             continue
@@ -229,31 +241,35 @@ def parse_cached(
     from digestgen.markdown import make_markdown
     from digestgen.parse import assemble_site, parse_digest
 
-    found: list[Digest | None] = [None] * len(sources)
+    found: list[Entry | None] = [None] * len(sources)
     parsed = 0
     for part in _parse_misses(root, config, cache, sources, workers):
         for index, blob in part:  # loaded as they come: the pickles never pile up
             if blob is not None:
-                found[index] = pickle.loads(blob)
+                found[index] = _entry(pickle.loads(blob))
                 parsed += 1
     digests: list[Digest] = []
     keys: dict[int, str] = {}
     errors: list[DigestError] = []
+    warnings: list[DigestError] = []
     md = None
     for index, source in enumerate(sources):
-        digest = found[index] or (cache.load(source.key) if source.cached else None)
-        if digest is None:  # a failed parse, or a cache entry that vanished or broke
+        entry = found[index] or (cache.load(source.key) if source.cached else None)
+        if entry is None:  # a failed parse, or a cache entry that vanished or broke
             md = md or make_markdown(config.unsafe_html)
             try:
                 data = (root / source.path).read_bytes()
-                digest = parse_digest(data, source.path, config, md)
+                digest = parse_digest(data, source.path, config, md, warnings)
             except DigestError as exc:
                 errors.extend(getattr(exc, "errors", [exc]))
                 continue
+        else:
+            digest = entry[0]
+            warnings += _warnings(entry[1])
         digests.append(digest)
         keys[id(digest)] = source.key
     del found
-    site = assemble_site(config, digests, errors, drafts)
+    site = assemble_site(config, digests, errors, drafts, warnings)
     cache.prune({s.key for s in sources})
     # Only published digests: they stay alive with the site, so their ids stay theirs.
     published = {id(d): keys[id(d)] for d in site.digests}

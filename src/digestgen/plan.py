@@ -8,12 +8,19 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 
+from digestgen.errors import ParseError
+from digestgen.export import SITE_FILES, check_formats, digest_edition
 from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries, tag_selection
 from digestgen.fingerprint import Fingerprinter, sha256
+from digestgen.links import also_featured
 from digestgen.model import Digest, Item, Site
 from digestgen.output import Job
 from digestgen.render import THEME_DIR, Page, Renderer
+from digestgen.searchindex import search_files
 from digestgen.taxonomy import Tag
+
+# Folders of the site's own pages and files: a digest's page may not sit in one.
+SITE_FOLDERS = ("archive", "tags", "links", "domains", "stats", "page", "search", "static")
 
 # Templates rendered outside of pages, for feeds and the sitemap.
 FRAGMENTS = ("feed_content.html", "feed_item.html", "sitemap.xml", "robots.txt")
@@ -36,12 +43,26 @@ class Planner:
         self.keyed = keys is not None
         self.page_count = 0
         self.templates: list[str] = []
-        known = dict(keys or {})
-        for tag in renderer.tags if keys is not None else ():
-            for digest, item in tag.items:
-                known[id(item)] = f"{known.get(id(digest), '?')}#{item.anchor}"
-        self.fingerprint = Fingerprinter(known)
+        self.fingerprint = Fingerprinter(self._known(site, keys) if keys is not None else {})
         self._content: dict[int, str] = {}
+
+    @staticmethod
+    def _known(site: Site, keys: Mapping[int, str]) -> dict[int, str]:
+        """Each digest and item by its parse key, plus what an item's page shows of the
+        earlier digests that featured the same link ("Also featured in")."""
+        featured = also_featured(site)
+        known: dict[int, str] = {}
+        for digest in site.digests:
+            key = keys.get(id(digest), "?")
+            extra: list[str] = []
+            for item in digest.items():
+                earlier = featured.get(item, ())
+                seen = "".join(f"|{d.url}|{d.title}#{e.anchor}" for d, e in earlier)
+                known[id(item)] = f"{key}#{item.anchor}{seen}"
+                if seen:
+                    extra.append(known[id(item)])
+            known[id(digest)] = sha256(key, *extra) if extra else key
+        return known
 
     def key(self, *values: object) -> str | None:
         if not self.keyed:
@@ -54,12 +75,30 @@ class Planner:
     def jobs(self) -> list[Job]:
         """Every output of the site, pages first."""
         pages = self.renderer.page_list()
+        check_page_places(self.site, [page.path for page in pages])
         self.page_count = len(pages)
         self.templates = sorted({p.template for p in pages} | set(FRAGMENTS))
         jobs = [self._page(page) for page in pages]
         jobs += self._feeds()
         jobs.append(self._sitemap([page.path for page in pages]))
         jobs += self._static()
+        jobs += self._exports()
+        jobs.append(Job("search", self.key("search", self.site.digests), self._search))
+        return jobs
+
+    def _search(self) -> dict[str, bytes]:
+        return search_files(self.site)
+
+    def _exports(self) -> list[Job]:
+        """The newsletter editions ``export_formats`` asks for, one job per digest and format."""
+        formats = check_formats(self.root, self.config)
+        templates = self.root / self.config.templates_dir
+        jobs = []
+        for digest in self.site.digests:
+            for fmt in formats:
+                path = digest.url + SITE_FILES[fmt]
+                produce = partial(_edition, self.site, digest, fmt, templates, path)
+                jobs.append(Job(f"export:{path}", self.key("export", fmt, digest), produce))
         return jobs
 
     def _page(self, page: Page) -> Job:
@@ -68,17 +107,26 @@ class Planner:
 
         return Job(page.path, self.key("page", page.template, page.path, page.context), produce)
 
+    # Feed readers resolve links against the feed, not the page: every link is absolute.
     def content(self, digest: Digest) -> str:
         """A digest's feed content, rendered once per process however many feeds carry it."""
         html = self._content.get(id(digest))
         if html is None:
             html = self._content[id(digest)] = self.renderer.fragment(
-                "feed_content.html", digest=digest, url=self.renderer.abs_url
+                "feed_content.html",
+                digest=digest,
+                url=self.renderer.abs_url,
+                anchor_base=self.renderer.abs_url(digest.url),
             )
         return html
 
-    def item_html(self, item: Item) -> str:
-        return self.renderer.fragment("feed_item.html", it=item, url=self.renderer.abs_url)
+    def item_html(self, digest: Digest, item: Item) -> str:
+        return self.renderer.fragment(
+            "feed_item.html",
+            it=item,
+            url=self.renderer.abs_url,
+            anchor_base=self.renderer.abs_url(digest.url),
+        )
 
     def _feeds(self) -> list[Job]:
         config, site = self.config, self.site
@@ -142,6 +190,29 @@ class Planner:
             data = path.read_bytes()
             jobs.append(Job(rel, sha256(rel, data), _constant(rel, data)))
         return jobs
+
+
+def _edition(site: Site, digest: Digest, fmt: str, templates: Path, path: str) -> dict[str, bytes]:
+    return {path: digest_edition(site, digest, fmt, templates)}
+
+
+def check_page_places(site: Site, paths: list[str]) -> None:
+    """A digest's page may not take the place of a site page (with a permalink such as
+    ``/{slug}/``, a digest called ``archive`` would overwrite the archive)."""
+    digest_pages = {d.url + "index.html": d for d in site.digests}
+    others = [path for path in paths if path not in digest_pages]
+    for digest in site.digests:
+        folder = digest.url.strip("/")
+        top = folder.split("/", 1)[0]
+        taken = [p for p in others if p.startswith(digest.url) or p == folder]
+        if top in SITE_FOLDERS or taken or not folder:
+            place = taken[0] if taken else (f"{top}/" if folder else "index.html")
+            raise ParseError(
+                f"this digest's page {digest.url or '/'} would take the place of the site's "
+                f"{place}; change its slug or the 'permalink' setting",
+                digest.path,
+                1,
+            )
 
 
 def _constant(path: str, data: bytes) -> Callable[[], dict[str, bytes]]:

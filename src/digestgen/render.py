@@ -15,7 +15,19 @@ import jinja2
 
 from digestgen.config import SiteConfig
 from digestgen.errors import RenderError
+from digestgen.fingerprint import user_cache_dir
+from digestgen.links import (
+    Domain,
+    Link,
+    all_links,
+    also_featured,
+    collect_domains,
+    reading_minutes,
+    table_of_contents,
+    top_tags,
+)
 from digestgen.model import Block, Digest, Item, Section, Site
+from digestgen.stats import bar_chart, items_over_time
 from digestgen.taxonomy import Tag, by_year, collect_tags, neighbours, tag_url
 
 THEME_DIR = Path(__file__).parent / "theme"
@@ -45,6 +57,12 @@ class PageContext(TypedDict, total=False):
     newer: Digest | None
     years: list[tuple[int, list[Digest]]]
     tag: Tag
+    links: Sequence[Link]
+    domains: Sequence[Domain]
+    domain: Domain
+    charts: dict[str, str]
+    top_domains: Sequence[Domain]
+    top_tags: Sequence[tuple[str, str, int]]
 
 
 def group_content(content: Sequence[Item | Block]) -> Iterator[tuple[str, list[Any]]]:
@@ -62,6 +80,18 @@ def group_content(content: Sequence[Item | Block]) -> Iterator[tuple[str, list[A
         yield "items", run
 
 
+def compiled_templates() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between builds and processes, checked against each
+    template's source (an edited template is compiled again). They live in the user's
+    cache folder, never in the site: loading compiled code a site brought would run it."""
+    folder = user_cache_dir() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 def make_environment(config: SiteConfig, site_templates: Path | None) -> jinja2.Environment:
     """Site templates first, then the theme's; autoescape on, undefined names fail."""
     loaders: list[jinja2.BaseLoader] = []
@@ -75,14 +105,17 @@ def make_environment(config: SiteConfig, site_templates: Path | None) -> jinja2.
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        # Compile each template once per build instead of checking its file on every use.
+        # Compile each template once per build instead of checking its file on every use;
+        # each build has its own environment, so an edited template is read again.
         auto_reload=False,
+        bytecode_cache=compiled_templates(),
     )
     base = config.base_path
     env.globals.update(
         url=lambda path="": base + path.lstrip("/"),
         abs_url=lambda path="": config.base_url + path.lstrip("/"),
         tag_path=tag_url,
+        anchor_base="",
         group_content=group_content,
     )
     env.filters.update(
@@ -120,6 +153,16 @@ class Renderer:
         self.config = site.config
         self.env = make_environment(site.config, site_templates)
         self.tags = collect_tags(site)
+        self.domains = collect_domains(site)
+        featured = also_featured(site)
+        # Hosts are normalised once here, not once per listing of an item.
+        domain_of_item = {item: d.url for d in self.domains for _, item in d.links}
+        self.env.globals.update(
+            also_featured=lambda it: featured.get(it, ()),
+            domain_path=lambda it: domain_of_item.get(it),
+            reading_minutes=reading_minutes,
+            table_of_contents=table_of_contents,
+        )
 
     def abs_url(self, path: str = "") -> str:
         """An absolute URL for a path below the site root (used in feeds)."""
@@ -190,6 +233,90 @@ class Renderer:
                 )
             )
         out.append(Page("404.html", "404.html", {"page_title": "Page not found"}))
+        out.extend(self.link_pages())
+        return out
+
+    def paginated(
+        self,
+        template: str,
+        folder: str,
+        entries: Sequence[Link],
+        per_page: int,
+        context: PageContext,
+    ) -> list[Page]:
+        """``folder``, ``folder/page/2/``...: ``entries`` as ``links``, ``per_page`` a page."""
+        total = max(1, math.ceil(len(entries) / per_page))
+
+        def page_path(number: int) -> str:
+            return folder if number == 1 else f"{folder}page/{number}/"
+
+        out: list[Page] = []
+        for number in range(1, total + 1):
+            path = page_path(number) + "index.html"
+            title = context["page_title"]
+            page = context.copy()
+            page["page_title"] = title if number == 1 else f"{title}, page {number}"
+            page["links"] = entries[(number - 1) * per_page : number * per_page]
+            page["pagination"] = {
+                "number": number,
+                "total": total,
+                "previous_url": page_path(number - 1) if number > 1 else None,
+                "next_url": page_path(number + 1) if number < total else None,
+            }
+            out.append(Page(path, template, page))
+        return out
+
+    def link_pages(self) -> list[Page]:
+        """The link index, the domains overview and pages, and the stats page."""
+        out = self.paginated(
+            "links.html",
+            "links/",
+            all_links(self.site),
+            LINKS_PER_PAGE,
+            {"page_title": "All links", "description": "Every link of every digest."},
+        )
+        out.append(
+            Page(
+                "domains/index.html",
+                "domains.html",
+                {"page_title": "Domains", "domains": self.domains},
+            )
+        )
+        for domain in self.domains:
+            out.extend(
+                self.paginated(
+                    "domain.html",
+                    domain.url,
+                    domain.links,
+                    LINKS_PER_PAGE,
+                    {
+                        "page_title": f"Links to {domain.host}",
+                        "description": f"Every link to {domain.host} in the digests.",
+                        "domain": domain,
+                    },
+                )
+            )
+        tags = top_tags(self.site)
+        domains = self.domains[:15]
+        charts = {
+            "items": items_over_time(self.site),
+            "domains": bar_chart([(d.host, d.count) for d in domains], "Top domains", "c-dom"),
+            "tags": bar_chart([(n, c) for n, _, c in tags], "Top tags", "c-tag"),
+        }
+        out.append(
+            Page(
+                "stats/index.html",
+                "stats.html",
+                {
+                    "page_title": "Stats",
+                    "description": "Links per digest, top domains and top tags.",
+                    "charts": charts,
+                    "digests": self.site.digests,
+                    "top_domains": domains,
+                    "top_tags": tags,
+                },
+            )
+        )
         return out
 
     def index_pages(self) -> list[Page]:
@@ -224,6 +351,9 @@ class Renderer:
     def fragment(self, template: str, **context: Any) -> str:
         """A partial such as a feed entry's content, outside of any page."""
         return self.render(template, "", {"site": self.config, **context})  # type: ignore[typeddict-item]
+
+
+LINKS_PER_PAGE = 50
 
 
 def newest(site: Site) -> datetime | None:

@@ -97,9 +97,10 @@ HOST_ALIASES = {
 }
 
 
-def is_tracking_param(name: str) -> bool:
+def is_tracking_param(name: str, extra: frozenset[str] = frozenset()) -> bool:
+    """``utm_*`` and the well-known click ids, plus the ``extra`` names a site adds."""
     lowered = name.lower()
-    return lowered.startswith("utm_") or lowered in TRACKING_PARAMS
+    return lowered.startswith("utm_") or lowered in TRACKING_PARAMS or lowered in extra
 
 
 def normalize_url(
@@ -107,6 +108,7 @@ def normalize_url(
     *,
     aliases: dict[str, str] | None = None,
     keep_fragment: bool = True,
+    tracking: frozenset[str] = frozenset(),
 ) -> str:
     """The form under which two links count as the same link.
 
@@ -131,7 +133,7 @@ def normalize_url(
     if parts.hostname.removeprefix("www.") == "youtu.be" and host == "youtube.com":
         query.insert(0, ("v", path.strip("/")))
         path = "/watch"
-    query = [(k, v) for k, v in query if not is_tracking_param(k)]
+    query = [(k, v) for k, v in query if not is_tracking_param(k, tracking)]
     port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
     path = path.rstrip("/")
     fragment = f"#{parts.fragment}" if keep_fragment and parts.fragment else ""

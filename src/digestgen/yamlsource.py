@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from digestgen.errors import DigestError
+from digestgen.errors import DigestError, collect
 
 try:  # libyaml is several times faster when it is installed
     from yaml import CSafeLoader as _BaseLoader
@@ -73,17 +74,60 @@ def load_mapping(
             first_line + node.start_mark.line,
         )
     lines: dict[str, int] = {}
+    problems: list[DigestError] = []
     for key_node, _ in node.value:
-        lines[str(key_node.value)] = first_line + key_node.start_mark.line
+        key, line = str(key_node.value), first_line + key_node.start_mark.line
+        if key in lines:  # PyYAML would silently keep the last one
+            problems.append(
+                error(f"duplicate key '{key}' (first at line {lines[key]})", path, line)
+            )
+        lines.setdefault(key, line)
     try:
         values = yaml.load(text, Loader=SafeLoader)
-    except yaml.YAMLError as exc:  # a construction error
+    except yaml.YAMLError as exc:  # a construction error, such as an unknown !tag
         mark = getattr(exc, "problem_mark", None)
         line = first_line + mark.line if mark is not None else first_line
-        raise error(f"invalid YAML in {what}: {exc}", path, line) from None
+        column = mark.column + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise error(f"invalid YAML in {what}: {problem}", path, line, column) from None
     if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
         raise error(f"{what} keys must be plain words", path, first_line)
+    for key, value in values.items():
+        bad = _first_bad_character(value)
+        if bad is not None:
+            problems.append(
+                error(
+                    f"'{key}' holds the control character U+{ord(bad):04X}, "
+                    "which no page or feed can carry",
+                    path,
+                    lines.get(key, first_line),
+                )
+            )
+    collect(problems)
     return YamlMapping(values, lines, first_line)
+
+
+# Characters that XML 1.0 (and so every feed) cannot carry, and HTML forbids.
+BAD_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def bad_character(text: str) -> re.Match[str] | None:
+    """The first character of ``text`` that cannot appear in a page or a feed."""
+    return BAD_CHARACTERS.search(text)
+
+
+def _first_bad_character(value: Any) -> str | None:
+    if isinstance(value, str):
+        match = bad_character(value)
+        return match.group() if match else None
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list):
+        for part in value:
+            found = _first_bad_character(part)
+            if found is not None:
+                return found
+    return None
 
 
 def unknown_keys(

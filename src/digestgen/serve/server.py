@@ -1,0 +1,297 @@
+"""The preview server: rebuilds into a temp folder and serves the last good build."""
+
+from __future__ import annotations
+
+import errno
+import itertools
+import secrets
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import traceback
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import quote
+
+from digestgen.build import build
+from digestgen.config import CONFIG_FILE
+from digestgen.errors import ConfigError, DigestError
+from digestgen.serve.live import (
+    EVENTS_PATH,
+    SCRIPT,
+    SCRIPT_PATH,
+    LiveState,
+    Snapshot,
+    inject,
+    placeholder,
+)
+from digestgen.serve.paths import Redirect, content_type, find_file, site_path
+from digestgen.serve.watch import Change, Layout, Watcher
+
+Log = Callable[[str], None]
+PORT_TRIES = 50
+KEEPALIVE_SECONDS = 15.0
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """One thread per request; knows the live state it serves."""
+
+    daemon_threads = True
+    live: LiveState
+
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any
+    ) -> None:
+        # A tab closed or reloaded mid-response is normal; anything else is our bug.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer
+    server_version = "digestgen"
+    # Without keep-alive every response ends its connection: no idle threads linger.
+    protocol_version = "HTTP/1.0"
+    timeout = 30
+
+    def do_GET(self) -> None:
+        self._respond(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(send_body=False)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: a preview server's access log is noise."""
+
+    def _respond(self, send_body: bool) -> None:
+        target = self.path.split("?", 1)[0]
+        if target == EVENTS_PATH and send_body:
+            self._events()
+            return
+        if target == SCRIPT_PATH:
+            self._send(200, "text/javascript; charset=utf-8", SCRIPT, send_body)
+            return
+        snap = self.server.live.snapshot()
+        if snap.output is None:
+            self._send(503, "text/html; charset=utf-8", placeholder(snap), send_body)
+            return
+        rel = site_path(self.path, snap.base_path)
+        if isinstance(rel, Redirect):
+            self._redirect(rel.location)
+            return
+        found = find_file(snap.output, rel) if rel is not None else None
+        if isinstance(found, Redirect):
+            self._redirect(snap.base_path + found.location)
+        elif found is None:
+            self._not_found(snap, send_body)
+        else:
+            kind = content_type(found)
+            try:
+                body = found.read_bytes()
+            except OSError:  # an old build removed under a slow request
+                self._not_found(snap, send_body)
+                return
+            if kind.startswith("text/html"):
+                body = inject(body, snap)
+            self._send(200, kind, body, send_body)
+
+    def _redirect(self, location: str) -> None:
+        # 302, not 301: browsers cache a 301 for good, and a preview's pages come and go.
+        self.send_response(302)
+        self.send_header("Location", quote(location))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _not_found(self, snap: Snapshot, send_body: bool) -> None:
+        assert snap.output is not None
+        page = find_file(snap.output, "404.html")
+        if isinstance(page, Path):
+            self._send(404, "text/html; charset=utf-8", inject(page.read_bytes(), snap), send_body)
+        else:
+            self._send(404, "text/plain; charset=utf-8", b"404 not found\n", send_body)
+
+    def _send(self, status: int, kind: str, body: bytes, send_body: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def _events(self) -> None:
+        """Server-sent events: the state now, then on every change, until the server stops."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        seen = -1
+        try:
+            self.wfile.write(b"retry: 500\n\n")
+            while (news := self.server.live.wait(seen, KEEPALIVE_SECONDS)) is not None:
+                version, snap = news
+                self.wfile.write(snap.event() if version != seen else b": keep-alive\n\n")
+                self.wfile.flush()
+                seen = version
+        except OSError:
+            return  # the tab went away
+
+
+class _HTTPServer6(_HTTPServer):
+    address_family = socket.AF_INET6
+
+
+def bind(host: str, port: int, log: Log) -> _HTTPServer:
+    """A server on ``host:port``, or on the next free port if that one is taken."""
+    last = port if port == 0 else port + PORT_TRIES - 1
+    kind = _HTTPServer6 if ":" in host else _HTTPServer
+    for candidate in range(port, last + 1):
+        try:
+            return kind((host, candidate), _Handler)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE or candidate == last:
+                raise
+            log(f"port {candidate} is in use; trying {candidate + 1}")
+    raise AssertionError("unreachable")
+
+
+class LiveServer:
+    """Builds the site at ``root``, serves it, and rebuilds it on every change.
+
+    ``start()`` and ``stop()`` (or ``with``) control it; ``url`` is the site's address.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        drafts: bool = True,
+        log: Log | None = None,
+    ) -> None:
+        self.root = root  # as given, so errors name paths as `digestgen build` does
+        self.host, self.port, self.drafts = host, port, drafts
+        self.log: Log = log or (lambda _msg: None)
+        self.live = LiveState(secrets.token_hex(4))
+        self.layout = Layout()
+        self._builds = itertools.count(1)
+        self._build_lock = threading.Lock()
+        self._outputs: list[Path] = []
+        self._temp: Path | None = None
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._watcher: Watcher | None = None
+
+    @property
+    def url(self) -> str:
+        """The address of the site's home page (with the ``base_url`` path)."""
+        assert self._httpd is not None, "not started"
+        host, port = self._httpd.server_address[:2]
+        shown = f"[{host!s}]" if ":" in str(host) else str(host)
+        return f"http://{shown}:{port}{self.live.snapshot().base_path}"
+
+    @property
+    def output(self) -> Path | None:
+        """The folder of the build being served (never the user's ``site/``)."""
+        return self.live.snapshot().output
+
+    def rebuild(self) -> bool:
+        """Build into a fresh temp folder; on success serve it, else keep the last one."""
+        assert self._temp is not None, "not started"
+        with self._build_lock:
+            output = self._temp / f"site-{next(self._builds)}"
+            try:
+                result = build(self.root, output=output, drafts=self.drafts)
+            except DigestError as exc:
+                self.live.publish_error(str(exc))
+                self.log(f"{exc}\nerror: build failed; still serving the last good build")
+                return False
+            except Exception as exc:  # our own bug: keep serving, show it, keep the traceback
+                self.live.publish_error(f"internal error: {type(exc).__name__}: {exc}")
+                self.log(traceback.format_exc().rstrip())
+                return False
+            self.layout = Layout.of(result.site.config)
+            self.live.publish_build(output, result.site.config.base_path)
+            self.log(result.summary())
+            self._outputs.append(output)
+            # Keep the previous build for requests still reading it; drop older ones.
+            while len(self._outputs) > 2:
+                shutil.rmtree(self._outputs.pop(0), ignore_errors=True)
+            return True
+
+    def _changed(self, changes: set[tuple[Change, str]]) -> None:
+        paths = ", ".join(sorted(rel for _kind, rel in changes))
+        self.log(f"changed: {paths}" if paths else "source folders changed: rebuilding")
+        self.rebuild()
+
+    def start(self) -> None:
+        """Build, bind (the next free port if needed), serve and watch, each in a thread."""
+        if not (self.root / CONFIG_FILE).is_file():
+            raise ConfigError(f"no {CONFIG_FILE} here; is this a digestgen site?", self.root)
+        self._httpd = bind(self.host, self.port, self.log)
+        self._httpd.live = self.live
+        self._temp = Path(tempfile.mkdtemp(prefix="digestgen-serve-"))
+        self.rebuild()
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.1,), name="digestgen-http", daemon=True
+        )
+        self._thread.start()
+        self._watcher = Watcher(self.root, lambda: self.layout, self._changed)
+        self._watcher.start()
+
+    def stop(self) -> None:
+        """Stop watching and serving, end open event streams, remove the temp builds."""
+        if self._watcher is not None:
+            self._watcher.stop()
+        self.live.close()
+        if self._thread is not None:  # shutdown() would wait forever for a loop never run
+            assert self._httpd is not None
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+        if self._httpd is not None:
+            self._httpd.server_close()
+        if self._temp is not None:
+            with self._build_lock:
+                shutil.rmtree(self._temp, ignore_errors=True)
+
+    def __enter__(self) -> LiveServer:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run(root: Path, host: str, port: int, drafts: bool, log: Log) -> None:
+    """``digestgen serve``: serve until Ctrl-C (or SIGTERM), then stop cleanly."""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        log(f"warning: serving on {host}, reachable from other machines")
+    server = LiveServer(root, host=host, port=port, drafts=drafts, log=log)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.start()
+        log(f"serving {server.url} (drafts {'shown' if drafts else 'hidden'}); Ctrl-C stops")
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        log("stopping")
+    finally:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)
+
+
+__all__ = ["LiveServer", "bind", "run"]

@@ -1,0 +1,159 @@
+/* digestgen search box. Nothing is fetched until the box is used; then the manifest,
+   the shard of each query word and the chunks of the top results (see searchindex.py).
+   Every query word must prefix-match a word of the title, commentary, notes, tags or
+   domain; title matches rank first, then newer links. Results link to item permalinks. */
+(function () {
+  "use strict";
+  var form = document.getElementById("search");
+  if (!form || !window.fetch || !window.Map) return;
+  var input = form.querySelector("input[type=search]");
+  var list = document.getElementById("search-results");
+  var status = document.getElementById("search-status");
+  var base = form.getAttribute("data-base") || "/";
+  var root = form.getAttribute("data-index");
+  var LIMIT = 20;
+  var cache = {};
+  var latest = 0;
+  var timer = 0;
+
+  function fold(text) {
+    return text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+  }
+
+  function words(text) {
+    var found = fold(text).match(/[\p{L}\p{N}]+/gu) || [];
+    return found.filter(function (w, n) { return found.indexOf(w) === n; });
+  }
+
+  function shardName(word) {
+    return "s-" + Array.from(word).slice(0, 2).map(function (c) {
+      return c.codePointAt(0).toString(16);
+    }).join("-");
+  }
+
+  function get(name) {
+    if (!cache[name]) {
+      cache[name] = fetch(root + name + ".json").then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      });
+      cache[name].catch(function () { delete cache[name]; });
+    }
+    return cache[name];
+  }
+
+  /* {id: weight} of the documents with a word starting with `word`. */
+  function matches(shard, word) {
+    var hits = new Map();
+    Object.keys(shard).forEach(function (token) {
+      if (token.lastIndexOf(word, 0) !== 0) return;
+      var value = 0;
+      shard[token].forEach(function (delta) {
+        value += delta;
+        var id = value >> 1;
+        var weight = value & 1 ? 3 : 1;
+        if ((hits.get(id) || 0) < weight) hits.set(id, weight);
+      });
+    });
+    return hits;
+  }
+
+  function search(query) {
+    var terms = words(query);
+    return get("index").then(function (manifest) {
+      if (!terms.length) return null;
+      var present = new Set(manifest.shards);
+      return Promise.all(terms.map(function (term) {
+        var name = shardName(term);
+        return present.has(name) ? get(name) : {};
+      })).then(function (shards) {
+        var scores = null;
+        terms.forEach(function (term, n) {
+          var hits = matches(shards[n], term);
+          if (scores === null) { scores = hits; return; }
+          var both = new Map();
+          scores.forEach(function (score, id) {
+            if (hits.has(id)) both.set(id, score + hits.get(id));
+          });
+          scores = both;
+        });
+        var ranked = Array.from(scores.entries()).sort(function (a, b) {
+          return b[1] - a[1] || a[0] - b[0];
+        });
+        var top = ranked.slice(0, LIMIT).map(function (entry) { return entry[0]; });
+        var chunks = top.map(function (id) { return Math.floor(id / manifest.chunk); });
+        return Promise.all(chunks.map(function (c) { return get("c" + c); })).then(function (docs) {
+          return {
+            total: ranked.length,
+            results: top.map(function (id, n) {
+              /* [digest title, digest url, anchor, title, domain] */
+              var doc = docs[n][id % manifest.chunk];
+              if (!doc[2]) return { title: doc[0], url: base + doc[1], meta: "digest" };
+              return {
+                title: doc[3] || doc[0],
+                url: base + doc[1] + "#" + doc[2],
+                meta: (doc[4] ? doc[4] + " · " : "") + doc[0]
+              };
+            })
+          };
+        });
+      });
+    });
+  }
+
+  function show(found) {
+    list.textContent = "";
+    if (found === null) {
+      list.hidden = true;
+      status.textContent = "";
+      return;
+    }
+    found.results.forEach(function (hit) {
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = hit.url;
+      a.textContent = hit.title;
+      var meta = document.createElement("span");
+      meta.className = "search-meta";
+      meta.textContent = hit.meta;
+      li.appendChild(a);
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(meta);
+      list.appendChild(li);
+    });
+    list.hidden = found.total === 0;
+    status.textContent = found.total === 0 ? "No matches." :
+      found.total > LIMIT ? "Showing " + LIMIT + " of " + found.total + " matches." :
+      found.total + (found.total === 1 ? " match." : " matches.");
+  }
+
+  function run() {
+    var ticket = ++latest;
+    search(input.value).then(function (found) {
+      if (ticket === latest) show(found);
+    }, function () {
+      if (ticket === latest) status.textContent = "The search index could not be loaded.";
+    });
+  }
+
+  input.addEventListener("focus", function () { get("index").catch(function () {}); });
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(run, 80);
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    run();
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      input.value = "";
+      run();
+    }
+  });
+  var initial = new URLSearchParams(window.location.search).get("q");
+  if (initial) {
+    input.value = initial;
+    run();
+  }
+})();

@@ -1,0 +1,208 @@
+"""The example blog in real headless Chromium: search, console, 390 px layout and axe-core."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digestgen.build import build
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+AXE_JS = Path(os.environ.get("AXE_JS", "/work/tools/node_modules/axe-core/axe.min.js"))
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGE_TYPES = {
+    "home": "",
+    "digest": "digests/ds-ml-digest-22/",
+    "archive": "archive/",
+    "tags": "tags/",
+    "tag": "tags/nlp/",
+    "links": "links/",
+    "domains": "domains/",
+    "domain": "domains/github.com/",
+    "stats": "stats/",
+    "404": "404.html",
+}
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium")
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep the test output clean."""
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The example blog built under its base path and served on 127.0.0.1."""
+    www = tmp_path_factory.mktemp("www")
+    out = www / "digest"  # the example's base_url is https://example.org/digest/
+    build(REPO, output=out)
+
+    def handler(*args: Any, **kwargs: Any) -> _Handler:
+        return _Handler(*args, directory=str(www), **kwargs)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/digest/", out
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=30_000)
+        yield chromium
+        chromium.close()
+
+
+def test_search_finds_items_and_lands_on_the_anchor(
+    browser: Any, site_url: tuple[str, Path]
+) -> None:
+    base, _ = site_url
+    page = browser.new_page()
+    page.set_default_timeout(10_000)
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(base + "archive/")
+    assert not any("/search/" in url for url in fetched)  # the index loads on first use
+    page.locator("#search-q").fill("tokenizers rust")
+    hit = page.locator("#search-results li a").first
+    hit.wait_for()
+    assert any(url.endswith("/digest/search/index.json") for url in fetched)
+    assert page.locator("#search-results li").count() == 1
+    assert hit.inner_text() == "huggingface/tokenizers"
+    hit.click()
+    page.wait_for_url("**/digests/ds-ml-digest-22/#github-com-huggingface-tokenizers")
+    target = page.locator(":target")
+    assert target.get_attribute("id") == "github-com-huggingface-tokenizers"
+    assert target.is_visible()
+    in_view = page.evaluate(
+        "() => { const r = document.querySelector(':target').getBoundingClientRect();"
+        " return r.top >= 0 && r.top < window.innerHeight; }"
+    )
+    assert in_view
+    page.locator("#search-q").fill("zzzz-nothing-matches")
+    page.locator("#search-status", has_text="No matches.").wait_for()
+    page.close()
+
+
+def test_search_matches_notes_tags_and_domains(browser: Any, site_url: tuple[str, Path]) -> None:
+    base, _ = site_url
+    page = browser.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(base)
+    # "reversible" is only in the nested notes of the Reformer item.
+    page.locator("#search-q").fill("reversible")
+    page.locator("#search-results li a", has_text="Reformer").wait_for()
+    page.locator("#search-q").fill("distill.pub")
+    page.locator("#search-results li a", has_text="Feature Visualization").wait_for()
+    page.goto(base + "links/?q=lottery+sparse")  # the no-script form's target runs it too
+    page.locator("#search-results li a", has_text="Lottery Ticket").wait_for()
+    page.close()
+
+
+def _errors_on(page: Any, url: str, built: Path) -> list[str]:
+    errors: list[str] = []
+
+    def on_console(msg: Any) -> None:
+        if msg.type != "error":
+            return
+        source = msg.location.get("url", "")
+        # The theme's style.css comes from the restyling branch; until it is merged
+        # it is missing from the build, and only that 404 is expected.
+        if source.endswith("/static/style.css") and not (built / "static/style.css").exists():
+            return
+        errors.append(f"{msg.text} ({source})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url)
+    page.wait_for_load_state("load")
+    # Use the search box on every page too, so its script runs everywhere.
+    page.locator("#search-q").fill("pytorch")
+    page.locator("#search-results li").first.wait_for()
+    return errors
+
+
+@pytest.mark.parametrize("kind", sorted(PAGE_TYPES))
+def test_page_type_is_clean_at_390px(browser: Any, site_url: tuple[str, Path], kind: str) -> None:
+    base, built = site_url
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors = _errors_on(page, base + PAGE_TYPES[kind], built)
+    assert errors == [], errors
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{kind} scrolls sideways by {overflow}px"
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], f"{kind}: {bad}"
+    context.close()
+
+
+def _luminance(rgb: str) -> float:
+    """Relative luminance (WCAG) of a computed ``rgb(r, g, b)`` colour."""
+    channels = [int(part) / 255 for part in rgb[rgb.index("(") + 1 : -1].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_stats_charts_readable_in_both_schemes(
+    browser: Any, site_url: tuple[str, Path], scheme: str
+) -> None:
+    base, _ = site_url
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=scheme)
+    page = context.new_page()
+    page.goto(base + "stats/")
+    colours = page.evaluate(
+        """() => {
+        const style = (sel, prop) => getComputedStyle(document.querySelector(sel))[prop];
+        let bg = 'rgba(0, 0, 0, 0)';
+        for (let el = document.querySelector('.chart'); el; el = el.parentElement) {
+          bg = getComputedStyle(el).backgroundColor;
+          if (bg !== 'rgba(0, 0, 0, 0)') break;
+        }
+        if (bg === 'rgba(0, 0, 0, 0)')  // the canvas colour of the scheme
+          bg = matchMedia('(prefers-color-scheme: dark)').matches ? 'rgb(18, 18, 18)'
+                                                                  : 'rgb(255, 255, 255)';
+        return {bg, text: style('.chart text.label', 'fill'), bar: style('.chart .bar', 'fill')};
+    }"""
+    )
+    assert _contrast(colours["text"], colours["bg"]) >= 4.5, colours
+    assert _contrast(colours["bar"], colours["bg"]) >= 3, colours  # WCAG non-text contrast
+    context.close()

@@ -1,0 +1,163 @@
+"""Site config keys (defaults, unknown keys) and site templates/static overriding the theme."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lxml.html
+import pytest
+from conftest import (
+    MakeSite,
+    read_tree,
+    three_digests,
+)
+
+from digestgen.build import build
+from digestgen.config import SiteConfig, parse_config
+from digestgen.errors import ConfigError, RenderError
+
+
+def html(path: Path) -> lxml.html.HtmlElement:
+    return lxml.html.document_fromstring(path.read_bytes())
+
+
+def test_config_defaults() -> None:
+    config = parse_config('title: "T"\nbase_url: "https://example.org/blog"\n')
+    assert config == SiteConfig(title="T", base_url="https://example.org/blog/")
+    assert (config.per_page, config.feed_limit) == (10, 20)
+    assert config.permalink == "/digests/{slug}/"
+    assert (config.language, config.timezone, config.author, config.description) == (
+        "en",
+        "UTC",
+        "",
+        "",
+    )
+    assert (config.digests_dir, config.output_dir) == ("digests", "site")
+    assert (config.static_dir, config.templates_dir) == ("static", "templates")
+    assert config.feed_full_content is True
+    assert (config.unsafe_html, config.drafts) == (False, False)
+    assert config.base_path == "/blog/"
+
+
+def test_config_unknown_key_is_an_error_with_its_line(make_site: MakeSite) -> None:
+    root = make_site(
+        {
+            "digestgen.yaml": 'title: "T"\nbase_url: "https://example.org/"\nper_pgae: 5\n',
+            **{k: v for k, v in three_digests().items() if k != "digestgen.yaml"},
+        }
+    )
+    with pytest.raises(ConfigError) as caught:
+        build(root)
+    message = str(caught.value)
+    assert message.startswith(f"{root / 'digestgen.yaml'}:3: ")
+    assert "unknown config key 'per_pgae'" in message
+    assert "did you mean 'per_page'?" in message
+    assert not (root / "site").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ('title: "T"\n', 1, "missing required key 'base_url'"),
+        ('title: "T"\nbase_url: "ftp://x/"\n', 2, "'base_url' must be an absolute http(s) URL"),
+        ('title: "T"\nbase_url: "https://x/"\nper_page: 0\n', 3, "'per_page' must be a whole"),
+        ('title: "T"\nbase_url: "https://x/"\ntimezone: Mars/Base\n', 3, "unknown timezone"),
+        ('title: "T"\nbase_url: "https://x/"\npermalink: "/{id}/"\n', 3, "'permalink' may use"),
+        ('title: "T"\nbase_url: "https://x/"\ndrafts: "yes"\n', 3, "'drafts' must be true or"),
+    ],
+)
+def test_config_mistakes(text: str, line: int, words: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "digestgen.yaml")
+    assert str(caught.value).startswith(f"digestgen.yaml:{line}: ")
+    assert words in str(caught.value)
+
+
+def test_config_keys_change_the_output(make_site: MakeSite) -> None:
+    root = make_site(
+        three_digests(
+            'permalink: "/{year}/{month}/{slug}/"\noutput_dir: "public"\n'
+            'digests_dir: "posts"\nlanguage: "de"\n'
+        )
+    )
+    (root / "digests").rename(root / "posts")
+    build(root)
+    out = root / "public"
+    assert (out / "2023/05/one/index.html").is_file()
+    assert (out / "2024/01/three/index.html").is_file()
+    assert html(out / "index.html").get("lang") == "de"
+    assert not (root / "site").exists()
+
+
+def footer_text(page: Path) -> str:
+    return " ".join(" ".join(html(page).xpath("//footer//text()")).split())
+
+
+def test_site_template_overrides_a_theme_partial(make_site: MakeSite, tmp_path: Path) -> None:
+    root = make_site(three_digests())
+    build(root, output=tmp_path / "plain")
+    theme_footer = footer_text(tmp_path / "plain/index.html")
+    (root / "templates/partials").mkdir(parents=True)
+    (root / "templates/partials/footer.html").write_text(
+        "<p>Custom footer of {{ site.title }}</p>\n"
+    )
+    build(root)
+    out = root / "site"
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) > 5
+    for page in pages:
+        text = footer_text(page)
+        assert "Custom footer of Tiny" in text, page
+        if theme_footer:
+            assert theme_footer not in text
+    # Only the one file is replaced: the rest of the theme still renders.
+    plain = read_tree(tmp_path / "plain")
+    assert {p.relative_to(out).as_posix() for p in out.rglob("*")} >= {
+        k for k in plain if k.endswith(".html")
+    }
+
+
+def test_undefined_variable_in_a_site_template_fails_with_path_and_line(
+    make_site: MakeSite,
+) -> None:
+    root = make_site(three_digests())
+    (root / "templates/partials").mkdir(parents=True)
+    footer = root / "templates/partials/footer.html"
+    footer.write_text("<p>fine</p>\n<p>{{ no_such_variable }}</p>\n")
+    with pytest.raises(RenderError) as caught:
+        build(root)
+    message = str(caught.value)
+    assert message.startswith(f"{footer}:2: "), message
+    assert "no_such_variable" in message
+    assert not (root / "site").exists()
+
+
+def test_template_syntax_error_has_path_and_line(make_site: MakeSite) -> None:
+    root = make_site(three_digests())
+    (root / "templates").mkdir()
+    page = root / "templates/404.html"
+    page.write_text('{% extends "base.html" %}\n{% block content %}\n{% if %}\n{% endblock %}\n')
+    with pytest.raises(RenderError) as caught:
+        build(root)
+    assert str(caught.value).startswith(f"{page}:3: ")
+
+
+def test_site_static_files_override_the_theme_file_by_file(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    root = make_site(three_digests())
+    build(root, output=tmp_path / "plain")
+    theme_static = {
+        k: v for k, v in read_tree(tmp_path / "plain").items() if k.startswith("static/")
+    }
+    assert "static/style.css" in theme_static, "base.html links static/style.css"
+    (root / "static/img").mkdir(parents=True)
+    (root / "static/style.css").write_text("body { color: red }\n")
+    (root / "static/img/logo.svg").write_text("<svg/>\n")
+    build(root)
+    out = read_tree(root / "site")
+    assert out["static/style.css"] == b"body { color: red }\n"
+    assert out["static/img/logo.svg"] == b"<svg/>\n"
+    for name, data in theme_static.items():
+        if name != "static/style.css":
+            assert out[name] == data

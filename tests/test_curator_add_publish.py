@@ -1,0 +1,214 @@
+"""``digestgen add`` and ``digestgen publish`` edit drafts in place, byte for byte."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from curator_site import ISSUE_1, make_site
+
+from digestgen.build import build
+from digestgen.cli import main
+from digestgen.digestfile import load_site
+from digestgen.edit import NewItem, add_item, fetch_title, publish
+from digestgen.errors import DigestError
+from digestgen.featured import find_featured
+
+DRAFT = """
+---
+title: "Issue 2"
+date: 2024-05-08
+number: 2
+draft: true   # flipped by publish
+---
+
+Intro with  two spaces and a trailing space\x20
+| a | b |
+|---|---|
+| 1 | 2 |
+
+## Papers
+
+- [First](https://first.example/) - kept as it is
+    - a note
+
+### Deep
+
+## Tools
+
+Some text, no list yet.
+"""
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return make_site(tmp_path / "site", {"issue-1.md": ISSUE_1, "issue-2.md": DRAFT})
+
+
+def draft_path(root: Path) -> Path:
+    return root / "digests/issue-2.md"
+
+
+def without_line(data: bytes, number: int, newline: bytes = b"\n") -> bytes:
+    lines = data.split(newline)
+    return newline.join(lines[: number - 1] + lines[number:])
+
+
+def section_urls(root: Path, title: str) -> list[str | None]:
+    draft = next(d for d in load_site(root).digests if d.number == 2)
+    sections = [s for top in draft.sections for s in (top, *top.subsections)]
+    return [it.url for s in sections if s.title == title for it in s.content if hasattr(it, "url")]
+
+
+def test_add_appends_under_its_section_and_keeps_every_other_byte(site: Path) -> None:
+    before = draft_path(site).read_bytes()
+    path, line = add_item(site, NewItem("https://second.example/", "Second"), "papers")
+    after = path.read_bytes()
+    assert after.split(b"\n")[line - 1] == b"- [Second](https://second.example/)"
+    assert without_line(after, line) == before
+    assert section_urls(site, "Papers") == ["https://first.example/", "https://second.example/"]
+
+
+def test_add_after_a_paragraph_starts_a_list_and_keeps_crlf_and_bom(site: Path) -> None:
+    crlf = b"\xef\xbb\xbf" + draft_path(site).read_bytes().replace(b"\n", b"\r\n")
+    draft_path(site).write_bytes(crlf)
+    _, line = add_item(site, NewItem("https://tool.example/x", "Tool"), "Tools")
+    after = draft_path(site).read_bytes()
+    assert after.startswith(b"\xef\xbb\xbf")
+    assert after.split(b"\r\n")[line - 2 : line] == [b"", b"- [Tool](https://tool.example/x)"]
+    assert without_line(without_line(after, line, b"\r\n"), line - 1, b"\r\n") == crlf
+    assert section_urls(site, "Tools") == ["https://tool.example/x"]
+
+
+def test_add_into_an_empty_subsection_and_a_new_section(site: Path) -> None:
+    add_item(site, NewItem("https://deep.example/"), "Deep")
+    add_item(site, NewItem("https://news.example/", "News", "fresh", ("ai", "news")), "News")
+    assert section_urls(site, "Deep") == ["https://deep.example/"]
+    assert section_urls(site, "News") == ["https://news.example/"]
+    text = draft_path(site).read_text()
+    assert text.endswith("\n## News\n\n- [News](https://news.example/) - fresh #ai #news\n")
+    item = find_featured(load_site(site), "https://news.example")[0][1]
+    assert (item.title, item.commentary, item.tags) == ("News", "fresh", ("ai", "news"))
+
+
+def test_add_escapes_markdown_in_titles_and_notes(site: Path) -> None:
+    title, note = "A [weird] *title* <b> & #1", "costs $5 * 2_000 `x`"
+    add_item(site, NewItem("https://weird.example/(x)", title, note), "Tools")
+    item = find_featured(load_site(site), "https://weird.example/(x)")[0][1]
+    assert (item.url, item.title, item.commentary) == ("https://weird.example/(x)", title, note)
+
+
+def test_add_refuses_a_featured_link_and_says_where(site: Path) -> None:
+    runner = CliRunner()
+    url = "https://example.com/old?utm_medium=email"  # the same link as in issue 1
+    refused = runner.invoke(main, ["add", "--root", str(site), url, "--section", "Papers"])
+    assert refused.exit_code == 1
+    assert "digests/issue-1.md:17: https://example.com/old?utm_medium=email is already" in (
+        refused.output
+    )
+    assert b"example.com/old" not in draft_path(site).read_bytes()
+    forced = runner.invoke(main, ["add", "--root", str(site), url, "--force", "--tag", "#old"])
+    assert forced.exit_code == 0, forced.output
+    assert forced.output.startswith(f"{draft_path(site)}:")
+    assert len(find_featured(load_site(site), url)) == 2
+
+
+def test_add_rejects_bad_urls_and_tags(site: Path) -> None:
+    before = draft_path(site).read_bytes()
+    with pytest.raises(DigestError, match="absolute http"):
+        add_item(site, NewItem("javascript:alert(1)", "x"))
+    with pytest.raises(DigestError, match="one word"):
+        add_item(site, NewItem("https://ok.example/", "x", tags=("two words",)))
+    assert draft_path(site).read_bytes() == before
+
+
+def test_add_to_a_chosen_file(site: Path) -> None:
+    path, _ = add_item(site, NewItem("https://z.example/"), to=Path("digests/issue-1.md"))
+    assert path == site / "digests/issue-1.md"
+    assert path.read_text().endswith(
+        "Not recurring: this paragraph stays behind.\n\n- <https://z.example/>\n"
+    )
+
+
+class _Pages(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = b"<html><head><title>\n  Caf\xc3\xa9 &amp; Co\n</title></head><body>hi</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def page_server() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/page"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_fetch_title_reads_the_page_title_from_a_local_server(site: Path, page_server: str) -> None:
+    result = CliRunner().invoke(
+        main, ["add", "--root", str(site), page_server, "--fetch-title", "--section", "Tools"]
+    )
+    assert result.exit_code == 0, result.output
+    item = find_featured(load_site(site), page_server)[0][1]
+    assert item.title == "Café & Co"
+
+
+def test_fetch_title_gives_up_on_a_silent_server() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)  # accepts the connection but never answers
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+        with pytest.raises(DigestError, match="could not fetch"):
+            fetch_title(url, timeout=0.5)
+    with pytest.raises(DigestError, match="only http"):
+        fetch_title("file:///etc/hostname")
+
+
+def test_publish_dates_and_releases_the_draft(site: Path) -> None:
+    add_item(site, NewItem("https://deep.example/", "Deep one"), "Deep")
+    add_item(site, NewItem("https://tool.example/", "Tool"), "Tools")
+    before = draft_path(site).read_bytes()
+    result = CliRunner().invoke(main, ["publish", "--root", str(site), "--date", "2024-05-09"])
+    assert result.exit_code == 0, result.output
+    after = draft_path(site).read_bytes()
+    assert after.split(b"\n")[2:5] == [b"date: 2024-05-09", b"number: 2", b"draft: false"]
+    assert after.split(b"\n")[5:] == before.split(b"\n")[5:]
+    built = build(site)
+    assert [d.number for d in built.site.digests] == [2, 1]
+    assert (site / "site/digests/issue-2/index.html").exists()
+    again = CliRunner().invoke(main, ["publish", "--root", str(site), "digests/issue-2.md"])
+    assert again.exit_code == 1
+    assert "already published" in again.output
+
+
+def test_publish_refuses_empty_sections_and_repeated_links(site: Path) -> None:
+    add_item(site, NewItem("https://arxiv.org/abs/1706.03762/", "Again"), "Tools", force=True)
+    before = draft_path(site).read_bytes()
+    with pytest.raises(DigestError) as caught:
+        publish(site)
+    messages = [str(e) for e in getattr(caught.value, "errors", [caught.value])]
+    assert "digests/issue-2.md:18: section 'Deep' is empty; fill it or delete its heading" in (
+        messages
+    )
+    assert any(
+        m.startswith("digests/issue-2.md:") and "also featured: digests/issue-1.md:11" in m
+        for m in messages
+    )
+    assert draft_path(site).read_bytes() == before

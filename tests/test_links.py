@@ -1,0 +1,201 @@
+"""The link index, domains, also-featured, search data and stats on fixture digests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from lxml import html
+
+from digestgen.build import build
+from digestgen.config import load_config
+from digestgen.links import (
+    all_links,
+    also_featured,
+    collect_domains,
+    reading_minutes,
+    table_of_contents,
+)
+from digestgen.model import Site
+from digestgen.parse import parse_site, source_files
+
+OLD = """---
+title: "Old digest"
+date: 2021-01-04
+tags: [Machine Learning]
+---
+
+## Videos
+
+- [Intro to nets](https://youtu.be/abc123) - the classic #Deep-Learning
+- [Some repo](https://github.com/a/b) - a repo
+"""
+
+NEW = """---
+title: "New digest"
+date: 2021-01-11
+tags: [machine-learning, Tools]
+---
+
+Intro words here.
+
+## Videos
+
+- [Intro to nets, again](https://www.youtube.com/watch?v=abc123&utm_source=x) - seen #deep-learning
+- [video] [Another talk](https://m.youtube.com/watch?v=zzz) - new one
+
+### Short ones
+
+- [Tiny](https://example.com/tiny/) - small
+
+## Repos
+
+- [Same repo](http://www.github.com/a/b/?fbclid=1) - again
+- Just a note without a link, still an item
+"""
+
+
+def write_site(root: Path, extra: dict[str, str] | None = None) -> Path:
+    (root / "digests").mkdir(parents=True)
+    (root / "digestgen.yaml").write_text(
+        'title: "T"\nbase_url: "https://example.org/blog/"\n', encoding="utf-8"
+    )
+    files = {"old.md": OLD, "new.md": NEW, **(extra or {})}
+    for name, text in files.items():
+        (root / "digests" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def load(root: Path) -> Site:
+    config = load_config(root)
+    return parse_site(config, source_files(root, config))
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return load(write_site(tmp_path / "src"))
+
+
+def test_all_links_newest_digest_first_in_page_order(site: Site) -> None:
+    titles = [item.title or item.commentary for _, item in all_links(site)]
+    assert titles[:5] == ["Intro to nets, again", "Another talk", "Tiny", "Same repo", titles[4]]
+    assert titles[4].startswith("Just a note")
+    assert titles[5:] == ["Intro to nets", "Some repo"]
+
+
+def test_domains_apply_host_aliases_and_count(site: Site) -> None:
+    domains = {d.host: d for d in collect_domains(site)}
+    assert set(domains) == {"youtube.com", "github.com", "example.com"}
+    assert domains["youtube.com"].count == 3  # youtu.be, www. and m. all count as one host
+    assert domains["github.com"].count == 2
+    assert domains["youtube.com"].url == "domains/youtube.com/"
+    assert collect_domains(site)[0].host == "youtube.com"  # most linked first
+
+
+def test_also_featured_only_points_to_earlier_digests(site: Site) -> None:
+    featured = also_featured(site)
+    by_title = {item.title: links for item, links in featured.items()}
+    assert set(by_title) == {"Intro to nets, again", "Same repo"}
+    ((digest, item),) = by_title["Intro to nets, again"]
+    assert (digest.title, item.title) == ("Old digest", "Intro to nets")
+    assert by_title["Same repo"][0][1].title == "Some repo"
+
+
+def test_toc_and_reading_time(site: Site) -> None:
+    new = site.digests[0]
+    toc = table_of_contents(new)
+    assert [(e.title, e.level, e.count) for e in toc] == [
+        ("Videos", 2, 3),
+        ("Short ones", 3, 1),
+        ("Repos", 2, 2),
+    ]
+    assert reading_minutes(new) == 1
+
+
+def test_reading_time_grows_with_words(tmp_path: Path) -> None:
+    long_item = "- [Long](https://example.com/long) - " + "word " * 1000 + "\n"
+    text = '---\ntitle: "Long"\ndate: 2021-02-01\n---\n\n## S\n\n' + long_item
+    site = load(write_site(tmp_path / "src", {"long.md": text}))
+    assert reading_minutes(site.digests[0]) == 5  # 1,000+ words at 230 a minute
+
+
+def test_built_pages(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "src")
+    out = tmp_path / "out"
+    build(root, output=out)
+    links = html.parse(str(out / "links/index.html")).getroot()
+    hrefs = links.xpath("//ul[contains(@class,'link-index')]//a[@class='item-link']/@href")
+    assert len(hrefs) == 7
+    new = load(root).digests[0]
+    assert hrefs[0] == f"/blog/{new.url}#{next(new.items()).anchor}"
+    entry = links.xpath("//li[contains(@class,'link-entry')]")[1]
+    assert entry.xpath(".//span[@class='label']/text()") == ["video"]
+    assert entry.xpath(".//a[@class='domain']/@href") == ["/blog/domains/youtube.com/"]
+    assert "New digest" in entry.text_content()
+
+    domain = html.parse(str(out / "domains/youtube.com/index.html")).getroot()
+    assert len(domain.xpath("//li[contains(@class,'link-entry')]")) == 3
+    overview = html.parse(str(out / "domains/index.html")).getroot()
+    assert overview.xpath("//ol[@class='domain-list']/li[1]")[0].text_content().split() == [
+        "youtube.com",
+        "(3)",
+    ]
+
+    digest = html.parse(str(out / new.url / "index.html")).getroot()
+    back = digest.xpath("//p[@class='also-featured']/a")
+    assert [a.text for a in back] == ["Old digest", "Old digest"]
+    assert back[0].get("href").startswith("/blog/digests/old/#")
+    feed = (out / "feed.xml").read_text(encoding="utf-8")
+    assert 'Also featured in &lt;a href="https://example.org/blog/digests/old/#' in feed
+    toc = digest.xpath("//nav[@id='toc']//a/@href")
+    assert toc == ["#videos", "#short-ones", "#repos"]
+    assert digest.xpath("//p[@class='reading-time']/text()") == ["1 min read"]
+    assert digest.xpath("//form[@role='search']/@data-index") == ["/blog/search/"]
+    index = json.loads((out / "search/index.json").read_text(encoding="utf-8"))
+    assert index["shards"]
+    first = json.loads((out / "search/c0.json").read_text(encoding="utf-8"))[0]
+    assert first == ["New digest", new.url, next(new.items()).anchor, first[3], "youtube.com"]
+
+
+def test_tag_pages_merge_spellings_and_list_items(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(write_site(tmp_path / "src"), output=out)
+    page = html.parse(str(out / "tags/machine-learning/index.html")).getroot()
+    assert page.xpath("//h1/text()") == ["Tag: Machine Learning"]  # original spelling shown
+    assert len(page.xpath("//article[@class='card']")) == 2
+    deep = html.parse(str(out / "tags/deep-learning/index.html")).getroot()
+    assert len(deep.xpath("//li[contains(@class,'link-entry')]")) == 2
+    assert (out / "tags/deep-learning/feed.xml").is_file()
+
+
+def test_link_index_paginates(tmp_path: Path) -> None:
+    many = "".join(f"- [L{n}](https://example.com/{n}) - c\n" for n in range(120))
+    text = '---\ntitle: "Many"\ndate: 2021-03-01\n---\n\n## S\n\n' + many
+    out = tmp_path / "out"
+    build(write_site(tmp_path / "src", {"many.md": text}), output=out)
+    pages = sorted(p.relative_to(out).as_posix() for p in out.glob("links/**/index.html"))
+    assert pages == ["links/index.html", "links/page/2/index.html", "links/page/3/index.html"]
+    last = html.parse(str(out / "links/page/3/index.html")).getroot()
+    assert len(last.xpath("//li[contains(@class,'link-entry')]")) == 127 - 100
+    assert last.xpath("//a[@rel='prev']/@href") == ["/blog/links/page/2/"]
+    assert (out / "domains/example.com/page/3/index.html").is_file()
+
+
+def test_stats_page_draws_accessible_svg(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(write_site(tmp_path / "src"), output=out)
+    page = html.parse(str(out / "stats/index.html")).getroot()
+    svgs = page.xpath("//svg")
+    assert len(svgs) == 3
+    for svg in svgs:
+        assert svg.get("role") == "img"
+        title_id, desc_id = svg.get("aria-labelledby").split()
+        assert svg.xpath(f".//title[@id='{title_id}']/text()")
+        assert svg.xpath(f".//desc[@id='{desc_id}']/text()")
+    bars = svgs[0].xpath(".//rect[@class='bar']")
+    assert len(bars) == 2  # one bar per digest
+    heights = [float(b.get("height")) for b in bars]
+    assert heights[1] > heights[0]  # 5 links in the newer digest, 2 in the older
+    assert "youtube.com: 3" in svgs[1].xpath(".//desc/text()")[0]
+    assert not page.xpath("//script[not(@src)]")  # drawn at build time

@@ -1,0 +1,136 @@
+"""The sharded search index: what a query loads and what it finds, decoded as search.js does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from digestgen.config import parse_config
+from digestgen.model import Site
+from digestgen.parse import parse_site
+from digestgen.searchindex import CHUNK, fold, search_files, shard_name, tokens
+
+DIGEST = """---
+title: "Café digest"
+date: 2021-01-11
+tags: [Tools]
+summary: "About résumés."
+---
+
+## Links
+
+- [Naïve Bayes explained](https://www.example.com/bayes) - a classic #ml
+    - with worked examples in Rust
+- [Bayesian optimisation](https://youtu.be/xyz) - tuning knobs
+- A text item about bayes
+"""
+
+
+def make_site(*texts: str) -> Site:
+    config = parse_config('title: "T"\nbase_url: "https://example.org/b/"\n')
+    sources = [(f"digests/d{n}.md", text.encode()) for n, text in enumerate(texts)]
+    return parse_site(config, sources)
+
+
+def query(
+    files: dict[str, bytes], text: str, loaded: set[str] | None = None, limit: int = 1000
+) -> list[tuple[str, str, str]]:
+    """The search script's algorithm in Python: (title, url, meta) of the top results.
+
+    The paths it reads are added to ``loaded``.
+    """
+    seen = set() if loaded is None else loaded
+
+    def read(path: str) -> object:
+        seen.add(path)
+        return json.loads(files[path])
+
+    manifest = json.loads(files["search/index.json"])
+    seen.add("search/index.json")
+    scores: dict[int, int] | None = None
+    for word in dict.fromkeys(tokens(text)):
+        path = f"search/{shard_name(word)}.json"
+        shard = read(path) if shard_name(word) in manifest["shards"] else {}
+        assert isinstance(shard, dict)
+        hits: dict[int, int] = {}
+        for token, deltas in shard.items():
+            if token.startswith(word):
+                value = 0
+                for delta in deltas:
+                    value += delta
+                    hits[value >> 1] = max(hits.get(value >> 1, 0), 3 if value & 1 else 1)
+        scores = (
+            hits if scores is None else {i: s + hits[i] for i, s in scores.items() if i in hits}
+        )
+    ranked = sorted((scores or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    out = []
+    for doc_id, _ in ranked[:limit]:
+        chunk = read(f"search/c{doc_id // manifest['chunk']}.json")
+        assert isinstance(chunk, list)
+        d_title, d_url, anchor, title, host = chunk[doc_id % manifest["chunk"]]
+        if anchor:
+            out.append((title, f"{d_url}#{anchor}", host))
+        else:
+            out.append((d_title, d_url, "digest"))
+    return out
+
+
+def test_fold_and_tokens_match_the_script() -> None:
+    assert fold("Naïve CAFÉ") == "naive cafe"
+    assert tokens("huggingface/tokenizers, v1.4_rc") == [
+        "huggingface",
+        "tokenizers",
+        "v1",
+        "4",
+        "rc",
+    ]
+    assert shard_name("transformer") == "s-74-72"
+    assert shard_name("é") == "s-e9"
+
+
+def test_queries_find_titles_notes_tags_and_domains() -> None:
+    site = make_site(DIGEST)
+    files = search_files(site)
+    url = site.digests[0].url
+    found = query(files, "bayes")
+    # Title matches first, in page order; the text item and the digest's summary do not
+    # carry "bayes" in a title, so they follow.
+    assert [title for title, _, _ in found][:2] == [
+        "Naïve Bayes explained",
+        "Bayesian optimisation",
+    ]
+    assert found[0][1] == f"{url}#example-com-bayes"
+    assert found[0][2] == "example.com"
+    assert "A text item about bayes" in [title for title, _, _ in found]
+    assert query(files, "rust")[0][0] == "Naïve Bayes explained"  # from the nested notes
+    assert query(files, "NAIVE ml")[0][0] == "Naïve Bayes explained"  # folded, with a tag
+    assert query(files, "youtube")[0][0] == "Bayesian optimisation"  # the aliased host
+    assert query(files, "resume") == [("Café digest", url, "digest")]  # the digest itself
+    assert query(files, "bayes knobs") == [
+        ("Bayesian optimisation", f"{url}#youtu-be-xyz", "youtube.com")
+    ]
+    assert query(files, "nothing") == []
+
+
+def test_first_query_loads_little_of_a_large_archive() -> None:
+    items = "".join(
+        f"- [Entry {n} topic{n % 50}](https://e{n % 7}.org/{n}) - words\n" for n in range(900)
+    )
+    texts = [
+        f'---\ntitle: "D{d}"\ndate: 2021-01-{d + 1:02d}\n---\n\n## S\n\n' + items for d in range(3)
+    ]
+    files = search_files(make_site(*texts))
+    chunks = [p for p in files if p.startswith("search/c")]
+    assert len(chunks) == -(-(2700 + 3) // CHUNK)
+    total = sum(len(data) for data in files.values())
+    loaded: set[str] = set()
+    found = query(files, "topic7", loaded, limit=20)
+    assert [title for title, _, _ in found[:2]] == ["Entry 7 topic7", "Entry 57 topic7"]
+    assert len(query(files, "topic7")) == 3 * 18  # n % 50 == 7 in each digest
+    # The manifest, one shard and the chunks of the top 20 results, not the archive.
+    assert len([p for p in loaded if "/s-" in p]) == 1
+    assert sum(len(files[p]) for p in loaded) < total / 2
+
+
+def test_index_is_deterministic(tmp_path: Path) -> None:
+    assert search_files(make_site(DIGEST)) == search_files(make_site(DIGEST))

@@ -1,0 +1,156 @@
+"""The pure parts of digestgen serve: change classification, path mapping, injection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digestgen.serve import Change, Layout, classify
+from digestgen.serve.live import LiveState, Snapshot, inject
+from digestgen.serve.paths import Redirect, content_type, find_file, site_path
+
+LAYOUT = Layout()
+
+
+@pytest.mark.parametrize(
+    ("rel", "kind"),
+    [
+        ("digestgen.yaml", Change.CONFIG),
+        ("digests/a.md", Change.DIGEST),
+        ("digests/2020/a.md", Change.DIGEST),
+        ("digests/2020", Change.DIGEST),  # a folder of digests moved or removed
+        ("digests", Change.DIGEST),
+        ("templates/base.html", Change.TEMPLATE),
+        ("templates/partials/footer.html", Change.TEMPLATE),
+        ("templates", Change.TEMPLATE),
+        ("static/style.css", Change.STATIC),
+        ("static/img/logo.png", Change.STATIC),
+        ("digests/notes.txt", None),
+        ("digests/a.png", None),
+        ("digests/.a.md.swp", None),
+        ("digests/a.md~", None),
+        ("digests/.#a.md", None),
+        ("digests/4913", None),
+        ("templates/.base.html.swx", None),
+        ("site/index.html", None),
+        (".venv/lib/x.py", None),
+        ("README.md", None),
+        ("digestgen.yaml.bak", None),
+        ("", None),
+    ],
+)
+def test_classify(rel: str, kind: Change | None) -> None:
+    assert classify(rel, LAYOUT) == kind
+
+
+def test_classify_follows_the_configured_folders() -> None:
+    layout = Layout(digests="content/issues", templates="layouts", static="assets")
+    assert classify("content/issues/a.md", layout) is Change.DIGEST
+    assert classify("content", layout) is Change.DIGEST  # holds the digests folder
+    assert classify("layouts/base.html", layout) is Change.TEMPLATE
+    assert classify("assets/a.css", layout) is Change.STATIC
+    assert classify("digests/a.md", layout) is None
+    assert classify("content/other.md", layout) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "base", "expected"),
+    [
+        ("/blog/", "/blog/", ""),
+        ("/blog/archive/", "/blog/", "archive/"),
+        ("/blog/feed.xml?x=1#top", "/blog/", "feed.xml"),
+        ("/blog/caf%C3%A9/", "/blog/", "café/"),
+        ("/blog/a%20b.html", "/blog/", "a b.html"),
+        ("/blog", "/blog/", Redirect("/blog/")),
+        ("/", "/blog/", Redirect("/blog/")),
+        ("/", "/", ""),
+        ("/other/", "/blog/", None),
+        ("/blogger/", "/blog/", None),
+        ("/blog/../x", "/blog/", None),
+        ("/blog/%2e%2e/x", "/blog/", None),
+        ("/blog/%2E./x", "/blog/", None),
+        ("/blog/a%2Fb", "/blog/", None),
+        ("/blog/a%5cb", "/blog/", None),
+        ("/blog/a\\b", "/blog/", None),
+        ("/blog//x", "/blog/", None),
+        ("//blog/x", "/blog/", None),
+        ("/blog/./x", "/blog/", None),
+        ("/blog/x%00", "/blog/", None),
+        ("/blog/%ff", "/blog/", None),
+        ("http://evil/blog/", "/blog/", None),
+        ("*", "/", None),
+    ],
+)
+def test_site_path(raw: str, base: str, expected: str | Redirect | None) -> None:
+    assert site_path(raw, base) == expected
+
+
+def test_find_file(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    (root / "a").mkdir(parents=True)
+    (root / "a/index.html").write_text("a")
+    (root / "b").mkdir()
+    (root / "index.html").write_text("home")
+    (tmp_path / "outside.txt").write_text("no")
+    (root / "link.txt").symlink_to(root / "index.html")
+    (root / "out.txt").symlink_to(tmp_path / "outside.txt")
+    assert find_file(root, "") == (root / "index.html").resolve()
+    assert find_file(root, "a/") == (root / "a/index.html").resolve()
+    assert find_file(root, "a") == Redirect("a/")
+    assert find_file(root, "b") is None  # a folder without index is never listed
+    assert find_file(root, "b/") is None
+    assert find_file(root, "link.txt") == (root / "index.html").resolve()  # inside: fine
+    assert find_file(root, "out.txt") is None
+    assert find_file(root, "missing.html") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("index.html", "text/html; charset=utf-8"),
+        ("feed.xml", "application/xml; charset=utf-8"),
+        ("feed.json", "application/json; charset=utf-8"),
+        ("style.css", "text/css; charset=utf-8"),
+        ("logo.PNG", "image/png"),
+        ("data.bin-unknown", "application/octet-stream"),
+    ],
+)
+def test_content_type(name: str, kind: str) -> None:
+    assert content_type(Path(name)) == kind
+
+
+def test_inject_goes_before_the_last_body_end() -> None:
+    snap = Snapshot("t-3", None, "/", None)
+    page = b"<html><body><pre>&lt;/body&gt; </body></pre></BODY >\n</html>"
+    out = inject(page, snap)
+    assert out.endswith(
+        b'<script src="/__digestgen__/live.js" data-generation="t-3"></script>\n</BODY >\n</html>'
+    )
+    assert b"__digestgen_overlay" not in out
+    assert inject(b"<p>no body</p>", snap).startswith(b"<p>no body</p><script")
+
+
+def test_inject_escapes_the_error_into_the_overlay() -> None:
+    snap = Snapshot("t-1", None, "/", "digests/a.md:2: bad <script>alert(1)</script>")
+    out = inject(b"<body></body>", snap).decode()
+    assert 'id="__digestgen_overlay"' in out
+    assert "digests/a.md:2: bad &lt;script&gt;alert(1)&lt;/script&gt;" in out
+    assert "<script>alert" not in out
+
+
+def test_live_state_versions() -> None:
+    state = LiveState("tok")
+    version, first = state.wait(-1, 0) or (0, None)
+    assert first is not None and first.generation == "tok-0" and first.output is None
+    state.publish_build(Path("/tmp/x"), "/blog/")
+    state.publish_error("a.md:1: boom")
+    news = state.wait(version, 0)
+    assert news is not None
+    snap = news[1]
+    assert (snap.generation, snap.base_path, snap.error) == ("tok-1", "/blog/", "a.md:1: boom")
+    assert b'"error": "a.md:1: boom"' in snap.event()
+    state.publish_build(Path("/tmp/y"), "/blog/")
+    assert state.snapshot().error is None
+    state.close()
+    assert state.wait(news[0], 5) is None
