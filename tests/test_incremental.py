@@ -248,3 +248,46 @@ def test_a_cache_entry_not_signed_by_this_user_is_never_loaded(
     build(root)
     assert not (tmp_path / "PWNED").exists()
     assert tree(root / "site") == good
+
+
+def test_pages_from_main_stay_exact_in_cached_builds(tmp_path: Path) -> None:
+    """Link, domain and stats pages, search files, export editions and "Also featured in"
+    (which shows an earlier digest's title on a later page) follow every edit."""
+    root = make_site(tmp_path / "blog", count=4)
+    digests = root / "digests"
+    config = CONFIG + "export_formats: [email, text, markdown]\n"
+    (root / "digestgen.yaml").write_text(config, encoding="utf-8")
+    repeat = "- [Again](https://arxiv.org/abs/1) - featured before\n"
+    (digests / "d03.md").write_text(digest(3) + repeat, encoding="utf-8")
+    build(root)
+    site = root / "site"
+    for path in ("links/index.html", "domains/index.html", "stats/index.html"):
+        assert (site / path).is_file(), path
+    assert (site / "search/index.json").is_file()
+    assert (site / "digests/d03/email.html").is_file()
+    assert b"Also featured in" in (site / "digests/d03/index.html").read_bytes()
+    assert tree(site) == cold_build(root, tmp_path)
+
+    (digests / "d01.md").write_text(digest(1).replace("Digest 1", "First one"), encoding="utf-8")
+    build(root)
+    assert b"First one" in (site / "digests/d03/index.html").read_bytes()
+    assert tree(site) == cold_build(root, tmp_path)
+    (digests / "d04.md").write_text(digest(4, extra="[x](https://new.example/p)"))
+    build(root)
+    assert tree(site) == cold_build(root, tmp_path)
+    (root / "digestgen.yaml").write_text(CONFIG, encoding="utf-8")
+    build(root)
+    assert not (site / "digests/d03/email.html").exists()
+    assert tree(site) == cold_build(root, tmp_path)
+
+
+def test_warnings_are_kept_by_cached_and_unchanged_builds(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog", count=2)
+    (root / "digests" / "d01.md").write_text(digest(1) + "\n## Empty\n", encoding="utf-8")
+    first = build(root)
+    again = build(root)  # nothing changed
+    (root / "digests" / "d02.md").write_text(digest(2, extra="edited"), encoding="utf-8")
+    cached = build(root)  # d01 comes from the cache
+    expected = ["digests/d01.md:23: section 'Empty' is empty"]
+    for result in (first, again, cached):
+        assert [str(w) for w in result.warnings] == expected

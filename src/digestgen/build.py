@@ -54,7 +54,7 @@ class BuildResult:
     def summary(self) -> str:
         return (
             f"built {self.digests} digests, {self.items} items, {self.pages} pages "
-            f"({self.files} files, {self.written} written) in {self.seconds:.2f} s"
+            f"({self.files} files) in {self.seconds:.2f} s"
         )
 
     def timings(self) -> str:
@@ -192,7 +192,10 @@ def build(
     with _collector_paused():
         parsed = parse_cached(root, config, parse_cache, sources, drafts, workers)
     site = parsed.site
-    clock.lap("parse", f"{parsed.parsed} parsed, {parsed.cached} from cache")
+    clock.lap(
+        "parse",
+        f"parsed {len(site.digests)} digests ({parsed.parsed} parsed now, {parsed.cached} cached)",
+    )
 
     jobs, pages = _plan(root, site, parsed.keys, base)
     clock.lap("plan", f"{len(jobs)} outputs")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
@@ -48,6 +49,11 @@ def fork_map(
 
 
 def _start_worker() -> None:
+    # The pool stops its workers with SIGTERM: a handler the parent set (``digestgen
+    # serve`` turns SIGTERM into a clean stop) must not make them print a traceback.
+    # Ctrl-C reaches the whole process group; the parent alone answers it.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # What the parent had is there to be read, not collected: freezing it keeps the
     # collector off those pages. A worker keeps the parent's collector setting: the
     # build pauses it while parsing, which makes no cycles.
