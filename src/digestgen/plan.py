@@ -12,7 +12,7 @@ from digestgen.errors import ParseError
 from digestgen.export import SITE_FILES, check_formats, digest_edition
 from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries, tag_selection
 from digestgen.fingerprint import Fingerprinter, sha256
-from digestgen.links import also_featured
+from digestgen.links import Link
 from digestgen.model import Digest, Item, Site
 from digestgen.output import Job
 from digestgen.render import THEME_DIR, Page, Renderer
@@ -43,14 +43,16 @@ class Planner:
         self.keyed = keys is not None
         self.page_count = 0
         self.templates: list[str] = []
-        self.fingerprint = Fingerprinter(self._known(site, keys) if keys is not None else {})
+        known = self._known(site, keys, renderer.featured) if keys is not None else {}
+        self.fingerprint = Fingerprinter(known)
         self._content: dict[int, str] = {}
 
     @staticmethod
-    def _known(site: Site, keys: Mapping[int, str]) -> dict[int, str]:
+    def _known(
+        site: Site, keys: Mapping[int, str], featured: Mapping[Item, tuple[Link, ...]]
+    ) -> dict[int, str]:
         """Each digest and item by its parse key, plus what an item's page shows of the
         earlier digests that featured the same link ("Also featured in")."""
-        featured = also_featured(site)
         known: dict[int, str] = {}
         for digest in site.digests:
             key = keys.get(id(digest), "?")

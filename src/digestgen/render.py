@@ -154,7 +154,7 @@ class Renderer:
         self.env = make_environment(site.config, site_templates)
         self.tags = collect_tags(site)
         self.domains = collect_domains(site)
-        featured = also_featured(site)
+        self.featured = featured = also_featured(site)
         # Hosts are normalised once here, not once per listing of an item.
         domain_of_item = {item: d.url for d in self.domains for _, item in d.links}
         self.env.globals.update(
