@@ -304,3 +304,18 @@ def test_site_without_digests_has_valid_deterministic_feeds(
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     assert atom_schema().validate(lxml.etree.parse(str(tmp_path / "a/atom.xml")))
     assert not parse(tmp_path / "a/feed.xml").bozo
+
+
+def test_ids_of_unnumbered_digests_survive_a_slug_and_date_edit(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    root = make_site({"digests/2024/a.md": digest_file("Title", "2024-01-01", "- x\n")})
+    build(root, output=tmp_path / "before")
+    (root / "digests/2024/a.md").write_text(
+        digest_file("Title", "2024-01-02", "- x\n", extra="slug: renamed\n")
+    )
+    build(root, output=tmp_path / "after")
+    before = [e.id for e in parse(tmp_path / "before/atom.xml").entries]
+    after = parse(tmp_path / "after/atom.xml").entries
+    assert [e.id for e in after] == before
+    assert after[0].link.endswith("/digests/renamed/")

@@ -171,7 +171,7 @@ def test_item_labels_tags_and_notes_are_on_the_page(make_site: MakeSite) -> None
         (element,) = html(out / page / "index.html").xpath(f"//*[@id='{anchor}']")
         return element
 
-    video = item("digests/video_label", "youtube-com-watch")
+    video = item("digests/video_label", "youtube-com-watch-abc123")
     assert re.search(r"\bvideo\b", video.text_content())
     assert "https://www.youtube.com/watch?v=abc123" in video.xpath(".//a/@href")
     tagged = item("digests/tags", "example-com-tagged")

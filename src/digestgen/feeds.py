@@ -1,8 +1,8 @@
 """RSS 2.0 and Atom (through feedgen) and JSON Feed 1.1, as ``{path: bytes}``.
 
 Entry ids are tag URIs made of the site's host and path and the digest's
-number (its slug when it has none), so editing a title or a date never changes
-them. Every date comes from the content: the feed's ``updated`` and
+number (its file's path when it has none), so editing a title, a slug or a date
+never changes them. Every date comes from the content: the feed's ``updated`` and
 ``lastBuildDate`` are those of its newest entry.
 """
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from html import escape
+from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
@@ -66,7 +67,12 @@ def site_tag(base_url: str) -> str:
 
 
 def digest_id(base_url: str, digest: Digest) -> str:
-    key = str(digest.number) if digest.number is not None else digest.slug
+    """The digest's number, or else its file's path below the digests folder: neither
+    changes when the title, the slug or the date is edited."""
+    if digest.number is not None:
+        key = str(digest.number)
+    else:
+        key = "file/" + "/".join(PurePosixPath(digest.path).with_suffix("").parts[1:])
     return f"{site_tag(base_url)}digest/{key}"
 
 

@@ -25,9 +25,15 @@ class Tag:
         return len(self.digests) + len(self.items)
 
 
+_TAG_SYMBOLS = {"+": " plus ", "#": " sharp ", "&": " and "}
+
+
 @cache
 def tag_slug(name: str) -> str:
-    return slugify(name) or "tag"
+    """The URL name of a tag: case and spaces folded (``Deep Learning`` and
+    ``deep-learning`` share a page), symbols spelled out so ``c++`` is not ``c``."""
+    spelled = "".join(_TAG_SYMBOLS.get(char, char) for char in name)
+    return slugify(spelled) or "tag"
 
 
 def tag_url(name: str) -> str:

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+_NON_WORD = re.compile(r"[\W_]+")
 UNSAFE_SCHEMES = ("javascript", "vbscript", "data")
 
 
+def _fold(text: str) -> str:
+    """Latin letters lose their accents (``naïve`` -> ``naive``); other scripts stay."""
+    out: list[str] = []
+    for char in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(char) and out and out[-1].isascii():
+            continue
+        out.append(char)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
 def slugify(text: str, max_length: int = 60) -> str:
-    """Lower-case ASCII words joined by ``-``; accents folded (``naïve`` -> ``naive``)."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = _NON_WORD.sub("-", folded.lower()).strip("-")
+    """Lower-case words joined by ``-``: Latin accents folded, other scripts kept
+    (``Машинное обучение`` -> ``машинное-обучение``), so that an anchor comes from
+    the text in any language and never from its position."""
+    slug = _NON_WORD.sub("-", _fold(text).lower()).strip("-")
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
     return slug
@@ -31,13 +42,16 @@ def domain_of(url: str) -> str | None:
 
 
 def anchor_for_url(url: str) -> str:
-    """A readable anchor derived from the URL only (host and path, not the query)."""
+    """A readable anchor derived from the URL only: host, path, the values of its
+    query (``watch?v=ID`` names the video) and fragment; tracking parameters left out."""
     try:
         parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=False)
     except ValueError:
         return slugify(url) or "link"
     host = (parts.hostname or "").removeprefix("www.")
-    words = slugify(f"{host} {parts.path} {parts.fragment}", max_length=64)
+    values = " ".join(v for k, v in query if not is_tracking_param(k))
+    words = slugify(f"{host} {parts.path} {values} {parts.fragment}", max_length=64)
     return words or "link"
 
 
