@@ -291,3 +291,15 @@ def test_warnings_are_kept_by_cached_and_unchanged_builds(tmp_path: Path) -> Non
     expected = ["digests/d01.md:23: section 'Empty' is empty"]
     for result in (first, again, cached):
         assert [str(w) for w in result.warnings] == expected
+
+
+def test_manifests_of_removed_outputs_are_dropped(tmp_path: Path) -> None:
+    """``digestgen serve`` builds into a new folder each time: old manifests must not pile up."""
+    root = make_site(tmp_path / "blog", count=2)
+    first, second = tmp_path / "out-1", tmp_path / "out-2"
+    build(root, output=first)
+    shutil.rmtree(first)
+    build(root, output=second)
+    build(root)
+    manifests = sorted((root / CACHE_DIR).glob("manifest-*.json"))
+    assert len(manifests) == 2  # out-2 and site/, not the removed out-1

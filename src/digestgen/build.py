@@ -208,6 +208,7 @@ def build(
     manifest.summary = {"digests": len(site.digests), "items": items, "pages": pages}
     manifest.warnings = [(w.message, w.path, w.line, w.column) for w in site.warnings]
     manifest.save(manifest_path)
+    Manifest.prune(manifest_path.parent, manifest_path)
     return BuildResult(
         len(site.digests), items, len(written.files), pages, clock.total,
         written.ran, written.written, tuple(clock.phases), site.warnings, lambda: site,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -32,6 +33,8 @@ from digestgen.workers import chunks, fork_map, use_processes
 # an edit leaves, tag pages and feeds, are the big ones).
 PARALLEL_MIN = 8
 MANIFEST_VERSION = 2
+# The output folder a manifest describes, near its start (see ``Manifest.save``).
+_OUTPUT = re.compile(r'"output":"((?:[^"\\]|\\.)*)"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,22 @@ class Manifest:
             os.replace(tmp, path)
         except OSError:
             pass  # without a manifest the next build just does everything again
+
+    @staticmethod
+    def prune(folder: Path, keep: Path) -> None:
+        """Delete the manifests of output folders that no longer exist (``digestgen serve``
+        builds into a new temporary folder each time), keeping ``keep``."""
+        for path in folder.glob("manifest-*.json"):
+            if path == keep:
+                continue
+            try:
+                with path.open(encoding="utf-8") as stream:
+                    head = stream.read(4096)
+                found = _OUTPUT.search(head)
+                if found and not Path(json.loads(f'"{found.group(1)}"')).exists():
+                    path.unlink()
+            except (OSError, ValueError):
+                pass
 
     def intact(self, found: Mapping[str, tuple[int, int]]) -> dict[str, str]:
         """``{path: sha256}`` of the recorded files still on disk (``found``) as written."""
