@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import feedparser
@@ -20,7 +21,11 @@ def corpus_out(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 @pytest.fixture(scope="module")
 def corpus_build(corpus_dir: Path, corpus_out: Path) -> BuildResult:
-    return build(corpus_dir, output=corpus_out)
+    # A build keeps its cache in the site's folder (.digestgen-cache): build a copy, so
+    # that the shared corpus is never written to.
+    copy = corpus_out.parent / "corpus-copy"
+    shutil.copytree(corpus_dir, copy, ignore=shutil.ignore_patterns(".digestgen-cache"))
+    return build(copy, output=corpus_out)
 
 
 def test_every_issue_is_published(corpus_build: BuildResult, corpus_dir: Path) -> None:

@@ -1,127 +1,130 @@
-"""The build pipeline: config -> parse -> render and feeds -> write ``site/``.
+"""The build pipeline: config -> scan -> parse (cached) -> plan -> render and write ``site/``.
 
-This is the only module that writes the output folder. A build writes into a
-temporary folder beside it and swaps it in at the end, so a failed build
-leaves the previous site as it was.
+This is the only module that decides what the output folder gets; ``output.py``
+does the writing. A build renders only what changed since the last build into
+a staging folder and moves it in only when everything succeeded, so a failed
+build leaves the previous site as it was. Caches live in ``.digestgen-cache/``
+under the site root; deleting that folder only makes the next build slower.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
-from digestgen.config import SiteConfig, load_config
-from digestgen.export import site_exports
-from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries
-from digestgen.model import Digest, Item, Site
-from digestgen.parse import parse_site, source_files
-from digestgen.render import THEME_DIR, Renderer
-from digestgen.searchindex import search_files
+from digestgen.config import CONFIG_FILE, SiteConfig, load_config
+from digestgen.errors import ConfigError, DigestError, ParseError
+from digestgen.fingerprint import code_fingerprint, folder_fingerprint, sha256
+from digestgen.model import Site
+from digestgen.output import Job, Manifest, write_outputs
+from digestgen.parsecache import ParseCache, Source, parse_cached, scan
+from digestgen.workers import default_workers
 
 Log = Callable[[str], None]
+CACHE_DIR = ".digestgen-cache"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BuildResult:
-    site: Site
+    """What a build did. ``site`` is loaded on first use (a no-change build skips it)."""
+
+    digests: int
+    items: int
     files: int
     pages: int
     seconds: float
+    rendered: int = 0
+    written: int = 0
+    phases: tuple[tuple[str, float], ...] = ()
+    warnings: tuple[DigestError, ...] = ()
+    load_site: Callable[[], Site] = field(default=lambda: _no_site(), repr=False, compare=False)
+
+    @cached_property
+    def site(self) -> Site:
+        return self.load_site()
 
     def summary(self) -> str:
-        items = sum(d.item_count for d in self.site.digests)
         return (
-            f"built {len(self.site.digests)} digests, {items} items, {self.pages} pages "
+            f"built {self.digests} digests, {self.items} items, {self.pages} pages "
             f"({self.files} files) in {self.seconds:.2f} s"
         )
 
-
-def _feeds(site: Site, renderer: Renderer) -> dict[str, bytes]:
-    config = site.config
-
-    # Feed readers resolve links against the feed, not the page: make every link absolute.
-    def content(digest: Digest) -> str:
-        return renderer.fragment(
-            "feed_content.html",
-            digest=digest,
-            url=renderer.abs_url,
-            anchor_base=renderer.abs_url(digest.url),
-        )
-
-    def item_html(digest: Digest, item: Item) -> str:
-        return renderer.fragment(
-            "feed_item.html",
-            it=item,
-            url=renderer.abs_url,
-            anchor_base=renderer.abs_url(digest.url),
-        )
-
-    latest = site.digests[: config.feed_limit]
-    out = render_feed(
-        site,
-        FeedSpec(
-            "",
-            config.title,
-            config.description,
-            config.base_url,
-            [digest_entry(site, d, content) for d in latest],
-        ),
-        ("rss", "atom", "json"),
-    )
-    for tag in renderer.tags:
-        spec = FeedSpec(
-            tag.url,
-            f"{config.title}: {tag.name}",
-            f"Digests and links tagged {tag.name}.",
-            config.base_url + tag.url,
-            tag_entries(site, tag, content, item_html)[: config.feed_limit],
-        )
-        out.update(render_feed(site, spec, ("rss", "atom")))
-    return out
+    def timings(self) -> str:
+        """One line per phase of the build, with its time."""
+        lines = [f"{name:<14} {seconds:7.3f} s" for name, seconds in self.phases]
+        return "\n".join([*lines, f"{'total':<14} {self.seconds:7.3f} s"])
 
 
-def _sitemap(site: Site, renderer: Renderer, pages: Mapping[str, str]) -> dict[str, bytes]:
-    lastmod = {d.url + "index.html": d.last_modified for d in site.digests}
-    newest = max(lastmod.values(), default=None)
-    entries = []
-    for path in sorted(pages):
-        if path.endswith("index.html"):
-            moment = lastmod.get(path) or newest
-            day = moment.date().isoformat() if moment is not None else ""
-            entries.append((site.config.base_url + path.removesuffix("index.html"), day))
-    return {
-        "sitemap.xml": renderer.fragment("sitemap.xml", entries=entries).encode("utf-8"),
-        "robots.txt": renderer.fragment("robots.txt").encode("utf-8"),
+def _no_site() -> Site:
+    raise RuntimeError("this build result has no site")
+
+
+class _Clock:
+    """Times the phases of a build and reports each one as it ends."""
+
+    def __init__(self, log: Log | None) -> None:
+        self.say = log or (lambda _msg: None)
+        self.start = self.last = time.perf_counter()
+        self.phases: list[tuple[str, float]] = []
+
+    def lap(self, phase: str, detail: str) -> None:
+        now = time.perf_counter()
+        self.phases.append((phase, now - self.last))
+        self.say(f"{phase}: {detail} ({now - self.last:.2f} s)")
+        self.last = now
+
+    @property
+    def total(self) -> float:
+        return time.perf_counter() - self.start
+
+
+def input_key(root: Path, config: SiteConfig, sources: list[Source], base: str, out: Path) -> str:
+    """Everything a build reads: when it equals the last build's, the site is up to date."""
+    static = folder_fingerprint(root / config.static_dir)
+    return sha256(base, static, str(out), *(s.key for s in sources))
+
+
+def check_output(root: Path, config: SiteConfig, out: Path) -> None:
+    """Refuse an output folder that would replace the sources: the site root or a folder
+    above it, or the digests, templates or static folder or one inside them."""
+    root = root.resolve()
+    named = {
+        "digests_dir": root / config.digests_dir,
+        "templates_dir": root / config.templates_dir,
+        "static_dir": root / config.static_dir,
     }
-
-
-def _static_files(root: Path, config: SiteConfig) -> dict[str, bytes]:
-    """The theme's assets under ``static/``, overridden file by file by the site's."""
-    out: dict[str, bytes] = {}
-    for folder in (THEME_DIR / "static", root / config.static_dir):
-        if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    out["static/" + path.relative_to(folder).as_posix()] = path.read_bytes()
-    return out
+    if root.is_relative_to(out):
+        problem = "the site's own folder" if out == root else "a folder that holds the site"
+    else:
+        inside = [k for k, folder in named.items() if out.is_relative_to(folder.resolve())]
+        if not inside:
+            return
+        problem = f"the '{inside[0]}' folder or inside it"
+    raise ConfigError(
+        f"the output folder {out} is {problem}; building there would replace the sources",
+        root / CONFIG_FILE,
+    )
 
 
 def render_site(root: Path, site: Site) -> tuple[dict[str, bytes], int]:
-    """Every output file as ``{path: bytes}``, and how many of them are HTML pages."""
+    """Every output file as ``{path: bytes}``, and how many of them are HTML pages (no cache)."""
+    from digestgen.plan import Planner
+    from digestgen.render import Renderer
+
     renderer = Renderer(site, root / site.config.templates_dir)
-    pages = renderer.pages()
-    files: dict[str, bytes] = {path: text.encode("utf-8") for path, text in pages.items()}
-    files.update(_feeds(site, renderer))
-    files.update(_sitemap(site, renderer, pages))
-    files.update(_static_files(root, site.config))
-    files.update(site_exports(root, site))
-    files.update(search_files(site))
-    return files, len(pages)
+    planner = Planner(root, site, renderer, None, "")
+    files: dict[str, bytes] = {}
+    for job in planner.jobs():
+        files.update(job.produce())
+    return files, planner.page_count
 
 
 def write_site(output: Path, files: Mapping[str, bytes]) -> None:
@@ -151,15 +154,95 @@ def build(
     output: Path | None = None,
     drafts: bool = False,
     log: Log | None = None,
+    workers: int | None = None,
 ) -> BuildResult:
-    """Build the site at ``root``; raises ``DigestError`` for the user's mistakes."""
-    started = time.perf_counter()
-    say = log or (lambda _msg: None)
+    """Build the site at ``root``; raises ``DigestError`` for the user's mistakes.
+
+    Steps: read the config; scan the digest files (hashing them); stop there if
+    nothing the last build read has changed; parse what the cache lacks; plan
+    every output with its key; render and write what changed.
+    """
+    clock = _Clock(log)
+    workers = workers or default_workers()
     config = load_config(root)
-    say(f"config: {root / 'digestgen.yaml'}")
-    site = parse_site(config, source_files(root, config), drafts=drafts)
-    say(f"parsed {len(site.digests)} digests in {time.perf_counter() - started:.2f} s")
-    files, pages = render_site(root, site)
-    say(f"rendered {len(files)} files in {time.perf_counter() - started:.2f} s")
-    write_site(output or root / config.output_dir, files)
-    return BuildResult(site, len(files), pages, time.perf_counter() - started)
+    out = (output or root / config.output_dir).resolve()
+    check_output(root, config, out)
+    parse_cache = ParseCache(root / CACHE_DIR / "parsed")
+    clock.lap("config", str(root / "digestgen.yaml"))
+
+    sources = scan(root, config, parse_cache)
+    base = render_key(root, config, drafts)
+    inputs = input_key(root, config, sources, base, out)
+    manifest_path = root / CACHE_DIR / f"manifest-{sha256(str(out))[:16]}.json"
+    previous = Manifest.load(manifest_path, str(out))
+    clock.lap("scan", f"{len(sources)} digest files")
+
+    def load_site() -> Site:
+        return parse_cached(root, config, parse_cache, sources, drafts, workers).site
+
+    if previous is not None and previous.inputs == inputs and previous.unchanged(out):
+        clock.lap("check", "nothing changed")
+        s = previous.summary
+        warnings = tuple(ParseError(*w) for w in previous.warnings)
+        return BuildResult(
+            s["digests"], s["items"], len(previous.files), s["pages"], clock.total,
+            phases=tuple(clock.phases), warnings=warnings, load_site=load_site,
+        )  # fmt: skip
+
+    with _collector_paused():
+        parsed = parse_cached(root, config, parse_cache, sources, drafts, workers)
+    site = parsed.site
+    clock.lap(
+        "parse",
+        f"parsed {len(site.digests)} digests ({parsed.parsed} parsed now, {parsed.cached} cached)",
+    )
+
+    jobs, pages = _plan(root, site, parsed.keys, base)
+    clock.lap("plan", f"{len(jobs)} outputs")
+
+    written, manifest = write_outputs(out, jobs, previous, workers)
+    clock.lap("render+write", f"{written.ran} rendered, {written.written} files written")
+
+    items = sum(d.item_count for d in site.digests)
+    manifest.inputs = inputs
+    manifest.summary = {"digests": len(site.digests), "items": items, "pages": pages}
+    manifest.warnings = [(w.message, w.path, w.line, w.column) for w in site.warnings]
+    manifest.save(manifest_path)
+    Manifest.prune(manifest_path.parent, manifest_path)
+    return BuildResult(
+        len(site.digests), items, len(written.files), pages, clock.total,
+        written.ran, written.written, tuple(clock.phases), site.warnings, lambda: site,
+    )  # fmt: skip
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the model loads: it has no cycles, and the
+    collector would walk its millions of young objects again and again (a third of the
+    loading time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def render_key(root: Path, config: SiteConfig, drafts: bool) -> str:
+    """What every output depends on besides its own content: code, theme, templates, config."""
+    templates = folder_fingerprint(root / config.templates_dir)
+    return sha256(code_fingerprint(), templates, repr(config), f"drafts={drafts}")
+
+
+def _plan(root: Path, site: Site, keys: Mapping[int, str], base: str) -> tuple[list[Job], int]:
+    """Every output job of the site, and how many pages there are."""
+    # Imported here: a build that finds nothing changed never needs Jinja or feedgen.
+    from digestgen.plan import Planner, warm_templates
+    from digestgen.render import Renderer
+
+    renderer = Renderer(site, root / site.config.templates_dir)
+    planner = Planner(root, site, renderer, keys, base)
+    jobs = planner.jobs()
+    warm_templates(renderer, planner.templates)
+    return jobs, planner.page_count

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import click
 
-from digestgen import __version__, scaffold
-from digestgen import edit as editing
-from digestgen import export as exporting
+from digestgen import __version__
 from digestgen.build import build as build_site
 from digestgen.check import FORMATS, exit_status, format_findings
 from digestgen.errors import DigestError
-from digestgen.linkcheck import LinkOptions
-from digestgen.validate import run_check
+
+# The other commands' modules are imported when their command runs: a build in which
+# nothing changed takes less time than importing them all (HTTP client, CSS inliner...).
 
 
 class _UserError(click.ClickException):
@@ -57,19 +56,23 @@ def main() -> None:
 )
 @click.option("--drafts", is_flag=True, help="Include digests marked draft: true.")
 @click.option("--verbose", "-v", is_flag=True, help="Show each phase.")
-def build(root: Path, output: Path | None, drafts: bool, verbose: bool) -> None:
+@click.option("--timings", is_flag=True, help="Print the time of each phase.")
+def build(root: Path, output: Path | None, drafts: bool, verbose: bool, timings: bool) -> None:
     """Build the site from digests/ into site/."""
     log = (lambda msg: click.echo(msg, err=True)) if verbose else None
     try:
         result = build_site(root, output=output, drafts=drafts, log=log)
     except DigestError as exc:
         raise _fail(exc) from None
-    for warning in result.site.warnings:
+    for warning in result.warnings:
         click.echo(f"{warning.location()}: warning: {warning.message}", err=True)
     click.echo(result.summary())
+    if timings:
+        click.echo(result.timings())
 
 
 # The curator's week: init, new, add, publish, export.
+
 
 def _refuse(exc: DigestError) -> _UserError:
     """A user mistake from a curator command: each problem on its own line."""
@@ -83,6 +86,8 @@ def _refuse(exc: DigestError) -> _UserError:
 @click.option("--base-url", default="https://example.org/", help="Where it will be published.")
 def init(directory: Path, title: str, base_url: str) -> None:
     """Start a new site in DIRECTORY that builds at once."""
+    from digestgen import scaffold
+
     try:
         written = scaffold.init_site(directory, title, base_url)
     except DigestError as exc:
@@ -97,6 +102,8 @@ def init(directory: Path, title: str, base_url: str) -> None:
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD.")
 def new(root: Path, title: str | None, day: datetime | None) -> None:
     """Start the next digest as a draft and print its path."""
+    from digestgen import scaffold
+
     try:
         path = scaffold.new_digest(root, title, day.date() if day else None)
     except DigestError as exc:
@@ -126,6 +133,8 @@ def add(
     force: bool,
 ) -> None:
     """Append a link to the newest draft, refusing one featured before."""
+    from digestgen import edit as editing
+
     try:
         title = title or (editing.fetch_title(url) if fetch_title else None)
         new_item = editing.NewItem(url, title, note, tuple(t.lstrip("#") for t in tags))
@@ -141,6 +150,8 @@ def add(
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD.")
 def publish(root: Path, file: Path | None, day: datetime | None) -> None:
     """Check the newest draft (or FILE), date it today and clear its draft flag."""
+    from digestgen import edit as editing
+
     try:
         path = editing.publish(root, file, day.date() if day else None)
     except DigestError as exc:
@@ -162,6 +173,8 @@ def publish(root: Path, file: Path | None, day: datetime | None) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def export(root: Path, digest: str, fmt: str, max_chars: int | None, output: Path | None) -> None:
     """The newsletter edition of DIGEST (a number, slug or file)."""
+    from digestgen import export as exporting
+
     try:
         for path, data in exporting.export_digest(root, digest, fmt, max_chars, output):
             if path is None:
@@ -201,6 +214,9 @@ def check(
     root: Path, since: int | None, links: bool, timeout: float, fmt: str, strict: bool
 ) -> None:
     """Validate everything without writing, then report repeated links and link hygiene."""
+    from digestgen.linkcheck import LinkOptions
+    from digestgen.validate import run_check
+
     options = LinkOptions(timeout=timeout) if links else None
     findings = run_check(root, since=since, links=options)
     click.echo(format_findings(findings, fmt))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import zoneinfo
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -143,6 +144,11 @@ def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> lis
                     line_of("timezone"),
                 )
             )
+    output = values.get("output_dir")
+    if isinstance(output, str):
+        problem = _output_problem(values, output)
+        if problem is not None:
+            errors.append(ConfigError(problem, path, line_of("output_dir")))
     pattern = values.get("permalink")
     if isinstance(pattern, str):
         try:
@@ -166,6 +172,23 @@ def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> lis
                     )
                 )
     return errors
+
+
+def _output_problem(values: dict[str, Any], output: str) -> str | None:
+    """Why ``output_dir`` would replace the sources (the build swaps that folder in)."""
+    out = posixpath.normpath(output.replace("\\", "/"))
+    if out in (".", "..") or (out.startswith("../") and not out.strip("./")):
+        return f"'output_dir' {output!r} is the site's own folder or above it"
+    if posixpath.isabs(out):
+        return None  # an absolute folder is checked against the real paths at build time
+    for key in ("digests_dir", "templates_dir", "static_dir"):
+        folder = posixpath.normpath(str(values.get(key, _DEFAULT_DIRS[key])))
+        if out == folder or out.startswith(folder + "/"):
+            return f"'output_dir' {output!r} would replace the sources in '{key}' {folder!r}"
+    return None
+
+
+_DEFAULT_DIRS = {"digests_dir": "digests", "templates_dir": "templates", "static_dir": "static"}
 
 
 def load_config(root: Path) -> SiteConfig:

@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 
 import css_inline
 
-from digestgen.config import CONFIG_FILE, load_config
+from digestgen.config import CONFIG_FILE, SiteConfig, load_config
 from digestgen.errors import ConfigError, DigestError, ParseError
 from digestgen.model import Block, Digest, Item, Section, Site
 from digestgen.parse import parse_site, source_files
@@ -329,26 +329,37 @@ def find_digest(site: Site, root: Path, wanted: str) -> Digest:
     raise ParseError(f"no digest with number, slug or file {wanted!r}", site.config.digests_dir)
 
 
-def site_exports(root: Path, site: Site) -> dict[str, bytes]:
-    """The editions that ``export_formats`` asks for, beside each digest page."""
-    unknown = [f for f in site.config.export_formats if f not in FORMATS]
+def check_formats(root: Path, config: SiteConfig) -> tuple[str, ...]:
+    """The ``export_formats`` of the config; an unknown one is an error."""
+    unknown = [f for f in config.export_formats if f not in FORMATS]
     if unknown:
         raise ConfigError(
             f"'export_formats' may list only {', '.join(FORMATS)}, not {', '.join(unknown)}",
             root / CONFIG_FILE,
         )
+    return tuple(config.export_formats)
+
+
+def digest_edition(site: Site, digest: Digest, fmt: str, templates: Path | None) -> bytes:
+    """One edition of one digest, as published beside its page."""
+    if fmt == "email":
+        text = email_html(site, digest, templates)
+    elif fmt == "text":
+        text = plain_text(site, digest)
+    else:
+        text = markdown_messages(site, digest)[0]
+    return text.encode("utf-8")
+
+
+def site_exports(root: Path, site: Site) -> dict[str, bytes]:
+    """The editions that ``export_formats`` asks for, beside each digest page."""
+    formats = check_formats(root, site.config)
     templates = root / site.config.templates_dir
-    out: dict[str, bytes] = {}
-    for digest in site.digests:
-        for fmt in site.config.export_formats:
-            if fmt == "email":
-                text = email_html(site, digest, templates)
-            elif fmt == "text":
-                text = plain_text(site, digest)
-            else:
-                text = markdown_messages(site, digest)[0]
-            out[digest.url + SITE_FILES[fmt]] = text.encode("utf-8")
-    return out
+    return {
+        digest.url + SITE_FILES[fmt]: digest_edition(site, digest, fmt, templates)
+        for digest in site.digests
+        for fmt in formats
+    }
 
 
 def export_digest(

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from html import escape
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
@@ -59,6 +60,7 @@ def _fallback_time() -> datetime:
     return datetime.fromtimestamp(int(seconds) if seconds.isdigit() else 0, tz=UTC)
 
 
+@cache
 def site_tag(base_url: str) -> str:
     parts = urlsplit(base_url)
     return f"tag:{parts.hostname},{EPOCH_ID_DATE}:{parts.path}"
@@ -112,17 +114,39 @@ def item_entry(site: Site, digest: Digest, item: Item, content_html: str) -> Ent
     )
 
 
+def tag_selection(
+    site: Site, tag: Tag, limit: int | None = None
+) -> list[tuple[Digest, Item | None]]:
+    """What a tag's feed holds, newest first: its digests ``(digest, None)`` and its items
+    ``(digest, item)``, at most ``limit`` of them. Needs no rendering, so the build can
+    tell whether an edit reaches the feed at all."""
+    base = site.config.base_url
+    rows: list[tuple[datetime, str, Digest, Item | None]] = [
+        (d.last_modified, digest_id(base, d), d, None) for d in tag.digests
+    ]
+    rows += [(d.last_modified, f"{digest_id(base, d)}#{i.anchor}", d, i) for d, i in tag.items]
+    rows.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    return [(digest, item) for _, _, digest, item in rows[:limit]]
+
+
 def tag_entries(
     site: Site,
     tag: Tag,
     content: Callable[[Digest], str],
     item_html: Callable[[Digest, Item], str],
+    limit: int | None = None,
 ) -> list[Entry]:
-    """A tag's feed: the digests tagged with it and the items tagged with it."""
-    entries = [digest_entry(site, d, content) for d in tag.digests]
-    entries += [item_entry(site, d, i, item_html(d, i)) for d, i in tag.items]
-    entries.sort(key=lambda e: (e.updated, e.id), reverse=True)
-    return entries
+    """A tag's feed, newest first: the digests and the items tagged with it.
+
+    Entries are chosen before any content is rendered, so that only the
+    ``limit`` entries kept are rendered.
+    """
+    return [
+        digest_entry(site, digest, content)
+        if item is None
+        else item_entry(site, digest, item, item_html(digest, item))
+        for digest, item in tag_selection(site, tag, limit)
+    ]
 
 
 def _generator(site: Site, spec: FeedSpec, self_path: str, rss: bool = False) -> FeedGenerator:

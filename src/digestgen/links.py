@@ -50,12 +50,18 @@ def all_links(site: Site) -> list[Link]:
 
 
 @cache
+def _normalized(url: str) -> str:
+    """``normalize_url`` once per URL: domains and "also featured" both need it."""
+    return normalize_url(url)
+
+
+@cache
 def host_of(url: str | None) -> str | None:
     """The host under which a link is filed: normalised, ``www.`` dropped, aliases applied."""
     if not url:
         return None
     try:
-        host = urlsplit(normalize_url(url)).hostname
+        host = urlsplit(_normalized(url)).hostname
     except ValueError:
         return None
     return host or None
@@ -104,7 +110,7 @@ def also_featured(site: Site) -> dict[Item, tuple[Link, ...]]:
         for item in digest.items():
             if not item.url:
                 continue
-            key = normalize_url(item.url)
+            key = _normalized(item.url)
             earlier = [link for link in seen[key] if link[0] is not digest]
             if earlier:
                 out[item] = tuple(earlier)

@@ -23,6 +23,7 @@ from digestgen.markdown import (
     render_inline,
 )
 from digestgen.model import Block, Digest, Item, Section, Site
+from digestgen.sources import source_paths
 from digestgen.urls import AnchorSet, anchor_for_url, domain_of, is_unsafe_url, scheme_of, slugify
 
 _LABEL = re.compile(r"^\s*\[([^\[\]]{1,40})\]\s+$")
@@ -360,6 +361,19 @@ def parse_site(
             digests.append(parse_digest(data, path, config, md, warnings))
         except DigestError as exc:
             errors.extend(getattr(exc, "errors", [exc]))
+    return assemble_site(config, digests, errors, drafts, warnings)
+
+
+def assemble_site(
+    config: SiteConfig,
+    digests: list[Digest],
+    errors: list[DigestError],
+    drafts: bool = False,
+    warnings: list[DigestError] | None = None,
+) -> Site:
+    """The site from parsed digests: drafts dropped, duplicates and ``errors`` raised,
+    ``warnings`` (which do not stop a build) kept in order."""
+    warnings = list(warnings or [])
     published = [d for d in digests if drafts or config.drafts or not d.draft]
     errors.extend(_duplicates(published))
     collect(errors)
@@ -373,14 +387,10 @@ def source_files(root: Path, config: SiteConfig) -> list[tuple[str, bytes]]:
 
     Paths stay relative to the root, so a digest's identity (and every message
     about it) does not depend on where digestgen was started."""
-    folder = root / config.digests_dir
-    if not folder.is_dir():
-        raise ParseError(f"no '{config.digests_dir}' folder with digests", folder)
     return [
         (path.relative_to(root).as_posix(), path.read_bytes())
-        for path in sorted(folder.rglob("*.md"))
-        if path.is_file()
+        for path in source_paths(root, config)
     ]
 
 
-__all__ = ["parse_digest", "parse_site", "replace", "source_files"]
+__all__ = ["assemble_site", "parse_digest", "parse_site", "replace", "source_files"]

@@ -6,6 +6,7 @@ import math
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypedDict
@@ -14,6 +15,7 @@ import jinja2
 
 from digestgen.config import SiteConfig
 from digestgen.errors import RenderError
+from digestgen.fingerprint import user_cache_dir
 from digestgen.links import (
     Domain,
     Link,
@@ -78,23 +80,16 @@ def group_content(content: Sequence[Item | Block]) -> Iterator[tuple[str, list[A
         yield "items", run
 
 
-class _CompiledTemplates(jinja2.BytecodeCache):
-    """Compiled templates kept for the life of the process, keyed by file and checked
-    against the source's checksum: rebuilds (``digestgen serve``) skip recompiling."""
-
-    def __init__(self) -> None:
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        code = self._code.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
-
-
-_COMPILED = _CompiledTemplates()
+def compiled_templates() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between builds and processes, checked against each
+    template's source (an edited template is compiled again). They live in the user's
+    cache folder, never in the site: loading compiled code a site brought would run it."""
+    folder = user_cache_dir() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def make_environment(config: SiteConfig, site_templates: Path | None) -> jinja2.Environment:
@@ -110,7 +105,10 @@ def make_environment(config: SiteConfig, site_templates: Path | None) -> jinja2.
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        bytecode_cache=_COMPILED,
+        # Compile each template once per build instead of checking its file on every use;
+        # each build has its own environment, so an edited template is read again.
+        auto_reload=False,
+        bytecode_cache=compiled_templates(),
     )
     base = config.base_path
     env.globals.update(
@@ -138,6 +136,15 @@ def _template_error(exc: Exception, env: jinja2.Environment) -> RenderError:
     return RenderError(f"template error: {exc}")
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One HTML page to render: where it goes, its template and what the template sees."""
+
+    path: str
+    template: str
+    context: PageContext
+
+
 class Renderer:
     """Renders the site's pages through one Jinja environment."""
 
@@ -147,7 +154,7 @@ class Renderer:
         self.env = make_environment(site.config, site_templates)
         self.tags = collect_tags(site)
         self.domains = collect_domains(site)
-        featured = also_featured(site)
+        self.featured = featured = also_featured(site)
         # Hosts are normalised once here, not once per listing of an item.
         domain_of_item = {item: d.url for d in self.domains for _, item in d.links}
         self.env.globals.update(
@@ -178,43 +185,55 @@ class Renderer:
             raise error from None
 
     def pages(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        out.update(self.index_pages())
+        """Every page rendered, as ``{path: html}``."""
+        return {page.path: self.render_page(page) for page in self.page_list()}
+
+    def render_page(self, page: Page) -> str:
+        return self.render(page.template, page.path, page.context)
+
+    def page_list(self) -> list[Page]:
+        """Every page of the site, not yet rendered (the build renders only changed ones)."""
+        out: list[Page] = []
+        out.extend(self.index_pages())
         for index, digest in enumerate(self.site.digests):
             older, newer = neighbours(self.site, index)
             path = digest.url + "index.html"
-            out[path] = self.render(
-                "digest.html",
-                path,
-                {
-                    "page_title": digest.title,
-                    "description": digest.summary or self.config.description,
-                    "digest": digest,
-                    "older": older,
-                    "newer": newer,
-                },
+            out.append(
+                Page(
+                    path,
+                    "digest.html",
+                    {
+                        "page_title": digest.title,
+                        "description": digest.summary or self.config.description,
+                        "digest": digest,
+                        "older": older,
+                        "newer": newer,
+                    },
+                )
             )
-        out["archive/index.html"] = self.render(
-            "archive.html",
-            "archive/index.html",
-            {"page_title": "Archive", "years": by_year(self.site.digests, self.site)},
+        out.append(
+            Page(
+                "archive/index.html",
+                "archive.html",
+                {"page_title": "Archive", "years": by_year(self.site.digests, self.site)},
+            )
         )
-        out["tags/index.html"] = self.render(
-            "tags.html", "tags/index.html", {"page_title": "Tags", "tags": self.tags}
-        )
+        out.append(Page("tags/index.html", "tags.html", {"page_title": "Tags", "tags": self.tags}))
         for tag in self.tags:
             path = tag.url + "index.html"
-            out[path] = self.render(
-                "tag.html",
-                path,
-                {
-                    "page_title": f"Tag: {tag.name}",
-                    "description": f"Digests and links tagged {tag.name}.",
-                    "tag": tag,
-                },
+            out.append(
+                Page(
+                    path,
+                    "tag.html",
+                    {
+                        "page_title": f"Tag: {tag.name}",
+                        "description": f"Digests and links tagged {tag.name}.",
+                        "tag": tag,
+                    },
+                )
             )
-        out["404.html"] = self.render("404.html", "404.html", {"page_title": "Page not found"})
-        out.update(self.link_pages())
+        out.append(Page("404.html", "404.html", {"page_title": "Page not found"}))
+        out.extend(self.link_pages())
         return out
 
     def paginated(
@@ -224,14 +243,14 @@ class Renderer:
         entries: Sequence[Link],
         per_page: int,
         context: PageContext,
-    ) -> dict[str, str]:
+    ) -> list[Page]:
         """``folder``, ``folder/page/2/``...: ``entries`` as ``links``, ``per_page`` a page."""
         total = max(1, math.ceil(len(entries) / per_page))
 
         def page_path(number: int) -> str:
             return folder if number == 1 else f"{folder}page/{number}/"
 
-        out: dict[str, str] = {}
+        out: list[Page] = []
         for number in range(1, total + 1):
             path = page_path(number) + "index.html"
             title = context["page_title"]
@@ -244,10 +263,10 @@ class Renderer:
                 "previous_url": page_path(number - 1) if number > 1 else None,
                 "next_url": page_path(number + 1) if number < total else None,
             }
-            out[path] = self.render(template, path, page)
+            out.append(Page(path, template, page))
         return out
 
-    def link_pages(self) -> dict[str, str]:
+    def link_pages(self) -> list[Page]:
         """The link index, the domains overview and pages, and the stats page."""
         out = self.paginated(
             "links.html",
@@ -256,13 +275,15 @@ class Renderer:
             LINKS_PER_PAGE,
             {"page_title": "All links", "description": "Every link of every digest."},
         )
-        out["domains/index.html"] = self.render(
-            "domains.html",
-            "domains/index.html",
-            {"page_title": "Domains", "domains": self.domains},
+        out.append(
+            Page(
+                "domains/index.html",
+                "domains.html",
+                {"page_title": "Domains", "domains": self.domains},
+            )
         )
         for domain in self.domains:
-            out.update(
+            out.extend(
                 self.paginated(
                     "domain.html",
                     domain.url,
@@ -282,21 +303,23 @@ class Renderer:
             "domains": bar_chart([(d.host, d.count) for d in domains], "Top domains", "c-dom"),
             "tags": bar_chart([(n, c) for n, _, c in tags], "Top tags", "c-tag"),
         }
-        out["stats/index.html"] = self.render(
-            "stats.html",
-            "stats/index.html",
-            {
-                "page_title": "Stats",
-                "description": "Links per digest, top domains and top tags.",
-                "charts": charts,
-                "digests": self.site.digests,
-                "top_domains": domains,
-                "top_tags": tags,
-            },
+        out.append(
+            Page(
+                "stats/index.html",
+                "stats.html",
+                {
+                    "page_title": "Stats",
+                    "description": "Links per digest, top domains and top tags.",
+                    "charts": charts,
+                    "digests": self.site.digests,
+                    "top_domains": domains,
+                    "top_tags": tags,
+                },
+            )
         )
         return out
 
-    def index_pages(self) -> dict[str, str]:
+    def index_pages(self) -> list[Page]:
         per_page = self.config.per_page
         digests = self.site.digests
         total = max(1, math.ceil(len(digests) / per_page))
@@ -304,22 +327,24 @@ class Renderer:
         def page_path(number: int) -> str:
             return "" if number == 1 else f"page/{number}/"
 
-        out: dict[str, str] = {}
+        out: list[Page] = []
         for number in range(1, total + 1):
             path = page_path(number) + "index.html"
-            out[path] = self.render(
-                "index.html",
-                path,
-                {
-                    "page_title": self.config.title if number == 1 else f"Page {number}",
-                    "digests": digests[(number - 1) * per_page : number * per_page],
-                    "pagination": {
-                        "number": number,
-                        "total": total,
-                        "previous_url": page_path(number - 1) if number > 1 else None,
-                        "next_url": page_path(number + 1) if number < total else None,
+            out.append(
+                Page(
+                    path,
+                    "index.html",
+                    {
+                        "page_title": self.config.title if number == 1 else f"Page {number}",
+                        "digests": digests[(number - 1) * per_page : number * per_page],
+                        "pagination": {
+                            "number": number,
+                            "total": total,
+                            "previous_url": page_path(number - 1) if number > 1 else None,
+                            "next_url": page_path(number + 1) if number < total else None,
+                        },
                     },
-                },
+                )
             )
         return out
 
@@ -335,4 +360,4 @@ def newest(site: Site) -> datetime | None:
     return max((d.last_modified for d in site.digests), default=None)
 
 
-__all__ = ["Callable", "PageContext", "Renderer", "Section", "newest"]
+__all__ = ["Callable", "Page", "PageContext", "Renderer", "Section", "newest"]

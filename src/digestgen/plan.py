@@ -1,0 +1,229 @@
+"""The site as a list of output jobs (pages, feeds, sitemap, static files), each keyed by
+a fingerprint of everything it is made of, so that the build can skip unchanged ones."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping
+from functools import partial
+from pathlib import Path
+
+from digestgen.errors import ParseError
+from digestgen.export import SITE_FILES, check_formats, digest_edition
+from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries, tag_selection
+from digestgen.fingerprint import Fingerprinter, sha256
+from digestgen.links import Link
+from digestgen.model import Digest, Item, Site
+from digestgen.output import Job
+from digestgen.render import THEME_DIR, Page, Renderer
+from digestgen.searchindex import search_files
+from digestgen.taxonomy import Tag
+
+# Folders of the site's own pages and files: a digest's page may not sit in one.
+SITE_FOLDERS = ("archive", "tags", "links", "domains", "stats", "page", "search", "static")
+
+# Templates rendered outside of pages, for feeds and the sitemap.
+FRAGMENTS = ("feed_content.html", "feed_item.html", "sitemap.xml", "robots.txt")
+
+
+class Planner:
+    """Builds the jobs of one site; ``keys`` holds each digest's parse key by ``id``.
+
+    Without ``keys`` the jobs have no key, as for a build without cache.
+    """
+
+    def __init__(
+        self, root: Path, site: Site, renderer: Renderer, keys: Mapping[int, str] | None, base: str
+    ) -> None:
+        self.root = root
+        self.site = site
+        self.config = site.config
+        self.renderer = renderer
+        self.base = base
+        self.keyed = keys is not None
+        self.page_count = 0
+        self.templates: list[str] = []
+        known = self._known(site, keys, renderer.featured) if keys is not None else {}
+        self.fingerprint = Fingerprinter(known)
+        self._content: dict[int, str] = {}
+
+    @staticmethod
+    def _known(
+        site: Site, keys: Mapping[int, str], featured: Mapping[Item, tuple[Link, ...]]
+    ) -> dict[int, str]:
+        """Each digest and item by its parse key, plus what an item's page shows of the
+        earlier digests that featured the same link ("Also featured in")."""
+        known: dict[int, str] = {}
+        for digest in site.digests:
+            key = keys.get(id(digest), "?")
+            extra: list[str] = []
+            for item in digest.items():
+                earlier = featured.get(item, ())
+                seen = "".join(f"|{d.url}|{d.title}#{e.anchor}" for d, e in earlier)
+                known[id(item)] = f"{key}#{item.anchor}{seen}"
+                if seen:
+                    extra.append(known[id(item)])
+            known[id(digest)] = sha256(key, *extra) if extra else key
+        return known
+
+    def key(self, *values: object) -> str | None:
+        if not self.keyed:
+            return None
+        try:
+            return self.fingerprint(self.base, *values)
+        except TypeError:
+            return None  # something we cannot fingerprint: render it every time
+
+    def jobs(self) -> list[Job]:
+        """Every output of the site, pages first."""
+        pages = self.renderer.page_list()
+        check_page_places(self.site, [page.path for page in pages])
+        self.page_count = len(pages)
+        self.templates = sorted({p.template for p in pages} | set(FRAGMENTS))
+        jobs = [self._page(page) for page in pages]
+        jobs += self._feeds()
+        jobs.append(self._sitemap([page.path for page in pages]))
+        jobs += self._static()
+        jobs += self._exports()
+        jobs.append(Job("search", self.key("search", self.site.digests), self._search))
+        return jobs
+
+    def _search(self) -> dict[str, bytes]:
+        return search_files(self.site)
+
+    def _exports(self) -> list[Job]:
+        """The newsletter editions ``export_formats`` asks for, one job per digest and format."""
+        formats = check_formats(self.root, self.config)
+        templates = self.root / self.config.templates_dir
+        jobs = []
+        for digest in self.site.digests:
+            for fmt in formats:
+                path = digest.url + SITE_FILES[fmt]
+                produce = partial(_edition, self.site, digest, fmt, templates, path)
+                jobs.append(Job(f"export:{path}", self.key("export", fmt, digest), produce))
+        return jobs
+
+    def _page(self, page: Page) -> Job:
+        def produce() -> dict[str, bytes]:
+            return {page.path: self.renderer.render_page(page).encode("utf-8")}
+
+        return Job(page.path, self.key("page", page.template, page.path, page.context), produce)
+
+    # Feed readers resolve links against the feed, not the page: every link is absolute.
+    def content(self, digest: Digest) -> str:
+        """A digest's feed content, rendered once per process however many feeds carry it."""
+        html = self._content.get(id(digest))
+        if html is None:
+            html = self._content[id(digest)] = self.renderer.fragment(
+                "feed_content.html",
+                digest=digest,
+                url=self.renderer.abs_url,
+                anchor_base=self.renderer.abs_url(digest.url),
+            )
+        return html
+
+    def item_html(self, digest: Digest, item: Item) -> str:
+        return self.renderer.fragment(
+            "feed_item.html",
+            it=item,
+            url=self.renderer.abs_url,
+            anchor_base=self.renderer.abs_url(digest.url),
+        )
+
+    def _feeds(self) -> list[Job]:
+        config, site = self.config, self.site
+        latest = site.digests[: config.feed_limit]
+
+        def main_feed() -> dict[str, bytes]:
+            entries = [digest_entry(site, d, self.content) for d in latest]
+            spec = FeedSpec("", config.title, config.description, config.base_url, entries)
+            return render_feed(site, spec, ("rss", "atom", "json"))
+
+        jobs = [Job("feed:", self.key("feed", latest), main_feed)]
+        for tag in self.renderer.tags:
+            # Keyed by the entries the feed keeps, not by the whole tag: an edit to an
+            # older digest does not reach a feed of the latest entries.
+            kept = tag_selection(self.site, tag, self.config.feed_limit)
+            key = self.key("tag feed", tag.name, tag.url, kept)
+            jobs.append(Job(f"feed:{tag.url}", key, partial(self._tag_feed, tag)))
+        return jobs
+
+    def _tag_feed(self, tag: Tag) -> dict[str, bytes]:
+        config = self.config
+        spec = FeedSpec(
+            tag.url,
+            f"{config.title}: {tag.name}",
+            f"Digests and links tagged {tag.name}.",
+            config.base_url + tag.url,
+            tag_entries(self.site, tag, self.content, self.item_html, config.feed_limit),
+        )
+        return render_feed(self.site, spec, ("rss", "atom"))
+
+    def _sitemap(self, paths: list[str]) -> Job:
+        site, renderer = self.site, self.renderer
+        lastmod = {d.url + "index.html": d.last_modified for d in site.digests}
+
+        def produce() -> dict[str, bytes]:
+            newest = max(lastmod.values(), default=None)
+            entries = []
+            for path in sorted(paths):
+                if path.endswith("index.html"):
+                    moment = lastmod.get(path) or newest
+                    day = moment.date().isoformat() if moment is not None else ""
+                    entries.append((site.config.base_url + path.removesuffix("index.html"), day))
+            sitemap = renderer.fragment("sitemap.xml", entries=entries)
+            return {
+                "sitemap.xml": sitemap.encode("utf-8"),
+                "robots.txt": renderer.fragment("robots.txt").encode("utf-8"),
+            }
+
+        return Job("sitemap", self.key("sitemap", sorted(paths), lastmod), produce)
+
+    def _static(self) -> list[Job]:
+        """The theme's assets under ``static/``, overridden file by file by the site's."""
+        found: dict[str, Path] = {}
+        for folder in (THEME_DIR / "static", self.root / self.config.static_dir):
+            if folder.is_dir():
+                for path in sorted(folder.rglob("*")):
+                    if path.is_file():
+                        found["static/" + path.relative_to(folder).as_posix()] = path
+        jobs = []
+        for rel, path in sorted(found.items()):
+            data = path.read_bytes()
+            jobs.append(Job(rel, sha256(rel, data), _constant(rel, data)))
+        return jobs
+
+
+def _edition(site: Site, digest: Digest, fmt: str, templates: Path, path: str) -> dict[str, bytes]:
+    return {path: digest_edition(site, digest, fmt, templates)}
+
+
+def check_page_places(site: Site, paths: list[str]) -> None:
+    """A digest's page may not take the place of a site page (with a permalink such as
+    ``/{slug}/``, a digest called ``archive`` would overwrite the archive)."""
+    digest_pages = {d.url + "index.html": d for d in site.digests}
+    others = [path for path in paths if path not in digest_pages]
+    for digest in site.digests:
+        folder = digest.url.strip("/")
+        top = folder.split("/", 1)[0]
+        taken = [p for p in others if p.startswith(digest.url) or p == folder]
+        if top in SITE_FOLDERS or taken or not folder:
+            place = taken[0] if taken else (f"{top}/" if folder else "index.html")
+            raise ParseError(
+                f"this digest's page {digest.url or '/'} would take the place of the site's "
+                f"{place}; change its slug or the 'permalink' setting",
+                digest.path,
+                1,
+            )
+
+
+def _constant(path: str, data: bytes) -> Callable[[], dict[str, bytes]]:
+    return lambda: {path: data}
+
+
+def warm_templates(renderer: Renderer, names: list[str]) -> None:
+    """Compile templates before worker processes fork, so that each is compiled once."""
+    for name in names:
+        # A broken template fails later, at its page, with its line.
+        with contextlib.suppress(Exception):
+            renderer.env.get_template(name)

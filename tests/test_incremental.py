@@ -1,0 +1,305 @@
+"""Incremental builds: a cached build is byte-identical to a cold one, and touches only
+the files whose bytes changed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digestgen.build import CACHE_DIR, build
+from digestgen.cli import main
+from digestgen.config import load_config
+from digestgen.errors import DigestError, RenderError
+from digestgen.parse import parse_site, source_files
+from digestgen.parsecache import dumps
+
+CONFIG = 'title: "Test Digest"\nbase_url: "https://example.org/d/"\nper_page: 3\nfeed_limit: 4\n'
+
+
+def digest(number: int, tags: str = "ml", extra: str = "") -> str:
+    return (
+        f'---\ntitle: "Digest {number}"\ndate: {date(2024, 1, 1) + timedelta(number)}\n'
+        f"number: {number}\n"
+        f"tags: [{tags}]\n---\n\nIntro of digest {number}, naïve café.\n\n## Papers\n\n"
+        f"- [Paper {number}](https://arxiv.org/abs/{number}) - about things #theory\n"
+        f"    - a note with `code`\n"
+        f"        - a nested note\n"
+        f"- [video] [Talk {number}](https://youtube.com/watch?v={number}) - a talk\n\n"
+        f"> a quote {number}\n\n"
+        f"### Tools\n\n- [Tool {number}](https://github.com/x/{number}) - fast {extra}\n"
+    )
+
+
+def make_site(root: Path, count: int = 8) -> Path:
+    (root / "digests").mkdir(parents=True)
+    (root / "digestgen.yaml").write_text(CONFIG, encoding="utf-8")
+    for n in range(1, count + 1):
+        tags = "ml, nlp" if n % 2 else "ml"
+        (root / "digests" / f"d{n:02d}.md").write_text(digest(n, tags), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(autouse=True)
+def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user's cache (signing key, compiled templates) in the test's own folder."""
+    folder = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file's bytes, and every folder (so that an empty one left behind shows)."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else b"<folder>"
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def cold_build(root: Path, tmp: Path) -> dict[str, bytes]:
+    """The same input built from scratch: no cache, no previous site."""
+    cold = tmp / "cold"
+    shutil.rmtree(cold, ignore_errors=True)
+    shutil.copytree(root, cold, ignore=shutil.ignore_patterns(CACHE_DIR, "site"))
+    build(cold, workers=1)
+    return tree(cold / "site")
+
+
+def test_cached_builds_equal_cold_builds_through_edits(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog")
+    build(root)
+    assert tree(root / "site") == cold_build(root, tmp_path)
+    digests = root / "digests"
+
+    def check(step: str) -> None:
+        build(root)
+        assert tree(root / "site") == cold_build(root, tmp_path), step
+
+    (digests / "d03.md").write_text(digest(3, "ml, vision", extra="#new-tag"), encoding="utf-8")
+    check("edit adding tags")
+    (digests / "d05.md").rename(digests / "renamed.md")
+    check("rename")
+    (digests / "d02.md").unlink()
+    check("delete")
+    config = CONFIG.replace("Test Digest", "Renamed").replace("per_page: 3", "per_page: 2")
+    (root / "digestgen.yaml").write_text(
+        config + 'timezone: "Asia/Tokyo"\nauthor: "Someone"\n', encoding="utf-8"
+    )
+    check("config: title, timezone, author, pages")
+    (root / "templates").mkdir()
+    (root / "templates" / "404.html").write_text(
+        '{% extends "base.html" %}{% block content %}<p>Lost, custom.</p>{% endblock %}',
+        encoding="utf-8",
+    )
+    check("site template override")
+    (root / "static").mkdir()
+    (root / "static" / "extra.css").write_text("body{color:red}", encoding="utf-8")
+    check("static file")
+    (root / "digestgen.yaml").write_text(
+        CONFIG + 'permalink: "/{year}/{slug}/"\nunsafe_html: true\n', encoding="utf-8"
+    )
+    check("permalink and raw HTML policy")
+    (digests / "d04.md").write_text(digest(4).replace("date: 2024-01-05", "date: 2023-12-31"))
+    check("date moves a digest between pages and years")
+
+
+def test_nothing_changed_rewrites_nothing(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog")
+    build(root)
+    before = mtimes(root / "site")
+    result = build(root)
+    assert result.written == 0 and result.rendered == 0
+    assert mtimes(root / "site") == before
+    assert len(result.site.digests) == 8  # the site is still there, loaded on demand
+    assert [phase for phase, _ in result.phases] == ["config", "scan", "check"]
+
+
+def test_one_edit_rewrites_only_the_pages_that_show_it(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog")
+    build(root)
+    before = mtimes(root / "site")
+    old = tree(root / "site")
+    text = (root / "digests" / "d02.md").read_text(encoding="utf-8")
+    (root / "digests" / "d02.md").write_text(text.replace("- fast", "- faster"))
+    result = build(root)
+    after = mtimes(root / "site")
+    new = tree(root / "site")
+    touched = {path for path in after if after[path] != before.get(path)}
+    changed = {path for path in new if new[path] != old.get(path)}
+    assert touched == changed  # every rewritten file has new bytes
+    assert "digests/d02/index.html" in touched
+    # Its neighbours, other digests and the tag pages do not show the item's commentary.
+    assert not any(p.startswith("digests/") and "d02" not in p for p in touched)
+    assert not any(p.startswith("tags/") and p.endswith("index.html") for p in touched)
+    assert result.written == len(touched)
+
+
+def test_an_output_file_changed_by_hand_is_repaired(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog")
+    build(root)
+    good = tree(root / "site")
+    (root / "site" / "index.html").write_text("scribbled")
+    (root / "site" / "feed.xml").unlink()
+    (root / "site" / "stray.txt").write_text("not ours")
+    build(root)
+    assert tree(root / "site") == good
+
+
+def test_a_failed_build_leaves_the_site_untouched(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog")
+    build(root)
+    good, before = tree(root / "site"), mtimes(root / "site")
+    (root / "digests" / "d01.md").write_text(digest(1).replace("Intro", "Changed intro"))
+    (root / "templates").mkdir()
+    (root / "templates" / "digest.html").write_text("{{ no_such_name }}")
+    with pytest.raises(RenderError):
+        build(root)
+    assert tree(root / "site") == good and mtimes(root / "site") == before
+    assert [p.name for p in tmp_path.joinpath("blog").iterdir() if p.name.startswith(".site")] == []
+    (root / "templates" / "digest.html").unlink()
+    build(root)
+    assert tree(root / "site") == cold_build(root, tmp_path)
+
+
+def test_parse_errors_are_reported_on_every_build(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog")
+    (root / "digests" / "bad.md").write_text("---\ntitle: x\n---\n\n[a](javascript:alert(1))\n")
+    for _ in range(2):
+        with pytest.raises(DigestError) as info:
+            build(root)
+        assert "bad.md" in str(info.value) and "date" in str(info.value)
+
+
+def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
+    """Enough digests and pages for the parser and the renderer to use worker processes."""
+    root = make_site(tmp_path / "blog", count=40)
+    serial = tmp_path / "serial"
+    build(root, output=serial, workers=1)
+    shutil.rmtree(root / CACHE_DIR)
+    result = build(root, output=tmp_path / "parallel", workers=2)
+    assert result.rendered > 48
+    assert tree(tmp_path / "parallel") == tree(serial)
+
+
+def test_cached_digests_round_trip_through_pickle(tmp_path: Path) -> None:
+    import pickle
+
+    root = make_site(tmp_path / "blog", count=2)
+    config = load_config(root)
+    site = parse_site(config, source_files(root, config))
+    for parsed in site.digests:
+        assert pickle.loads(dumps(parsed))[0] == parsed
+
+
+def test_timings_flag_prints_each_phase(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog", count=2)
+    result = CliRunner().invoke(main, ["build", "--root", str(root), "--timings"])
+    assert result.exit_code == 0, result.output
+    for phase in ("config", "scan", "parse", "plan", "render+write", "total"):
+        assert phase in result.output
+    again = CliRunner().invoke(main, ["build", "--root", str(root), "--timings"])
+    assert "check" in again.output and "parse" not in again.output
+
+
+def test_cache_is_under_the_site_root_and_pruned(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog", count=3)
+    build(root)
+    entries = list((root / CACHE_DIR / "parsed").glob("*.pickle"))
+    assert len(entries) == 3
+    (root / "digests" / "d01.md").write_text(digest(1, extra="changed"))
+    build(root)
+    assert len(list((root / CACHE_DIR / "parsed").glob("*.pickle"))) == 3
+    assert os.path.isdir(root / CACHE_DIR)
+
+
+class _Planted:
+    """What a hostile site could ship in its cache: unpickling it would run code."""
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (exec, ("open('PWNED', 'w').write('x')",))
+
+
+def test_a_cache_entry_not_signed_by_this_user_is_never_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pickle
+
+    root = make_site(tmp_path / "blog", count=3)
+    build(root)
+    good = tree(root / "site")
+    entries = sorted((root / CACHE_DIR / "parsed").glob("*.pickle"))
+    assert len(entries) == 3
+    for entry in entries:
+        entry.write_bytes(b"\0" * 32 + pickle.dumps(_Planted()))
+    shutil.rmtree(root / "site")
+    monkeypatch.chdir(tmp_path)
+    build(root)
+    assert not (tmp_path / "PWNED").exists()
+    assert tree(root / "site") == good
+
+
+def test_pages_from_main_stay_exact_in_cached_builds(tmp_path: Path) -> None:
+    """Link, domain and stats pages, search files, export editions and "Also featured in"
+    (which shows an earlier digest's title on a later page) follow every edit."""
+    root = make_site(tmp_path / "blog", count=4)
+    digests = root / "digests"
+    config = CONFIG + "export_formats: [email, text, markdown]\n"
+    (root / "digestgen.yaml").write_text(config, encoding="utf-8")
+    repeat = "- [Again](https://arxiv.org/abs/1) - featured before\n"
+    (digests / "d03.md").write_text(digest(3) + repeat, encoding="utf-8")
+    build(root)
+    site = root / "site"
+    for path in ("links/index.html", "domains/index.html", "stats/index.html"):
+        assert (site / path).is_file(), path
+    assert (site / "search/index.json").is_file()
+    assert (site / "digests/d03/email.html").is_file()
+    assert b"Also featured in" in (site / "digests/d03/index.html").read_bytes()
+    assert tree(site) == cold_build(root, tmp_path)
+
+    (digests / "d01.md").write_text(digest(1).replace("Digest 1", "First one"), encoding="utf-8")
+    build(root)
+    assert b"First one" in (site / "digests/d03/index.html").read_bytes()
+    assert tree(site) == cold_build(root, tmp_path)
+    (digests / "d04.md").write_text(digest(4, extra="[x](https://new.example/p)"))
+    build(root)
+    assert tree(site) == cold_build(root, tmp_path)
+    (root / "digestgen.yaml").write_text(CONFIG, encoding="utf-8")
+    build(root)
+    assert not (site / "digests/d03/email.html").exists()
+    assert tree(site) == cold_build(root, tmp_path)
+
+
+def test_warnings_are_kept_by_cached_and_unchanged_builds(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog", count=2)
+    (root / "digests" / "d01.md").write_text(digest(1) + "\n## Empty\n", encoding="utf-8")
+    first = build(root)
+    again = build(root)  # nothing changed
+    (root / "digests" / "d02.md").write_text(digest(2, extra="edited"), encoding="utf-8")
+    cached = build(root)  # d01 comes from the cache
+    expected = ["digests/d01.md:23: section 'Empty' is empty"]
+    for result in (first, again, cached):
+        assert [str(w) for w in result.warnings] == expected
+
+
+def test_manifests_of_removed_outputs_are_dropped(tmp_path: Path) -> None:
+    """``digestgen serve`` builds into a new folder each time: old manifests must not pile up."""
+    root = make_site(tmp_path / "blog", count=2)
+    first, second = tmp_path / "out-1", tmp_path / "out-2"
+    build(root, output=first)
+    shutil.rmtree(first)
+    build(root, output=second)
+    build(root)
+    manifests = sorted((root / CACHE_DIR).glob("manifest-*.json"))
+    assert len(manifests) == 2  # out-2 and site/, not the removed out-1
