@@ -10,9 +10,6 @@ under the site root; deleting that folder only makes the next build slower.
 from __future__ import annotations
 
 import gc
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -125,28 +122,6 @@ def render_site(root: Path, site: Site) -> tuple[dict[str, bytes], int]:
     for job in planner.jobs():
         files.update(job.produce())
     return files, planner.page_count
-
-
-def write_site(output: Path, files: Mapping[str, bytes]) -> None:
-    """Write all files into a fresh folder beside ``output``, then swap it in."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
-    try:
-        for rel, data in sorted(files.items()):
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        os.chmod(staging, 0o755)
-        old = None
-        if output.exists():
-            old = output.with_name(f".{output.name}.old-{os.getpid()}")
-            output.rename(old)
-        staging.rename(output)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def build(
