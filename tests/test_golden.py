@@ -19,11 +19,32 @@ REGEN_HINT = "if the change is intended, run: pytest tests/test_golden.py --rege
 
 
 @pytest.fixture(scope="module")
-def example_files(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+def built_files(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     # Built from a copy so that the output cannot depend on where the repo is.
     root = copy_example(repo_root, tmp_path_factory.mktemp("golden") / "example")
     build(root)
     return read_tree(root / "site")
+
+
+@pytest.fixture(scope="module")
+def example_files(built_files: dict[str, bytes]) -> dict[str, bytes]:
+    """What the build makes; the static assets it only copies are checked apart."""
+    return {rel: data for rel, data in built_files.items() if not rel.startswith("static/")}
+
+
+def test_static_assets_are_the_theme_files_overridden_by_the_site(
+    built_files: dict[str, bytes], repo_root: Path
+) -> None:
+    theme = repo_root / "src/digestgen/theme/static"
+    expected = {
+        f"static/{path.relative_to(folder).as_posix()}": path.read_bytes()
+        for folder in (theme, repo_root / "static")
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+    copied = {rel: data for rel, data in built_files.items() if rel.startswith("static/")}
+    assert copied == expected
+    assert "static/style.css" in copied
 
 
 def test_golden_site(example_files: dict[str, bytes], regen_golden: bool) -> None:
