@@ -11,7 +11,7 @@ import pytest
 from conftest import FIXTURES_DIR, digest_file
 
 from digestgen.config import SiteConfig, load_config, parse_config
-from digestgen.model import Block, Digest, Item, Section
+from digestgen.model import Block, Digest, Item
 from digestgen.parse import parse_digest
 
 CONFIG = parse_config('title: "T"\nbase_url: "https://example.org/"\n')
@@ -24,19 +24,6 @@ def parse_fixture(name: str) -> Digest:
 
 def parse_text(body: str, config: SiteConfig = CONFIG, path: str = "digests/x.md") -> Digest:
     return parse_digest(digest_file("X", "2024-01-01", body), path, config)
-
-
-def all_sections(digest: Digest) -> list[Section]:
-    out: list[Section] = []
-
-    def walk(section: Section) -> None:
-        out.append(section)
-        for sub in section.subsections:
-            walk(sub)
-
-    for section in digest.sections:
-        walk(section)
-    return out
 
 
 # --- the seed digest ----------------------------------------------------------------
@@ -280,7 +267,7 @@ def test_anchor_of_a_video_does_not_depend_on_other_videos_before_it() -> None:
 
 def test_anchors_never_take_reserved_page_ids() -> None:
     digest = parse_text("## Main\n\n- top of the list\n- [x](https://example.com/) - y\n")
-    ids = [s.anchor for s in all_sections(digest)] + [i.anchor for i in digest.items()]
+    ids = [s.anchor for s in digest.all_sections()] + [i.anchor for i in digest.items()]
     assert not {"main", "top", "content", "site-header", "site-footer"} & set(ids)
     assert len(set(ids)) == len(ids)
 
@@ -480,7 +467,7 @@ def test_fixture_images() -> None:
 @pytest.mark.parametrize("path", sorted(FIXTURES_DIR.glob("*.md")), ids=lambda p: p.stem)
 def test_every_fixture_has_unique_ids_and_items(path: Path) -> None:
     d = parse_digest(path.read_bytes(), f"digests/{path.name}", CONFIG)
-    ids = [s.anchor for s in all_sections(d) if s.anchor] + [i.anchor for i in d.items()]
+    ids = [s.anchor for s in d.all_sections() if s.anchor] + [i.anchor for i in d.items()]
     assert len(ids) == len(set(ids))
     assert d.item_count >= 1
 

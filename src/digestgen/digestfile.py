@@ -100,27 +100,13 @@ def digest_at(site: Site, root: Path, file: Path) -> Digest:
     raise ParseError(f"not a digest of this site (digests live in {folder}/)", file)
 
 
-def flat_sections(digest: Digest) -> list[Section]:
-    """Every section and subsection in file order."""
-    out: list[Section] = []
-
-    def walk(section: Section) -> None:
-        out.append(section)
-        for sub in section.subsections:
-            walk(sub)
-
-    for section in digest.sections:
-        walk(section)
-    return out
-
-
 def section_spans(digest: Digest, total_lines: int) -> list[tuple[Section, int, int]]:
     """Each section with the first and last line of its own content (not its subsections).
 
     The content starts after the heading line (the lead section: where the body
     starts) and stops before the next heading, or at the end of the file.
     """
-    sections = flat_sections(digest)
+    sections = list(digest.all_sections())
     spans: list[tuple[Section, int, int]] = []
     for index, section in enumerate(sections):
         start = section.line + 1 if section.title else section.line

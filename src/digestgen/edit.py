@@ -186,15 +186,10 @@ def publish_checks(site: Site, digest: Digest) -> list[DigestError]:
     if digest.item_count == 0:
         errors.append(ParseError("the digest has no items yet", digest.path, 1))
 
-    def empty(section: Section) -> None:
+    for section in digest.all_sections():
         if not section.content and not section.subsections:
             message = f"section '{section.title}' is empty; fill it or delete its heading"
             errors.append(ParseError(message, digest.path, section.line))
-        for sub in section.subsections:
-            empty(sub)
-
-    for section in digest.sections:
-        empty(section)
     return errors
 
 

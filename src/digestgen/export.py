@@ -6,7 +6,6 @@ import hashlib
 import html
 import re
 import textwrap
-from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import SMTP
 from html.parser import HTMLParser
@@ -17,7 +16,7 @@ import css_inline
 
 from digestgen.config import CONFIG_FILE, SiteConfig, load_config
 from digestgen.errors import ConfigError, DigestError, ParseError
-from digestgen.model import Block, Digest, Item, Section, Site
+from digestgen.model import Block, Digest, Item, Site
 from digestgen.parse import parse_site, source_files
 from digestgen.render import make_environment
 
@@ -175,12 +174,6 @@ def _wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
     ) or [(first or indent).rstrip()]
 
 
-def _flat(sections: tuple[Section, ...]) -> Iterator[Section]:
-    for section in sections:
-        yield section
-        yield from _flat(section.subsections)
-
-
 def plain_text(site: Site, digest: Digest) -> str:
     """The digest as plain text, its links listed at the end as numbered references."""
     base = page_url(site, digest)
@@ -207,7 +200,7 @@ def plain_text(site: Site, digest: Digest) -> str:
 
     for intro in digest.intro:
         block(intro)
-    for section in _flat(digest.sections):
+    for section in digest.all_sections():
         if section.title:
             underline = "-" if section.level == 2 else "~"
             out.extend([section.title, underline * len(section.title), ""])
@@ -265,7 +258,7 @@ def markdown_units(site: Site, digest: Digest) -> list[tuple[str, str, bool]]:
     intro = [f"# {escape_md(digest.title)}", f"{moment} · [Read on the web]({base})"]
     intro += [text for b in digest.intro if (text := "\n".join(block_lines(b, markdown=True)))]
     units = [("", "\n\n".join(intro), False)]
-    for section in _flat(digest.sections):
+    for section in digest.all_sections():
         heading = f"{'#' * section.level} {escape_md(section.title)}" if section.title else ""
         for part in section.content:
             if isinstance(part, Item):

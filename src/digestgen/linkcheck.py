@@ -211,6 +211,7 @@ def _hrefs(*fragments: str) -> list[str]:
 
 
 def _section_links(section: Section) -> Iterator[tuple[str, str, int]]:
+    """The links of a section's own content (its subsections are walked by the caller)."""
     for part in section.content:
         if isinstance(part, Item):
             urls = [part.url] if part.url else []
@@ -219,8 +220,6 @@ def _section_links(section: Section) -> Iterator[tuple[str, str, int]]:
         else:
             for url in _hrefs(part.html):
                 yield url, "", part.line
-    for sub in section.subsections:
-        yield from _section_links(sub)
 
 
 def external_links(digest: Digest) -> list[tuple[str, str, int]]:
@@ -232,7 +231,7 @@ def external_links(digest: Digest) -> list[tuple[str, str, int]]:
     found: list[tuple[str, str, int]] = []
     for block in digest.intro:
         found += [(url, digest.path, block.line) for url in _hrefs(block.html)]
-    for section in digest.sections:
+    for section in digest.all_sections():
         found += [(url, path or digest.path, line) for url, path, line in _section_links(section)]
     return [
         place for place in dict.fromkeys(found) if urlsplit(place[0]).scheme in ("http", "https")

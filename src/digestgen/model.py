@@ -93,6 +93,14 @@ class Digest:
     sections: tuple[Section, ...]
     line: int = 1
 
+    def all_sections(self) -> Iterator[Section]:
+        """Every section and subsection, in file order."""
+        stack = list(reversed(self.sections))
+        while stack:
+            section = stack.pop()
+            yield section
+            stack.extend(reversed(section.subsections))
+
     def items(self) -> Iterator[Item]:
         """Every item of the digest, in page order."""
         for section in self.sections:

@@ -12,7 +12,7 @@ from typing import Any
 
 from digestgen import __version__
 from digestgen.config import CONFIG_FILE, SiteConfig, parse_config
-from digestgen.digestfile import SourceText, flat_sections, load_site, section_spans, today
+from digestgen.digestfile import SourceText, load_site, section_spans, today
 from digestgen.errors import ConfigError, DigestError
 from digestgen.model import Block, Digest, Section
 from digestgen.yamlsource import load_mapping
@@ -154,7 +154,7 @@ def outline_of(root: Path, digest: Digest) -> Outline:
     """The previous digest's headings, each with the recurring regions under it."""
     source = SourceText.read(root / digest.path)
     total = len(source.lines)
-    first_heading = min((s.line for s in flat_sections(digest) if s.title), default=total + 1)
+    first_heading = min((s.line for s in digest.all_sections() if s.title), default=total + 1)
     intro = _recurring(digest.intro, source, first_heading - 1)
     sections = []
     for section, _start, stop in section_spans(digest, total):
