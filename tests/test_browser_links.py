@@ -10,23 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS
 
 from digestgen.build import build
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 AXE_JS = Path(os.environ.get("AXE_JS", "/work/tools/node_modules/axe-core/axe.min.js"))
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PAGE_TYPES = {
     "home": "",
     "digest": "digests/ds-ml-digest-22/",
@@ -72,7 +63,7 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=30_000)
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000)
         yield chromium
         chromium.close()
 
