@@ -83,9 +83,9 @@ def duplicate_links(site: Site, since: int | None = None) -> list[Finding]:
     first: dict[str, Item] = {}
     found: list[Finding] = []
     for digest, item in _oldest_first(site):
-        if item.url is None or item.url.startswith("#"):
+        normal = item.link
+        if normal is None:
             continue
-        normal = key(item.url)
         earlier = first.setdefault(normal, item)
         if earlier is item or normal in allowed or _marked_repeat(item) or not newer(digest):
             continue

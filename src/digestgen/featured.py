@@ -6,14 +6,12 @@ from collections.abc import Callable
 
 from digestgen.config import SiteConfig
 from digestgen.model import Digest, Item, Site
-from digestgen.urls import HOST_ALIASES, normalize_url
+from digestgen.urls import link_normalizer
 
 
 def url_key(config: SiteConfig) -> Callable[[str], str]:
     """The site's URL normalisation: the built-in rules plus its aliases and parameters."""
-    aliases = {**HOST_ALIASES, **dict(config.url_aliases)}
-    tracking = frozenset(p.lower() for p in config.tracking_params)
-    return lambda url: normalize_url(url, aliases=aliases, tracking=tracking)
+    return link_normalizer(config.url_aliases, config.tracking_params)
 
 
 def find_featured(site: Site, url: str) -> list[tuple[Digest, Item]]:
@@ -21,15 +19,10 @@ def find_featured(site: Site, url: str) -> list[tuple[Digest, Item]]:
 
     Links compare by the site's :func:`url_key` (the same rules as ``digestgen check``),
     so ``http://www.x.org/a/`` and ``https://x.org/a?utm_source=feed`` are the same link.
-    Pure: reads the model only.
+    Pure: reads the model only (the parser normalised each item's link as ``Item.link``).
     """
-    normal = url_key(site.config)
-    key = normal(url)
-    return [
-        (digest, item)
-        for digest, item in site.items()
-        if item.url is not None and normal(item.url) == key
-    ]
+    key = url_key(site.config)(url)
+    return [(digest, item) for digest, item in site.items() if item.link == key]
 
 
 def describe(digest: Digest, item: Item) -> str:

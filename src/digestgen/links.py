@@ -7,15 +7,12 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
-from urllib.parse import urlsplit
 
 from digestgen.model import Digest, Item, Section, Site
 from digestgen.taxonomy import collect_tags
-from digestgen.urls import normalize_url, slugify
+from digestgen.urls import slugify
 
 WORDS_PER_MINUTE = 230
-_WORD = re.compile(r"\w+")
 
 Link = tuple[Digest, Item]
 
@@ -49,24 +46,6 @@ def all_links(site: Site) -> list[Link]:
     return list(site.items())
 
 
-@cache
-def _normalized(url: str) -> str:
-    """``normalize_url`` once per URL: domains and "also featured" both need it."""
-    return normalize_url(url)
-
-
-@cache
-def host_of(url: str | None) -> str | None:
-    """The host under which a link is filed: normalised, ``www.`` dropped, aliases applied."""
-    if not url:
-        return None
-    try:
-        host = urlsplit(_normalized(url)).hostname
-    except ValueError:
-        return None
-    return host or None
-
-
 def domain_slug(host: str) -> str:
     """A URL-safe folder name for a host: ASCII (punycode for IDNs), lower case."""
     try:
@@ -82,7 +61,7 @@ def collect_domains(site: Site) -> tuple[Domain, ...]:
     by_slug: dict[str, list[Link]] = defaultdict(list)
     hosts: dict[str, str] = {}
     for digest, item in site.items():
-        host = host_of(item.url)
+        host = item.host
         if host is None:
             continue
         slug = domain_slug(host)
@@ -108,9 +87,9 @@ def also_featured(site: Site) -> dict[Item, tuple[Link, ...]]:
     for digest in oldest_first:
         in_this: list[tuple[str, Item]] = []
         for item in digest.items():
-            if not item.url:
+            key = item.link
+            if key is None:
                 continue
-            key = _normalized(item.url)
             earlier = [link for link in seen[key] if link[0] is not digest]
             if earlier:
                 out[item] = tuple(earlier)
@@ -120,24 +99,9 @@ def also_featured(site: Site) -> dict[Item, tuple[Link, ...]]:
     return out
 
 
-def _item_words(item: Item) -> int:
-    return len(_WORD.findall(f"{item.title} {item.commentary} {item.notes}"))
-
-
 def reading_minutes(digest: Digest) -> int:
     """Minutes to read the digest page itself (not the linked articles), at least 1."""
-    words = sum(len(_WORD.findall(block.text)) for block in digest.intro)
-    words += sum(_item_words(item) for item in digest.items())
-    words += sum(_section_block_words(section) for section in digest.sections)
-    return max(1, math.ceil(words / WORDS_PER_MINUTE))
-
-
-def _section_block_words(section: Section) -> int:
-    words = len(_WORD.findall(section.title))
-    for part in section.content:
-        if not isinstance(part, Item):
-            words += len(_WORD.findall(part.text))
-    return words + sum(_section_block_words(sub) for sub in section.subsections)
+    return max(1, math.ceil(digest.words / WORDS_PER_MINUTE))
 
 
 def table_of_contents(digest: Digest) -> list[TocEntry]:

@@ -26,7 +26,10 @@ class Item:
 
     ``url`` is ``None`` for a text item, whose whole first paragraph is its
     commentary. ``anchor`` is stable: derived from the URL (or the text of a
-    text item), unique within its digest page.
+    text item), unique within its digest page. ``domain`` is the host as written
+    (without ``www.``); ``link`` is the URL in the site's normalised form (two
+    items with the same ``link`` feature the same link) and ``host`` the host the
+    link is filed under on the domain pages (aliases applied).
     """
 
     anchor: str
@@ -40,6 +43,8 @@ class Item:
     notes_html: str
     tags: tuple[str, ...]
     domain: str | None
+    link: str | None
+    host: str | None
     path: str
     line: int
 
@@ -75,7 +80,8 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class Digest:
-    """One digest file: front matter, intro and sections."""
+    """One digest file: front matter, intro and sections. ``words`` counts the words of
+    the page itself (intro, headings, items, blocks), for its reading time."""
 
     path: str
     slug: str
@@ -91,6 +97,7 @@ class Digest:
     image: str | None
     intro: tuple[Block, ...]
     sections: tuple[Section, ...]
+    words: int = 0
     line: int = 1
 
     def all_sections(self) -> Iterator[Section]:

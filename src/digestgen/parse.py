@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -24,7 +24,16 @@ from digestgen.markdown import (
 )
 from digestgen.model import Block, Digest, Item, Section, Site
 from digestgen.sources import source_paths
-from digestgen.urls import AnchorSet, anchor_for_url, domain_of, is_unsafe_url, scheme_of, slugify
+from digestgen.urls import (
+    AnchorSet,
+    anchor_for_url,
+    domain_of,
+    host_of_link,
+    is_unsafe_url,
+    link_normalizer,
+    scheme_of,
+    slugify,
+)
 
 _LABEL = re.compile(r"^\s*\[([^\[\]]{1,40})\]\s+$")
 _TRAILING_TAGS = re.compile(r"(?:^|\s)((?:#[^\W\d_][\w-]*\s*)+)$")
@@ -84,10 +93,16 @@ class _DigestParser:
     """Walks one digest's top-level tokens, keeping every block in order."""
 
     def __init__(
-        self, md: MarkdownIt, path: str, body_line: int, unsafe_html: bool = False
+        self,
+        md: MarkdownIt,
+        path: str,
+        body_line: int,
+        unsafe_html: bool = False,
+        normalize: Callable[[str], str] | None = None,
     ) -> None:
         self.md = md
         self.unsafe_html = unsafe_html
+        self.normalize = normalize or link_normalizer()
         self.warnings: list[DigestError] = []
         self.heading_level = 1  # the page's title is the h1
         self.path = path
@@ -254,6 +269,7 @@ class _DigestParser:
             anchor = anchor_for_url(url)
         else:
             anchor = slugify(commentary or block_text(rest), 48) or "item"
+        link = self.normalize(url) if url is not None and not url.startswith("#") else None
         return Item(
             anchor=self.anchors.claim(anchor),
             url=url,
@@ -266,6 +282,8 @@ class _DigestParser:
             notes_html=render_blocks(self.md, rest),
             tags=tags,
             domain=domain_of(url) if url else None,
+            link=link,
+            host=host_of_link(link) if link else None,
             path=self.path,
             line=self.line_of(opener),
         )
@@ -304,7 +322,11 @@ def parse_digest(
     except DigestError as exc:  # keep going: the body's mistakes are reported too
         errors.extend(getattr(exc, "errors", [exc]))
     body = _DigestParser(
-        md or make_markdown(config.unsafe_html), path, parts.body_line, config.unsafe_html
+        md or make_markdown(config.unsafe_html),
+        path,
+        parts.body_line,
+        config.unsafe_html,
+        link_normalizer(config.url_aliases, config.tracking_params),
     )
     intro, sections = body.parse(parts.body)
     collect(errors + body.errors)
@@ -325,7 +347,27 @@ def parse_digest(
         image=front.image,
         intro=intro,
         sections=sections,
+        words=count_words(intro, sections),
     )
+
+
+_WORD = re.compile(r"\w+")
+
+
+def count_words(intro: Sequence[Block], sections: Sequence[Section]) -> int:
+    """The words a reader reads on the digest's page: intro, headings, items and blocks."""
+    words = sum(len(_WORD.findall(block.text)) for block in intro)
+    stack = list(sections)
+    while stack:
+        section = stack.pop()
+        words += len(_WORD.findall(section.title))
+        for part in section.content:
+            if isinstance(part, Item):
+                words += len(_WORD.findall(f"{part.title} {part.commentary} {part.notes}"))
+            else:
+                words += len(_WORD.findall(part.text))
+        stack.extend(section.subsections)
+    return words
 
 
 def _duplicates(digests: Sequence[Digest]) -> list[DigestError]:

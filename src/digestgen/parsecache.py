@@ -28,7 +28,14 @@ from digestgen.model import Block, Digest, Item, Section, Site
 from digestgen.sources import source_paths
 from digestgen.workers import chunks, fork_map, use_processes
 
-PARSE_SETTINGS = ("timezone", "author", "unsafe_html", "permalink")
+PARSE_SETTINGS = (
+    "timezone",
+    "author",
+    "unsafe_html",
+    "permalink",
+    "url_aliases",
+    "tracking_params",
+)
 # Below this many files to parse, starting processes costs more than it saves.
 PARALLEL_MIN = 24
 

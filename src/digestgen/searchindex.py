@@ -13,7 +13,6 @@ import unicodedata
 from collections import defaultdict
 from itertools import pairwise
 
-from digestgen.links import host_of
 from digestgen.model import Site
 
 FOLDER = "search/"
@@ -50,7 +49,7 @@ def _documents(site: Site) -> tuple[list[list[str]], list[tuple[str, str]]]:
     docs: list[list[str]] = []
     words: list[tuple[str, str]] = []
     for digest, item in site.items():
-        host = host_of(item.url) or ""
+        host = item.host or ""
         title = item.title or item.commentary[:80]
         docs.append([digest.title, digest.url, item.anchor, title, host])
         rest = [item.commentary, item.notes, " ".join(item.tags), host]

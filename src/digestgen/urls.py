@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, urlsplit
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -109,6 +110,26 @@ HOST_ALIASES = {
     "old.reddit.com": "reddit.com",
     "m.wikipedia.org": "wikipedia.org",
 }
+
+
+def link_normalizer(
+    extra_aliases: Iterable[tuple[str, str]] = (), extra_tracking: Iterable[str] = ()
+) -> Callable[[str], str]:
+    """``normalize_url`` with the built-in aliases plus a site's own aliases and tracking
+    parameters: the rules by which two links are the same link everywhere (check, add,
+    "also featured in", domain pages)."""
+    aliases = {**HOST_ALIASES, **dict(extra_aliases)}
+    tracking = frozenset(p.lower() for p in extra_tracking)
+    return lambda url: normalize_url(url, aliases=aliases, tracking=tracking)
+
+
+def host_of_link(normalized: str) -> str | None:
+    """The host of a link in its normalised form (aliases applied, no ``www.``)."""
+    try:
+        host = urlsplit(normalized).hostname
+    except ValueError:
+        return None
+    return host or None
 
 
 def is_tracking_param(name: str, extra: frozenset[str] = frozenset()) -> bool:
