@@ -303,3 +303,34 @@ def test_manifests_of_removed_outputs_are_dropped(tmp_path: Path) -> None:
     build(root)
     manifests = sorted((root / CACHE_DIR).glob("manifest-*.json"))
     assert len(manifests) == 2  # out-2 and site/, not the removed out-1
+
+
+def test_a_same_size_edit_within_the_clock_tick_is_seen(tmp_path: Path) -> None:
+    """The scan trusts a file's recorded size and mtime only when it last changed well
+    before the previous scan: an edit that keeps both (a coarse clock) is still seen."""
+    root = make_site(tmp_path / "blog")
+    path = root / "digests" / "d03.md"
+    build(root)
+    stamp = path.stat()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Paper 3", "Paper X"), encoding="utf-8")
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert path.stat().st_size == stamp.st_size
+    build(root)
+    assert "Paper X" in (root / "site" / "digests" / "d03" / "index.html").read_text()
+    assert tree(root / "site") == cold_build(root, tmp_path)
+
+
+def test_the_scan_records_are_reused_and_follow_deletions(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "blog")
+    build(root)
+    record = root / CACHE_DIR / "scan.json"
+    assert record.is_file()
+    (root / "digests" / "d08.md").unlink()
+    (root / "digests" / "sub").mkdir()
+    (root / "digests" / "sub" / "d09.md").write_text(digest(9), encoding="utf-8")
+    result = build(root)
+    assert result.digests == 8
+    assert "digests/sub/d09.md" in record.read_text(encoding="utf-8")
+    assert "digests/d08.md" not in record.read_text(encoding="utf-8")
+    assert tree(root / "site") == cold_build(root, tmp_path)

@@ -120,11 +120,19 @@ class Manifest:
         }
 
     def unchanged(self, output: Path) -> bool:
-        """Whether the output folder holds exactly the recorded files, untouched."""
-        found = _on_disk(output)
-        return len(found) == len(self.files) and all(
-            found.get(path) == (size, mtime) for path, (_, size, mtime) in self.files.items()
-        )
+        """Whether every recorded file is in the output folder as written (a stat each;
+        a file added by hand is left for the next build that writes to remove)."""
+        try:
+            return all(
+                _stamp(os.stat(os.path.join(output, path))) == (size, mtime)
+                for path, (_, size, mtime) in self.files.items()
+            )
+        except OSError:
+            return False
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int]:
+    return st.st_size, st.st_mtime_ns
 
 
 def _on_disk(output: Path) -> dict[str, tuple[int, int]]:

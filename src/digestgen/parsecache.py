@@ -13,9 +13,11 @@ import dataclasses
 import hashlib
 import hmac
 import io
+import json
 import os
 import pickle
 import secrets
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,7 @@ from digestgen.config import SiteConfig
 from digestgen.errors import DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, sha256, user_cache_dir
 from digestgen.model import Block, Digest, Item, Section, Site
-from digestgen.sources import source_paths
+from digestgen.sources import source_names
 from digestgen.workers import chunks, fork_map, use_processes
 
 PARSE_SETTINGS = (
@@ -164,6 +166,13 @@ class ParseCache:
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
 
+    def stored(self) -> set[str]:
+        """The names of the entries in the cache folder."""
+        try:
+            return set(os.listdir(self.folder))
+        except OSError:
+            return set()
+
     def prune(self, keep: set[str]) -> None:
         """Drop entries no source file uses any more, so the cache does not grow forever."""
         if not self.folder.is_dir():
@@ -173,15 +182,64 @@ class ParseCache:
                 path.unlink(missing_ok=True)
 
 
+# File system clocks can be coarse (ext4 ticks every few milliseconds, FAT every 2 s):
+# a file changed this shortly before a scan is hashed again by the next one, since a
+# second change could have kept its size and modification time.
+RACY_NS = 2_000_000_000
+
+
 def scan(root: Path, config: SiteConfig, cache: ParseCache) -> list[Source]:
-    """Every digest file with its key (the bytes are hashed, not kept: memory stays small)."""
+    """Every digest file with its key (the bytes are hashed, not kept: memory stays small).
+
+    A file whose size, modification time and inode are those the last scan recorded
+    keeps the key it had then (as git's index does), so an unchanged archive is not
+    read at all; ``.digestgen-cache/scan.json`` holds those records.
+    """
     settings = parse_settings_key(config)
+    record = cache.folder.parent / "scan.json"
+    known, trusted_before = _load_scan(record, settings)
+    started = time.time_ns()
     sources: list[Source] = []
-    for path in source_paths(root, config):
-        rel = path.relative_to(root).as_posix()
-        key = sha256(settings, rel, path.read_bytes())
-        sources.append(Source(rel, key, cache.entry(key).is_file()))
+    seen: dict[str, list[int | str]] = {}
+    hashed = 0
+    stored = cache.stored()
+    for rel in source_names(root, config):
+        path = root / rel
+        st = path.stat()
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        old = known.get(rel)
+        if old is not None and old[:3] == stamp and st.st_mtime_ns < trusted_before:
+            key = str(old[3])
+        else:
+            key = sha256(settings, rel, path.read_bytes())
+            hashed += 1
+        seen[rel] = [*stamp, key]
+        sources.append(Source(rel, key, f"{key}.pickle" in stored))
+    if hashed or seen.keys() != known.keys():
+        _save_scan(record, settings, started, seen)
     return sources
+
+
+def _load_scan(path: Path, settings: str) -> tuple[dict[str, list[int | str]], int]:
+    """The last scan's records and the time before which its files' stamps are trusted."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if raw["settings"] == settings and isinstance(raw["files"], dict):
+            return raw["files"], int(raw["scanned"]) - RACY_NS
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return {}, 0
+
+
+def _save_scan(path: Path, settings: str, started: int, files: dict[str, list[int | str]]) -> None:
+    data = {"settings": settings, "scanned": started, "files": files}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # the next scan reads every file again
 
 
 # The work of a parse run, inherited by forked workers instead of being pickled to them.
