@@ -106,8 +106,14 @@ class Fingerprinter:
             out.append(f"{type(value).__name__}:{value.isoformat()}:{value!r}")
         elif isinstance(value, tuple | list):
             out.append(f"[{len(value)}")
+            by_id = self.known
             for part in value:
-                self._walk(part, out)
+                # Most parts (a page's digests and items) are known: no call for them.
+                fingerprint = by_id.get(id(part))
+                if fingerprint is not None:
+                    out.append(fingerprint)
+                else:
+                    self._walk(part, out)
             out.append("]")
         elif isinstance(value, Mapping):
             out.append(f"{{{len(value)}")

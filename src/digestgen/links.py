@@ -7,9 +7,10 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from digestgen.model import Digest, Item, Section, Site
-from digestgen.taxonomy import collect_tags
+from digestgen.taxonomy import Tag, collect_tags
 from digestgen.urls import slugify
 
 WORDS_PER_MINUTE = 230
@@ -41,11 +42,12 @@ class TocEntry:
     count: int
 
 
-def all_links(site: Site) -> list[Link]:
+def all_links(site: Site) -> tuple[Link, ...]:
     """Every item of every digest: newest digest first, page order within a digest."""
-    return list(site.items())
+    return site.links
 
 
+@cache
 def domain_slug(host: str) -> str:
     """A URL-safe folder name for a host: ASCII (punycode for IDNs), lower case."""
     try:
@@ -60,13 +62,13 @@ def collect_domains(site: Site) -> tuple[Domain, ...]:
     """Every featured host, sorted by link count (most first) then name."""
     by_slug: dict[str, list[Link]] = defaultdict(list)
     hosts: dict[str, str] = {}
-    for digest, item in site.items():
-        host = item.host
+    for link in site.links:
+        host = link[1].host
         if host is None:
             continue
         slug = domain_slug(host)
         hosts.setdefault(slug, host)
-        by_slug[slug].append((digest, item))
+        by_slug[slug].append(link)
     domains = [
         Domain(hosts[slug], slug, f"domains/{slug}/", tuple(links))
         for slug, links in by_slug.items()
@@ -75,27 +77,25 @@ def collect_domains(site: Site) -> tuple[Domain, ...]:
     return tuple(domains)
 
 
-def also_featured(site: Site) -> dict[Item, tuple[Link, ...]]:
-    """For each item, the earlier digests' items with the same normalised URL, oldest first.
-
-    Items are frozen and hashable (their source path differs per digest), so
-    the mapping is keyed by the item itself and looked up at render time.
-    """
-    seen: dict[str, list[Link]] = defaultdict(list)
-    out: dict[Item, tuple[Link, ...]] = {}
-    oldest_first = sorted(site.digests, key=lambda d: (d.date, d.slug))
-    for digest in oldest_first:
-        in_this: list[tuple[str, Item]] = []
-        for item in digest.items():
-            key = item.link
-            if key is None:
-                continue
-            earlier = [link for link in seen[key] if link[0] is not digest]
+def also_featured(site: Site) -> dict[int, tuple[Link, ...]]:
+    """For each item (by ``id``: the site keeps its items alive), the earlier digests'
+    items with the same normalised link, oldest first. Hashing a frozen item would
+    hash all of its fields, which takes longer than the rest of this walk."""
+    mine: dict[int, list[tuple[str, Link]]] = defaultdict(list)
+    for link in site.links:
+        if link[1].link is not None:
+            mine[id(link[0])].append((link[1].link, link))
+    seen: dict[str, list[Link]] = {}
+    out: dict[int, tuple[Link, ...]] = {}
+    for digest in sorted(site.digests, key=lambda d: (d.date, d.slug)):
+        here = mine.get(id(digest), [])
+        for key, link in here:
+            earlier = seen.get(key)
             if earlier:
-                out[item] = tuple(earlier)
-            in_this.append((key, item))
-        for key, item in in_this:
-            seen[key].append((digest, item))
+                out[id(link[1])] = tuple(earlier)
+        # Added after the digest: a link twice in one digest is not "featured before".
+        for key, link in here:
+            seen.setdefault(key, []).append(link)
     return out
 
 
@@ -116,7 +116,9 @@ def table_of_contents(digest: Digest) -> list[TocEntry]:
     return list(walk(digest.sections))
 
 
-def top_tags(site: Site, limit: int = 15) -> list[tuple[str, str, int]]:
-    """``(name, url, count)`` of the most used tags, most first."""
-    tags = sorted(collect_tags(site), key=lambda t: (-t.count, t.slug))
+def top_tags(
+    site: Site, limit: int = 15, tags: Sequence[Tag] | None = None
+) -> list[tuple[str, str, int]]:
+    """``(name, url, count)`` of the most used tags (``collect_tags`` unless given), most first."""
+    tags = sorted(collect_tags(site) if tags is None else tags, key=lambda t: (-t.count, t.slug))
     return [(t.name, t.url, t.count) for t in tags[:limit]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from digestgen.config import SiteConfig
@@ -124,14 +124,20 @@ class Digest:
 
 @dataclass(frozen=True, slots=True)
 class Site:
-    """All published digests, newest first."""
+    """All published digests, newest first, and every item with its digest in that
+    order (``links``: one walk of the sections for the whole build)."""
 
     config: SiteConfig
     digests: tuple[Digest, ...]
     # Mistakes that do not stop a build (an empty section, a skipped heading level).
     warnings: tuple[DigestError, ...] = ()
+    links: tuple[tuple[Digest, Item], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        links = tuple((digest, item) for digest in self.digests for item in digest.items())
+        object.__setattr__(self, "links", links)
 
     def items(self) -> Iterator[tuple[Digest, Item]]:
-        for digest in self.digests:
-            for item in digest.items():
-                yield digest, item
+        """Every item with its digest; the same tuples each time (pages and their
+        fingerprints share them)."""
+        return iter(self.links)

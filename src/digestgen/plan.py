@@ -49,7 +49,7 @@ class Planner:
 
     @staticmethod
     def _known(
-        site: Site, keys: Mapping[int, str], featured: Mapping[Item, tuple[Link, ...]]
+        site: Site, keys: Mapping[int, str], featured: Mapping[int, tuple[Link, ...]]
     ) -> dict[int, str]:
         """Each digest and item by its parse key, plus what an item's page shows of the
         earlier digests that featured the same link ("Also featured in")."""
@@ -58,12 +58,15 @@ class Planner:
             key = keys.get(id(digest), "?")
             extra: list[str] = []
             for item in digest.items():
-                earlier = featured.get(item, ())
+                earlier = featured.get(id(item), ())
                 seen = "".join(f"|{d.url}|{d.title}#{e.anchor}" for d, e in earlier)
                 known[id(item)] = f"{key}#{item.anchor}{seen}"
                 if seen:
                     extra.append(known[id(item)])
             known[id(digest)] = sha256(key, *extra) if extra else key
+        # The (digest, item) pairs every listing shares: one lookup each, not a walk.
+        for link in site.links:
+            known[id(link)] = known[id(link[1])]
         return known
 
     def key(self, *values: object) -> str | None:
@@ -201,14 +204,23 @@ def _edition(site: Site, digest: Digest, fmt: str, templates: Path, path: str) -
 def check_page_places(site: Site, paths: list[str]) -> None:
     """A digest's page may not take the place of a site page (with a permalink such as
     ``/{slug}/``, a digest called ``archive`` would overwrite the archive)."""
-    digest_pages = {d.url + "index.html": d for d in site.digests}
-    others = [path for path in paths if path not in digest_pages]
+    digest_pages = {d.url + "index.html" for d in site.digests}
+    # Every folder that holds a site page (not a digest's), and the site pages themselves.
+    taken: dict[str, str] = {}
+    for path in sorted(paths, reverse=True):
+        if path in digest_pages:
+            continue
+        taken[path] = path
+        parts = path.split("/")[:-1]
+        for end in range(1, len(parts) + 1):
+            taken["/".join(parts[:end]) + "/"] = path
     for digest in site.digests:
         folder = digest.url.strip("/")
         top = folder.split("/", 1)[0]
-        taken = [p for p in others if p.startswith(digest.url) or p == folder]
-        if top in SITE_FOLDERS or taken or not folder:
-            place = taken[0] if taken else (f"{top}/" if folder else "index.html")
+        clash = taken.get(digest.url) if digest.url else None
+        clash = clash or taken.get(folder)
+        if top in SITE_FOLDERS or clash or not folder:
+            place = clash if clash else (f"{top}/" if folder else "index.html")
             raise ParseError(
                 f"this digest's page {digest.url or '/'} would take the place of the site's "
                 f"{place}; change its slug or the 'permalink' setting",

@@ -156,10 +156,10 @@ class Renderer:
         self.domains = collect_domains(site)
         self.featured = featured = also_featured(site)
         # Hosts are normalised once here, not once per listing of an item.
-        domain_of_item = {item: d.url for d in self.domains for _, item in d.links}
+        domain_of_item = {id(item): d.url for d in self.domains for _, item in d.links}
         self.env.globals.update(
-            also_featured=lambda it: featured.get(it, ()),
-            domain_path=lambda it: domain_of_item.get(it),
+            also_featured=lambda it: featured.get(id(it), ()),
+            domain_path=lambda it: domain_of_item.get(id(it)),
             reading_minutes=reading_minutes,
             table_of_contents=table_of_contents,
         )
@@ -296,7 +296,7 @@ class Renderer:
                     },
                 )
             )
-        tags = top_tags(self.site)
+        tags = top_tags(self.site, tags=self.tags)
         domains = self.domains[:15]
         charts = {
             "items": items_over_time(self.site),

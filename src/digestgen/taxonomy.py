@@ -52,11 +52,11 @@ def collect_tags(site: Site) -> tuple[Tag, ...]:
             # Identity, not ==: comparing whole digests field by field is slow.
             if not digests[slug] or digests[slug][-1] is not digest:
                 digests[slug].append(digest)
-        for item in digest.items():
-            for name in item.tags:
-                slug = tag_slug(name)
-                spellings[slug][name] += 1
-                items[slug].append((digest, item))
+    for link in site.links:
+        for name in link[1].tags:
+            slug = tag_slug(name)
+            spellings[slug][name] += 1
+            items[slug].append(link)
     tags = []
     for slug in sorted(spellings):
         name = sorted(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
