@@ -170,6 +170,7 @@ def _run_chunk(indexes: Sequence[int]) -> list[tuple[int, dict[str, str] | None,
     assert _RUN is not None
     jobs, intact, staging = _RUN
     out: list[tuple[int, dict[str, str] | None, int]] = []
+    made: set[str] = set()  # folders this process made already: one mkdir each
     for index in indexes:
         try:
             produced = jobs[index].produce()
@@ -181,9 +182,13 @@ def _run_chunk(indexes: Sequence[int]) -> list[tuple[int, dict[str, str] | None,
         for path, data in produced.items():
             sha = shas[path] = hashlib.sha256(data).hexdigest()
             if intact.get(path) != sha:
-                target = staging / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
+                target = os.path.join(staging, path)
+                folder = os.path.dirname(target)
+                if folder not in made:
+                    os.makedirs(folder, exist_ok=True)
+                    made.add(folder)
+                with open(target, "wb") as stream:
+                    stream.write(data)
                 staged += 1
         out.append((index, shas, staged))
     return out

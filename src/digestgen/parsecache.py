@@ -285,7 +285,7 @@ def _parse_misses(
     _WORK = (root, config, cache, sources)
     try:
         if use_processes(workers, len(misses), PARALLEL_MIN):
-            yield from fork_map(_parse_chunk, chunks(misses, workers, 4, 64), workers)
+            yield from fork_map(_parse_chunk, chunks(misses, workers, 16, 16), workers)
         else:
             yield _parse_chunk(misses)
     finally:
