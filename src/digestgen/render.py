@@ -7,6 +7,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypedDict
@@ -118,10 +119,18 @@ def make_environment(config: SiteConfig, site_templates: Path | None) -> jinja2.
         anchor_base="",
         group_content=group_content,
     )
-    env.filters.update(
-        date=lambda moment, fmt="%B %-d, %Y": moment.astimezone(config.tz).strftime(fmt),
-        isodate=lambda moment: moment.astimezone(config.tz).isoformat(),
-    )
+    zone = config.tz
+
+    # A digest's date is shown beside each of its links: formatted once per date.
+    @lru_cache(maxsize=4096)
+    def date(moment: datetime, fmt: str = "%B %-d, %Y") -> str:
+        return moment.astimezone(zone).strftime(fmt)
+
+    @lru_cache(maxsize=4096)
+    def isodate(moment: datetime) -> str:
+        return moment.astimezone(zone).isoformat()
+
+    env.filters.update(date=date, isodate=isodate)
     return env
 
 
