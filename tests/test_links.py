@@ -199,3 +199,39 @@ def test_stats_page_draws_accessible_svg(tmp_path: Path) -> None:
     assert heights[1] > heights[0]  # 5 links in the newer digest, 2 in the older
     assert "youtube.com: 3" in svgs[1].xpath(".//desc/text()")[0]
     assert not page.xpath("//script[not(@src)]")  # drawn at build time
+
+
+def test_the_sites_own_aliases_and_tracking_params_shape_domains_and_repeats(
+    tmp_path: Path,
+) -> None:
+    """``url_aliases`` and ``tracking_params`` are the rules of ``check``; the domain pages and
+    "also featured in" follow the same ones, and editing them rebuilds the pages."""
+    blog = "- [Post](https://blog.example.com/post?ref=feed) - a post\n"
+    later = "- [Post again](https://example.com/post) - same post\n"
+    extra = {
+        "a.md": '---\ntitle: "A"\ndate: 2021-02-01\n---\n\n## S\n\n' + blog,
+        "b.md": '---\ntitle: "B"\ndate: 2021-03-01\n---\n\n## S\n\n' + later,
+    }
+    root = write_site(tmp_path / "src", extra)
+    build(root)
+    assert (root / "site" / "domains" / "blog.example.com" / "index.html").is_file()
+    page_b = (root / "site" / "digests" / "b" / "index.html").read_text(encoding="utf-8")
+    assert "Also featured in" not in page_b.split("Post again")[1].split("</li>")[0]
+
+    config = (root / "digestgen.yaml").read_text(encoding="utf-8")
+    config += "url_aliases:\n  blog.example.com: example.com\ntracking_params: [ref]\n"
+    (root / "digestgen.yaml").write_text(config, encoding="utf-8")
+    site = load(root)
+    (post,) = [item for _, item in site.links if item.title == "Post"]
+    assert (post.link, post.host, post.domain) == (
+        "https://example.com/post",
+        "example.com",
+        "blog.example.com",
+    )
+    build(root)
+    assert not (root / "site" / "domains" / "blog.example.com").exists()
+    domain = (root / "site" / "domains" / "example.com" / "index.html").read_text(encoding="utf-8")
+    assert "Post again" in domain and ">Post<" in domain
+    page_b = (root / "site" / "digests" / "b" / "index.html").read_text(encoding="utf-8")
+    entry = page_b.split("Post again")[1].split("</li>")[0]
+    assert "Also featured in" in entry and 'href="/blog/digests/a/#' in entry

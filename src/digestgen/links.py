@@ -20,16 +20,16 @@ Link = tuple[Digest, Item]
 
 @dataclass(frozen=True, slots=True)
 class Domain:
-    """A host featured in the digests (aliases applied), with its links, newest first."""
+    """A host featured in the digests (aliases applied) and how many links it has.
+
+    Its links are not part of it: a page of a domain shows its host, its count and
+    its own slice of links, so an edit elsewhere in the domain leaves it as it is.
+    """
 
     host: str
     slug: str
     url: str
-    links: tuple[Link, ...]
-
-    @property
-    def count(self) -> int:
-        return len(self.links)
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,11 @@ def domain_slug(host: str) -> str:
 
 def collect_domains(site: Site) -> tuple[Domain, ...]:
     """Every featured host, sorted by link count (most first) then name."""
+    return tuple(domain for domain, _ in domains_with_links(site))
+
+
+def domains_with_links(site: Site) -> list[tuple[Domain, tuple[Link, ...]]]:
+    """Every featured host with its links (newest first), ordered as ``collect_domains``."""
     by_slug: dict[str, list[Link]] = defaultdict(list)
     hosts: dict[str, str] = {}
     for link in site.links:
@@ -70,11 +75,11 @@ def collect_domains(site: Site) -> tuple[Domain, ...]:
         hosts.setdefault(slug, host)
         by_slug[slug].append(link)
     domains = [
-        Domain(hosts[slug], slug, f"domains/{slug}/", tuple(links))
+        (Domain(hosts[slug], slug, f"domains/{slug}/", len(links)), tuple(links))
         for slug, links in by_slug.items()
     ]
-    domains.sort(key=lambda d: (-d.count, d.host))
-    return tuple(domains)
+    domains.sort(key=lambda pair: (-pair[0].count, pair[0].host))
+    return domains
 
 
 def also_featured(site: Site) -> dict[int, tuple[Link, ...]]:

@@ -7,8 +7,8 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -22,7 +22,7 @@ from digestgen.links import (
     Link,
     all_links,
     also_featured,
-    collect_domains,
+    domains_with_links,
     reading_minutes,
     table_of_contents,
     top_tags,
@@ -162,10 +162,11 @@ class Renderer:
         self.config = site.config
         self.env = make_environment(site.config, site_templates)
         self.tags = collect_tags(site)
-        self.domains = collect_domains(site)
+        self.domain_links = domains_with_links(site)
+        self.domains = tuple(domain for domain, _ in self.domain_links)
         self.featured = featured = also_featured(site)
         # Hosts are normalised once here, not once per listing of an item.
-        domain_of_item = {id(item): d.url for d in self.domains for _, item in d.links}
+        domain_of_item = {id(item): d.url for d, links in self.domain_links for _, item in links}
         self.env.globals.update(
             also_featured=lambda it: featured.get(id(it), ()),
             domain_path=lambda it: domain_of_item.get(id(it)),
@@ -291,12 +292,12 @@ class Renderer:
                 {"page_title": "Domains", "domains": self.domains},
             )
         )
-        for domain in self.domains:
+        for domain, links in self.domain_links:
             out.extend(
                 self.paginated(
                     "domain.html",
                     domain.url,
-                    domain.links,
+                    links,
                     LINKS_PER_PAGE,
                     {
                         "page_title": f"Links to {domain.host}",
