@@ -172,7 +172,7 @@ def build(
         f"parsed {len(site.digests)} digests ({parsed.parsed} parsed now, {parsed.cached} cached)",
     )
 
-    jobs, pages = _plan(root, site, parsed.keys, base)
+    jobs, pages = _plan(root, site, parsed.keys, base, root / CACHE_DIR)
     clock.lap("plan", f"{len(jobs)} outputs")
 
     written, manifest = write_outputs(out, jobs, previous, workers)
@@ -210,14 +210,16 @@ def render_key(root: Path, config: SiteConfig, drafts: bool) -> str:
     return sha256(code_fingerprint(), templates, repr(config), f"drafts={drafts}")
 
 
-def _plan(root: Path, site: Site, keys: Mapping[int, str], base: str) -> tuple[list[Job], int]:
+def _plan(
+    root: Path, site: Site, keys: Mapping[int, str], base: str, cache: Path
+) -> tuple[list[Job], int]:
     """Every output job of the site, and how many pages there are."""
     # Imported here: a build that finds nothing changed never needs Jinja or feedgen.
     from digestgen.plan import Planner, warm_templates
     from digestgen.render import Renderer
 
     renderer = Renderer(site, root / site.config.templates_dir)
-    planner = Planner(root, site, renderer, keys, base)
+    planner = Planner(root, site, renderer, keys, base, cache)
     jobs = planner.jobs()
     warm_templates(renderer, planner.templates)
     return jobs, planner.page_count

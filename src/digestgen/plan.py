@@ -29,13 +29,22 @@ FRAGMENTS = ("feed_content.html", "feed_item.html", "sitemap.xml", "robots.txt")
 class Planner:
     """Builds the jobs of one site; ``keys`` holds each digest's parse key by ``id``.
 
-    Without ``keys`` the jobs have no key, as for a build without cache.
+    Without ``keys`` the jobs have no key, as for a build without cache. ``cache`` is
+    the build's cache folder, where jobs may keep what they computed per digest.
     """
 
     def __init__(
-        self, root: Path, site: Site, renderer: Renderer, keys: Mapping[int, str] | None, base: str
+        self,
+        root: Path,
+        site: Site,
+        renderer: Renderer,
+        keys: Mapping[int, str] | None,
+        base: str,
+        cache: Path | None = None,
     ) -> None:
         self.root = root
+        self.keys = keys
+        self.cache = cache
         self.site = site
         self.config = site.config
         self.renderer = renderer
@@ -92,7 +101,8 @@ class Planner:
         return jobs
 
     def _search(self) -> dict[str, bytes]:
-        return search_files(self.site)
+        folder = self.cache / "search" if self.cache is not None else None
+        return search_files(self.site, self.keys, folder)
 
     def _exports(self) -> list[Job]:
         """The newsletter editions ``export_formats`` asks for, one job per digest and format."""

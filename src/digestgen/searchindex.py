@@ -8,13 +8,17 @@ the bytes a phone downloads grow with the query, not with the archive.
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from pathlib import Path
 
-from digestgen.model import Site
+from digestgen.model import Digest, Site
 
 FOLDER = "search/"
 CHUNK = 25
@@ -52,38 +56,118 @@ def shard_name(token: str) -> str:
     return "s-" + "-".join(f"{ord(c):x}" for c in token[:2])
 
 
-def _documents(site: Site) -> tuple[list[list[str]], list[tuple[str, str]]]:
-    """``[digest title, digest url, anchor, title, domain]`` per item, then one per digest
-    (anchor ``""``), each with its title words and its other words.
+@dataclass(frozen=True, slots=True)
+class DigestTerms:
+    """What one digest adds to the index: its items' documents, their words as
+    ``{word: [local id * 2 + in_title, ...]}``, and the digest's own document and words."""
+
+    docs: list[list[str]]
+    terms: dict[str, list[int]]
+    digest_doc: list[str]
+    digest_words: tuple[list[str], list[str]]
+
+    def to_json(self) -> bytes:
+        return _dump([FORMAT, self.docs, self.terms, self.digest_doc, list(self.digest_words)])
+
+    @staticmethod
+    def from_json(data: bytes) -> DigestTerms | None:
+        try:
+            version, docs, terms, doc, (title, rest) = json.loads(data)
+            if version != FORMAT or not isinstance(terms, dict):
+                return None
+            return DigestTerms(docs, terms, doc, (title, rest))
+        except (ValueError, TypeError):
+            return None
+
+
+def _words(title: str, rest: str) -> tuple[list[str], list[str]]:
+    """The distinct words of a document's title, and its other words not in the title."""
+    in_title = dict.fromkeys(tokens(title))
+    return list(in_title), [t for t in dict.fromkeys(tokens(rest)) if t not in in_title]
+
+
+def digest_terms(digest: Digest) -> DigestTerms:
+    """``[digest title, digest url, anchor, title, domain]`` per item with its words, and
+    the digest's own document (anchor ``""``) with its words.
 
     The digest's title and URL repeat in each of its items: neighbours in a chunk,
     so they cost little once compressed, and a result needs no other file.
     """
     docs: list[list[str]] = []
-    words: list[tuple[str, str]] = []
-    for digest, item in site.items():
+    terms: dict[str, list[int]] = defaultdict(list)
+    for local, item in enumerate(digest.items()):
         host = item.host or ""
-        title = item.title or item.commentary[:80]
-        docs.append([digest.title, digest.url, item.anchor, title, host])
-        rest = [item.commentary, item.notes, " ".join(item.tags), host]
-        words.append((item.title, " ".join(rest)))
-    for digest in site.digests:
-        docs.append([digest.title, digest.url, "", "", ""])
-        intro = " ".join(block.text for block in digest.intro)
-        words.append((digest.title, " ".join([" ".join(digest.tags), digest.summary, intro])))
-    return docs, words
+        docs.append(
+            [digest.title, digest.url, item.anchor, item.title or item.commentary[:80], host]
+        )
+        rest = " ".join([item.commentary, item.notes, " ".join(item.tags), host])
+        title_words, other_words = _words(item.title, rest)
+        for token in title_words:
+            terms[token].append(local * 2 + 1)
+        for token in other_words:
+            terms[token].append(local * 2)
+    intro = " ".join(block.text for block in digest.intro)
+    rest = " ".join([" ".join(digest.tags), digest.summary, intro])
+    own = [digest.title, digest.url, "", "", ""]
+    return DigestTerms(docs, dict(terms), own, _words(digest.title, rest))
 
 
-def _postings(words: list[tuple[str, str]]) -> dict[str, list[int]]:
-    """Per word, the sorted ``id * 2 + in_title`` of its documents, delta-encoded."""
+class TermsCache:
+    """Each digest's :class:`DigestTerms` as JSON, by the digest's parse key (which covers
+    its bytes and digestgen's code), so an edit computes the words of one digest only."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get(self, digest: Digest, key: str | None) -> DigestTerms:
+        path = self.folder / f"{key}.json"
+        if key is not None:
+            try:
+                found = DigestTerms.from_json(path.read_bytes())
+                if found is not None:
+                    return found
+            except OSError:
+                pass
+        made = digest_terms(digest)
+        if key is not None:
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_bytes(made.to_json())
+                os.replace(tmp, path)
+            except OSError:
+                pass  # the next build computes them again
+        return made
+
+    def prune(self, keep: set[str]) -> None:
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return
+        for name in names:
+            if name.endswith(".json") and name[:-5] not in keep:
+                (self.folder / name).unlink(missing_ok=True)
+
+
+def _postings(parts: Sequence[DigestTerms]) -> dict[str, list[int]]:
+    """Per word, the sorted ``id * 2 + in_title`` of its documents, delta-encoded.
+
+    Ids: every item of every digest in site order, then every digest.
+    """
     found: dict[str, list[int]] = defaultdict(list)
-    for doc_id, (title, rest) in enumerate(words):
-        # Documents come in id order, so every list is sorted as it grows.
-        in_title = set(tokens(title))
-        for token in in_title:
-            found[token].append(doc_id * 2 + 1)
-        for token in set(tokens(rest)).difference(in_title):
-            found[token].append(doc_id * 2)
+    base = 0
+    for part in parts:
+        offset = base * 2
+        for token, values in part.terms.items():
+            found[token].extend([offset + value for value in values])
+        base += len(part.docs)
+    for number, part in enumerate(parts, start=base):
+        title_words, other_words = part.digest_words
+        for token in title_words:
+            found[token].append(number * 2 + 1)
+        for token in other_words:
+            found[token].append(number * 2)
+    # Every list grew in id order, so it is sorted already.
     return {
         token: [values[0]] + [b - a for a, b in pairwise(values)] for token, values in found.items()
     }
@@ -93,17 +177,27 @@ def _dump(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def search_files(site: Site) -> dict[str, bytes]:
+def search_files(
+    site: Site, keys: Mapping[int, str] | None = None, cache: Path | None = None
+) -> dict[str, bytes]:
     """Every file of the search index under ``search/``, as ``{path: bytes}``.
 
     ``index.json``: format, chunk size and the shard names that exist (so that no
     query asks for a missing file). ``s-*.json``: ``{word: postings}``.
     ``c<n>.json``: documents ``n * CHUNK`` to ``(n + 1) * CHUNK - 1``.
     URLs are relative to the site root; the script prefixes the base path.
+    With ``keys`` (each digest's parse key by ``id``) and a ``cache`` folder, each
+    digest's words are kept there between builds.
     """
-    docs, words = _documents(site)
+    terms = TermsCache(cache) if cache is not None and keys is not None else None
+    if terms is not None and keys is not None:
+        parts = [terms.get(d, keys.get(id(d))) for d in site.digests]
+        terms.prune({keys[id(d)] for d in site.digests if id(d) in keys})
+    else:
+        parts = [digest_terms(d) for d in site.digests]
+    docs = [doc for part in parts for doc in part.docs] + [part.digest_doc for part in parts]
     shards: dict[str, dict[str, list[int]]] = defaultdict(dict)
-    for token, postings in sorted(_postings(words).items()):
+    for token, postings in sorted(_postings(parts).items()):
         shards[shard_name(token)][token] = postings
     manifest = {
         "v": FORMAT,
