@@ -16,13 +16,15 @@ from datetime import UTC, datetime
 from functools import cache
 from html import escape
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from feedgen.feed import FeedGenerator
 
 from digestgen import __version__
 from digestgen.model import Digest, Item, Site
 from digestgen.taxonomy import Tag
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 EPOCH_ID_DATE = "2000"
 
@@ -153,6 +155,9 @@ def _generator(site: Site, spec: FeedSpec, self_path: str, rss: bool = False) ->
     config = site.config
     # RSS readers render <description> as HTML: plain text is escaped there to stay text.
     text: Callable[[str], str] = (lambda s: escape(s, quote=False)) if rss else str
+    # Imported here: a build in which no feed changed never loads feedgen (and lxml).
+    from feedgen.feed import FeedGenerator
+
     fg = FeedGenerator()
     fg.id(config.base_url + spec.path)
     fg.title(spec.title)

@@ -9,7 +9,6 @@ from functools import partial
 from pathlib import Path
 
 from digestgen.errors import ParseError
-from digestgen.export import SITE_FILES, check_formats, digest_edition
 from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries, tag_selection
 from digestgen.fingerprint import Fingerprinter, sha256
 from digestgen.links import Link
@@ -106,6 +105,11 @@ class Planner:
 
     def _exports(self) -> list[Job]:
         """The newsletter editions ``export_formats`` asks for, one job per digest and format."""
+        if not self.config.export_formats:
+            return []
+        # Imported only for a site that publishes editions (it brings the email modules).
+        from digestgen.export import SITE_FILES, check_formats
+
         formats = check_formats(self.root, self.config)
         templates = self.root / self.config.templates_dir
         jobs = []
@@ -208,6 +212,8 @@ class Planner:
 
 
 def _edition(site: Site, digest: Digest, fmt: str, templates: Path, path: str) -> dict[str, bytes]:
+    from digestgen.export import digest_edition
+
     return {path: digest_edition(site, digest, fmt, templates)}
 
 
