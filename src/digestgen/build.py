@@ -178,7 +178,7 @@ def build(
     written, manifest = write_outputs(out, jobs, previous, workers)
     clock.lap("render+write", f"{written.ran} rendered, {written.written} files written")
 
-    items = sum(d.item_count for d in site.digests)
+    items = len(site.links)
     manifest.inputs = inputs
     manifest.summary = {"digests": len(site.digests), "items": items, "pages": pages}
     manifest.warnings = [(w.message, w.path, w.line, w.column) for w in site.warnings]
