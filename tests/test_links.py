@@ -235,3 +235,30 @@ def test_the_sites_own_aliases_and_tracking_params_shape_domains_and_repeats(
     page_b = (root / "site" / "digests" / "b" / "index.html").read_text(encoding="utf-8")
     entry = page_b.split("Post again")[1].split("</li>")[0]
     assert "Also featured in" in entry and 'href="/blog/digests/a/#' in entry
+
+
+def test_tag_pages_list_their_links_a_page_at_a_time(tmp_path: Path) -> None:
+    """A tag with more links than a page holds gets ``page/N/`` pages, like the link index;
+    the digests carrying the tag are listed on its first page."""
+    items = "".join(
+        f"- [Paper {n}](https://example.com/p{n}) - read it #papers\n" for n in range(60)
+    )
+    extra = {
+        "many.md": f'---\ntitle: "Many"\ndate: 2021-05-01\ntags: [papers]\n---\n\n## S\n\n{items}'
+    }
+    root = write_site(tmp_path / "src", extra)
+    build(root)
+    first = html.fromstring((root / "site" / "tags" / "papers" / "index.html").read_bytes())
+    second = html.fromstring(
+        (root / "site" / "tags" / "papers" / "page" / "2" / "index.html").read_bytes()
+    )
+    first_links = first.xpath("//ul[@class='items']/li//a[@class='item-link']/text()")
+    second_links = second.xpath("//ul[@class='items']/li//a[@class='item-link']/text()")
+    assert first_links == [f"Paper {n}" for n in range(50)]
+    assert second_links == [f"Paper {n}" for n in range(50, 60)]
+    assert first.xpath("//article[contains(@class, 'card')]//h3/a/text()") == ["Many"]
+    assert second.xpath("//article[contains(@class, 'card')]") == []
+    assert second.xpath("//a[@rel='prev']/@href") == ["/blog/tags/papers/"]
+    assert "page 2 of 2" in second.xpath("//h1")[0].text_content()
+    sitemap = (root / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "https://example.org/blog/tags/papers/page/2/" in sitemap

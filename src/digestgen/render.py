@@ -29,7 +29,7 @@ from digestgen.links import (
 )
 from digestgen.model import Block, Digest, Item, Section, Site
 from digestgen.stats import bar_chart, items_over_time
-from digestgen.taxonomy import Tag, by_year, collect_tags, neighbours, tag_url
+from digestgen.taxonomy import Tag, TagInfo, by_year, collect_tags, neighbours, tag_url
 
 THEME_DIR = Path(__file__).parent / "theme"
 
@@ -57,7 +57,7 @@ class PageContext(TypedDict, total=False):
     older: Digest | None
     newer: Digest | None
     years: list[tuple[int, list[Digest]]]
-    tag: Tag
+    tag: TagInfo
     links: Sequence[Link]
     domains: Sequence[Domain]
     domain: Domain
@@ -230,18 +230,21 @@ class Renderer:
         )
         out.append(Page("tags/index.html", "tags.html", {"page_title": "Tags", "tags": self.tags}))
         for tag in self.tags:
-            path = tag.url + "index.html"
-            out.append(
-                Page(
-                    path,
-                    "tag.html",
-                    {
-                        "page_title": f"Tag: {tag.name}",
-                        "description": f"Digests and links tagged {tag.name}.",
-                        "tag": tag,
-                    },
-                )
+            pages = self.paginated(
+                "tag.html",
+                tag.url,
+                tag.items,
+                LINKS_PER_PAGE,
+                {
+                    "page_title": f"Tag: {tag.name}",
+                    "description": f"Digests and links tagged {tag.name}.",
+                    "tag": TagInfo.of(tag),
+                    "digests": tag.digests,
+                },
             )
+            for later in pages[1:]:  # the digests carrying the tag are listed on its first page
+                later.context["digests"] = ()
+            out.extend(pages)
         out.append(Page("404.html", "404.html", {"page_title": "Page not found"}))
         out.extend(self.link_pages())
         return out

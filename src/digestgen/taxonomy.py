@@ -25,6 +25,24 @@ class Tag:
         return len(self.digests) + len(self.items)
 
 
+@dataclass(frozen=True, slots=True)
+class TagInfo:
+    """What every page of a tag shows of it: its name, URL and how many carry it.
+
+    A tag's pages list its links a page at a time; an edit to one of them changes
+    the page that lists it, not every page of the tag.
+    """
+
+    name: str
+    slug: str
+    url: str
+    count: int
+
+    @staticmethod
+    def of(tag: Tag) -> TagInfo:
+        return TagInfo(tag.name, tag.slug, tag.url, tag.count)
+
+
 _TAG_SYMBOLS = {"+": " plus ", "#": " sharp ", "&": " and "}
 
 
