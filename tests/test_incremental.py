@@ -334,3 +334,21 @@ def test_the_scan_records_are_reused_and_follow_deletions(tmp_path: Path) -> Non
     assert "digests/sub/d09.md" in record.read_text(encoding="utf-8")
     assert "digests/d08.md" not in record.read_text(encoding="utf-8")
     assert tree(root / "site") == cold_build(root, tmp_path)
+
+
+def test_broken_search_cache_entries_are_computed_again(tmp_path: Path) -> None:
+    """The search index keeps each digest's words in the cache as JSON; an entry that is
+    cut short, of another format or not JSON at all is recomputed, never trusted."""
+    root = make_site(tmp_path / "blog")
+    build(root)
+    entries = sorted((root / CACHE_DIR / "search").glob("*.json"))
+    assert len(entries) == 8
+    entries[0].write_bytes(entries[0].read_bytes()[:20])
+    entries[1].write_bytes(b"[1, [], {}, [], [[], []]]")
+    entries[2].write_bytes(b"\x80not json")
+    text = (root / "digests" / "d05.md").read_text(encoding="utf-8")
+    (root / "digests" / "d05.md").write_text(text.replace("Paper 5", "Paper V"), encoding="utf-8")
+    build(root)
+    assert tree(root / "site") == cold_build(root, tmp_path)
+    # The entry of the old d05 is gone: the cache holds one entry per digest.
+    assert len(list((root / CACHE_DIR / "search").glob("*.json"))) == 8

@@ -11,11 +11,12 @@ import json
 import os
 import re
 import unicodedata
+from array import array
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
+from operator import sub
 from pathlib import Path
 
 from digestgen.model import Digest, Site
@@ -66,18 +67,25 @@ class DigestTerms:
     digest_doc: list[str]
     digest_words: tuple[list[str], list[str]]
 
-    def to_json(self) -> bytes:
-        return _dump([FORMAT, self.docs, self.terms, self.digest_doc, list(self.digest_words)])
+    def to_json(self, key: str) -> bytes:
+        return _dump([FORMAT, key, self.docs, self.terms, self.digest_doc, list(self.digest_words)])
 
     @staticmethod
-    def from_json(data: bytes) -> DigestTerms | None:
+    def from_json(data: bytes, key: str) -> DigestTerms | None:
+        """The entry stored for ``key``; ``None`` for anything else (cut short, another
+        format or digest). Entries hold only words and titles, never code."""
         try:
-            version, docs, terms, doc, (title, rest) = json.loads(data)
-            if version != FORMAT or not isinstance(terms, dict):
-                return None
-            return DigestTerms(docs, terms, doc, (title, rest))
+            version, stored, docs, terms, doc, (title, rest) = json.loads(data)
         except (ValueError, TypeError):
             return None
+        shapes = ((docs, list), (terms, dict), (doc, list), (title, list), (rest, list))
+        if (version, stored) != (FORMAT, key) or not _shaped(shapes):
+            return None
+        return DigestTerms(docs, terms, doc, (title, rest))
+
+
+def _shaped(pairs: tuple[tuple[object, type], ...]) -> bool:
+    return all(isinstance(value, kind) for value, kind in pairs)
 
 
 def _words(title: str, rest: str) -> tuple[list[str], list[str]]:
@@ -123,7 +131,7 @@ class TermsCache:
         path = self.folder / f"{key}.json"
         if key is not None:
             try:
-                found = DigestTerms.from_json(path.read_bytes())
+                found = DigestTerms.from_json(path.read_bytes(), key)
                 if found is not None:
                     return found
             except OSError:
@@ -133,7 +141,7 @@ class TermsCache:
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_bytes(made.to_json())
+                tmp.write_bytes(made.to_json(key))
                 os.replace(tmp, path)
             except OSError:
                 pass  # the next build computes them again
@@ -149,28 +157,49 @@ class TermsCache:
                 (self.folder / name).unlink(missing_ok=True)
 
 
-def _postings(parts: Sequence[DigestTerms]) -> dict[str, list[int]]:
-    """Per word, the sorted ``id * 2 + in_title`` of its documents, delta-encoded.
+class _Index:
+    """The index as it is built, one digest at a time: postings as compact arrays of
+    ``id * 2 + in_title`` (4 bytes a posting, not a Python int), documents written out a
+    chunk at a time. Memory stays a small multiple of the postings' count."""
 
-    Ids: every item of every digest in site order, then every digest.
-    """
-    found: dict[str, list[int]] = defaultdict(list)
-    base = 0
-    for part in parts:
-        offset = base * 2
-        for token, values in part.terms.items():
-            found[token].extend([offset + value for value in values])
-        base += len(part.docs)
-    for number, part in enumerate(parts, start=base):
-        title_words, other_words = part.digest_words
-        for token in title_words:
-            found[token].append(number * 2 + 1)
-        for token in other_words:
-            found[token].append(number * 2)
-    # Every list grew in id order, so it is sorted already.
-    return {
-        token: [values[0]] + [b - a for a, b in pairwise(values)] for token, values in found.items()
-    }
+    def __init__(self) -> None:
+        self.postings: dict[str, array[int]] = {}
+        self.files: dict[str, bytes] = {}
+        self.chunk: list[list[str]] = []
+        self.documents = 0
+
+    def add_document(self, doc: list[str]) -> None:
+        self.chunk.append(doc)
+        self.documents += 1
+        if len(self.chunk) == CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.chunk:
+            number = (self.documents - 1) // CHUNK
+            self.files[f"{FOLDER}c{number}.json"] = _dump(self.chunk)
+            self.chunk = []
+
+    def add_postings(self, token: str, values: Iterable[int]) -> None:
+        found = self.postings.get(token)
+        if found is None:
+            found = self.postings[token] = array("I")
+        found.extend(values)
+
+    def shards(self) -> dict[str, bytes]:
+        """``{path: bytes}`` of every shard, each postings list delta-encoded."""
+        by_shard: dict[str, list[str]] = defaultdict(list)
+        for token in sorted(self.postings):
+            by_shard[shard_name(token)].append(token)
+        out: dict[str, bytes] = {}
+        for name, words in by_shard.items():
+            shard = {}
+            for token in words:
+                # Every array grew in id order, so it is sorted already.
+                values = self.postings[token]
+                shard[token] = [values[0], *map(sub, values[1:], values)]
+            out[f"{FOLDER}{name}.json"] = _dump(shard)
+        return out
 
 
 def _dump(data: object) -> bytes:
@@ -183,30 +212,37 @@ def search_files(
     """Every file of the search index under ``search/``, as ``{path: bytes}``.
 
     ``index.json``: format, chunk size and the shard names that exist (so that no
-    query asks for a missing file). ``s-*.json``: ``{word: postings}``.
-    ``c<n>.json``: documents ``n * CHUNK`` to ``(n + 1) * CHUNK - 1``.
-    URLs are relative to the site root; the script prefixes the base path.
-    With ``keys`` (each digest's parse key by ``id``) and a ``cache`` folder, each
-    digest's words are kept there between builds.
+    query asks for a missing file). ``s-*.json``: ``{word: postings}``, where a
+    posting is ``id * 2 + in_title`` delta-encoded. ``c<n>.json``: documents
+    ``n * CHUNK`` to ``(n + 1) * CHUNK - 1``; ids count every item of every digest in
+    site order, then every digest. URLs are relative to the site root; the script
+    prefixes the base path. With ``keys`` (each digest's parse key by ``id``) and a
+    ``cache`` folder, each digest's words are kept there between builds.
     """
     terms = TermsCache(cache) if cache is not None and keys is not None else None
+    index = _Index()
+    own: list[tuple[list[str], tuple[list[str], list[str]]]] = []
+    for digest in site.digests:
+        if terms is not None and keys is not None:
+            part = terms.get(digest, keys.get(id(digest)))
+        else:
+            part = digest_terms(digest)
+        offset = index.documents * 2
+        for token, values in part.terms.items():
+            index.add_postings(token, [offset + value for value in values])
+        for doc in part.docs:
+            index.add_document(doc)
+        own.append((part.digest_doc, part.digest_words))
+    for doc, (title_words, other_words) in own:
+        number = index.documents * 2
+        for token in title_words:
+            index.add_postings(token, (number + 1,))
+        for token in other_words:
+            index.add_postings(token, (number,))
+        index.add_document(doc)
+    index.flush()
     if terms is not None and keys is not None:
-        parts = [terms.get(d, keys.get(id(d))) for d in site.digests]
         terms.prune({keys[id(d)] for d in site.digests if id(d) in keys})
-    else:
-        parts = [digest_terms(d) for d in site.digests]
-    docs = [doc for part in parts for doc in part.docs] + [part.digest_doc for part in parts]
-    shards: dict[str, dict[str, list[int]]] = defaultdict(dict)
-    for token, postings in sorted(_postings(parts).items()):
-        shards[shard_name(token)][token] = postings
-    manifest = {
-        "v": FORMAT,
-        "chunk": CHUNK,
-        "shards": sorted(shards),
-    }
-    out = {FOLDER + "index.json": _dump(manifest)}
-    for name, shard in shards.items():
-        out[f"{FOLDER}{name}.json"] = _dump(shard)
-    for start in range(0, len(docs), CHUNK):
-        out[f"{FOLDER}c{start // CHUNK}.json"] = _dump(docs[start : start + CHUNK])
-    return out
+    shards = index.shards()
+    manifest = {"v": FORMAT, "chunk": CHUNK, "shards": sorted(p[len(FOLDER) : -5] for p in shards)}
+    return {FOLDER + "index.json": _dump(manifest), **shards, **index.files}
