@@ -10,7 +10,7 @@ import dataclasses
 import hashlib
 import importlib.util
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -81,13 +81,17 @@ class Fingerprinter:
     """Fingerprints the values a template is given.
 
     Objects in ``known`` (by ``id``) stand for their given fingerprint, which is how
-    a whole parsed digest counts as the hash of its source file. Other frozen
+    a whole parsed digest counts as the hash of its source file; objects of a type in
+    ``by_type`` stand for what its function returns for them. Other frozen
     dataclasses are walked field by field. A value of any other kind raises
     ``TypeError``: the caller then renders that page every time, never stale.
     """
 
-    def __init__(self, known: Mapping[int, str]) -> None:
+    def __init__(
+        self, known: Mapping[int, str], by_type: Mapping[type, Callable[[Any], str]] | None = None
+    ) -> None:
         self.known = known
+        self.by_type = by_type or {}
         self.memo: dict[int, str] = {}
 
     def __call__(self, *values: Any) -> str:
@@ -100,6 +104,8 @@ class Fingerprinter:
         known = self.known.get(id(value))
         if known is not None:
             out.append(known)
+        elif type(value) in self.by_type:
+            out.append(self.by_type[type(value)](value))
         elif value is None or isinstance(value, str | int | float | bool):
             out.append(f"{type(value).__name__}:{value!r}")
         elif isinstance(value, datetime | date):

@@ -58,6 +58,11 @@ def domain_slug(host: str) -> str:
     return cleaned or "host"
 
 
+def domain_path(item: Item) -> str | None:
+    """The folder of the domain page that lists ``item`` (``None`` for a link without host)."""
+    return f"domains/{domain_slug(item.host)}/" if item.host else None
+
+
 def collect_domains(site: Site) -> tuple[Domain, ...]:
     """Every featured host, sorted by link count (most first) then name."""
     return tuple(domain for domain, _ in domains_with_links(site))

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -270,23 +271,34 @@ class _DigestParser:
         else:
             anchor = slugify(commentary or block_text(rest), 48) or "item"
         link = self.normalize(url) if url is not None and not url.startswith("#") else None
+        domain = domain_of(url) if url else None
         return Item(
             anchor=self.anchors.claim(anchor),
             url=url,
             title=title,
-            title_html=render_inline(self.md, title_children),
+            title_html=_same(title, render_inline(self.md, title_children)),
             label=label,
             commentary=commentary,
-            commentary_html=render_inline(self.md, comment_children),
+            commentary_html=_same(commentary, render_inline(self.md, comment_children)),
             notes=block_text(rest),
             notes_html=render_blocks(self.md, rest),
             tags=tags,
-            domain=domain_of(url) if url else None,
-            link=link,
-            host=host_of_link(link) if link else None,
+            domain=domain,
+            link=_same(url, link),
+            host=_same(domain, host_of_link(link) if link else None),
             path=self.path,
             line=self.line_of(opener),
         )
+
+
+_Text = TypeVar("_Text", str, str | None)
+
+
+def _same(known: _Text, value: _Text) -> _Text:
+    """``known`` when ``value`` equals it: one string object instead of two equal ones
+    (most titles and links have no markup or nothing to normalise), which the cache
+    pickles and the build holds once per item instead of twice."""
+    return known if value == known else value
 
 
 def digest_url(config: SiteConfig, front: FrontMatter) -> str:

@@ -11,7 +11,6 @@ from pathlib import Path
 from digestgen.errors import ParseError
 from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries, tag_selection
 from digestgen.fingerprint import Fingerprinter, sha256
-from digestgen.links import Link
 from digestgen.model import Digest, Item, Site
 from digestgen.output import Job
 from digestgen.render import THEME_DIR, Page, Renderer
@@ -51,30 +50,33 @@ class Planner:
         self.keyed = keys is not None
         self.page_count = 0
         self.templates: list[str] = []
-        known = self._known(site, keys, renderer.featured) if keys is not None else {}
-        self.fingerprint = Fingerprinter(known)
+        self.featured = renderer.featured
+        self.digest_keys: dict[str, str] = {}
+        known = self._known(site, keys) if keys is not None else {}
+        self.fingerprint = Fingerprinter(known, {Item: self._item_fingerprint})
         self._content: dict[int, str] = {}
 
-    @staticmethod
-    def _known(
-        site: Site, keys: Mapping[int, str], featured: Mapping[int, tuple[Link, ...]]
-    ) -> dict[int, str]:
-        """Each digest and item by its parse key, plus what an item's page shows of the
-        earlier digests that featured the same link ("Also featured in")."""
+    def _item_fingerprint(self, item: Item) -> str:
+        """An item stands for its digest's parse key and its anchor, plus what its page
+        shows of the earlier digests that featured the same link ("Also featured in").
+        Made when a page lists it, not kept for every item: that would be a string per
+        item for the whole build."""
+        earlier = self.featured.get(id(item), ())
+        seen = "".join(f"|{d.url}|{d.title}#{e.anchor}" for d, e in earlier)
+        return f"{self.digest_keys.get(item.path, '?')}#{item.anchor}{seen}"
+
+    def _known(self, site: Site, keys: Mapping[int, str]) -> dict[int, str]:
+        """Each digest by its parse key, plus the fingerprints of its items that show
+        earlier digests (their titles are on its page)."""
         known: dict[int, str] = {}
         for digest in site.digests:
-            key = keys.get(id(digest), "?")
-            extra: list[str] = []
-            for item in digest.items():
-                earlier = featured.get(id(item), ())
-                seen = "".join(f"|{d.url}|{d.title}#{e.anchor}" for d, e in earlier)
-                known[id(item)] = f"{key}#{item.anchor}{seen}"
-                if seen:
-                    extra.append(known[id(item)])
+            self.digest_keys[digest.path] = keys.get(id(digest), "?")
+        for digest in site.digests:
+            key = self.digest_keys[digest.path]
+            extra = [
+                self._item_fingerprint(item) for item in digest.items() if id(item) in self.featured
+            ]
             known[id(digest)] = sha256(key, *extra) if extra else key
-        # The (digest, item) pairs every listing shares: one lookup each, not a walk.
-        for link in site.links:
-            known[id(link)] = known[id(link[1])]
         return known
 
     def key(self, *values: object) -> str | None:

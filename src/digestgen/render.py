@@ -22,6 +22,7 @@ from digestgen.links import (
     Link,
     all_links,
     also_featured,
+    domain_path,
     domains_with_links,
     reading_minutes,
     table_of_contents,
@@ -166,10 +167,9 @@ class Renderer:
         self.domains = tuple(domain for domain, _ in self.domain_links)
         self.featured = featured = also_featured(site)
         # Hosts are normalised once here, not once per listing of an item.
-        domain_of_item = {id(item): d.url for d, links in self.domain_links for _, item in links}
         self.env.globals.update(
             also_featured=lambda it: featured.get(id(it), ()),
-            domain_path=lambda it: domain_of_item.get(id(it)),
+            domain_path=domain_path,
             reading_minutes=reading_minutes,
             table_of_contents=table_of_contents,
         )
