@@ -21,7 +21,7 @@ from digestgen.config import CONFIG_FILE, SiteConfig, load_config
 from digestgen.errors import ConfigError, DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, folder_fingerprint, sha256
 from digestgen.model import Site
-from digestgen.output import Job, Manifest, write_outputs
+from digestgen.output import Job, Manifest, pairs, write_outputs
 from digestgen.parsecache import ParseCache, Source, parse_cached, scan
 from digestgen.workers import default_workers
 
@@ -120,7 +120,7 @@ def render_site(root: Path, site: Site) -> tuple[dict[str, bytes], int]:
     planner = Planner(root, site, renderer, None, "")
     files: dict[str, bytes] = {}
     for job in planner.jobs():
-        files.update(job.produce())
+        files.update(pairs(job.produce()))
     return files, planner.page_count
 
 

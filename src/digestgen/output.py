@@ -23,7 +23,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,13 +37,23 @@ MANIFEST_VERSION = 2
 _OUTPUT = re.compile(r'"output":"((?:[^"\\]|\\.)*)"')
 
 
+# What a job produces: ``{path: bytes}``, or ``(path, bytes)`` pairs made one at a time
+# (a job with many large files, the search index, then never holds them all at once).
+Files = Mapping[str, bytes] | Iterator[tuple[str, bytes]]
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     """Produces one or more output files. ``key`` ``None`` means: always run it."""
 
     name: str
     key: str | None
-    produce: Callable[[], Mapping[str, bytes]]
+    produce: Callable[[], Files]
+
+
+def pairs(files: Files) -> Iterable[tuple[str, bytes]]:
+    """The ``(path, bytes)`` of what a job produced."""
+    return files.items() if isinstance(files, Mapping) else files
 
 
 @dataclass(slots=True)
@@ -172,24 +182,25 @@ def _run_chunk(indexes: Sequence[int]) -> list[tuple[int, dict[str, str] | None,
     out: list[tuple[int, dict[str, str] | None, int]] = []
     made: set[str] = set()  # folders this process made already: one mkdir each
     for index in indexes:
+        shas: dict[str, str] = {}
+        staged = 0
         try:
-            produced = jobs[index].produce()
+            for path, data in pairs(jobs[index].produce()):
+                sha = shas[path] = hashlib.sha256(data).hexdigest()
+                if intact.get(path) != sha:
+                    target = os.path.join(staging, path)
+                    folder = os.path.dirname(target)
+                    if folder not in made:
+                        os.makedirs(folder, exist_ok=True)
+                        made.add(folder)
+                    with open(target, "wb") as stream:
+                        stream.write(data)
+                    staged += 1
+        except OSError:
+            raise  # the disk, not the job: stop the build
         except Exception:
             out.append((index, None, 0))  # the parent runs it again to raise the error
             continue
-        shas: dict[str, str] = {}
-        staged = 0
-        for path, data in produced.items():
-            sha = shas[path] = hashlib.sha256(data).hexdigest()
-            if intact.get(path) != sha:
-                target = os.path.join(staging, path)
-                folder = os.path.dirname(target)
-                if folder not in made:
-                    os.makedirs(folder, exist_ok=True)
-                    made.add(folder)
-                with open(target, "wb") as stream:
-                    stream.write(data)
-                staged += 1
         out.append((index, shas, staged))
     return out
 
@@ -212,7 +223,7 @@ def _run_jobs(
             results = _run_chunk(everything)
         for index, shas, _ in results:
             if shas is None:
-                jobs[index].produce()  # raises the job's error here, with its traceback
+                dict(pairs(jobs[index].produce()))  # raises the job's error, with its traceback
         return results
     finally:
         _RUN = None

@@ -4,7 +4,7 @@ a fingerprint of everything it is made of, so that the build can skip unchanged 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from digestgen.fingerprint import Fingerprinter, sha256
 from digestgen.model import Digest, Item, Site
 from digestgen.output import Job
 from digestgen.render import THEME_DIR, Page, Renderer
-from digestgen.searchindex import search_files
+from digestgen.searchindex import iter_search_files
 from digestgen.taxonomy import Tag
 
 # Folders of the site's own pages and files: a digest's page may not sit in one.
@@ -101,9 +101,9 @@ class Planner:
         jobs.append(Job("search", self.key("search", self.site.digests), self._search))
         return jobs
 
-    def _search(self) -> dict[str, bytes]:
+    def _search(self) -> Iterator[tuple[str, bytes]]:
         folder = self.cache / "search" if self.cache is not None else None
-        return search_files(self.site, self.keys, folder)
+        return iter_search_files(self.site, self.keys, folder)
 
     def _exports(self) -> list[Job]:
         """The newsletter editions ``export_formats`` asks for, one job per digest and format."""

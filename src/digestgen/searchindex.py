@@ -13,7 +13,7 @@ import re
 import unicodedata
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import sub
@@ -164,7 +164,7 @@ class _Index:
 
     def __init__(self) -> None:
         self.postings: dict[str, array[int]] = {}
-        self.files: dict[str, bytes] = {}
+        self.ready: list[tuple[str, bytes]] = []  # chunk files not yet handed on
         self.chunk: list[list[str]] = []
         self.documents = 0
 
@@ -177,7 +177,7 @@ class _Index:
     def flush(self) -> None:
         if self.chunk:
             number = (self.documents - 1) // CHUNK
-            self.files[f"{FOLDER}c{number}.json"] = _dump(self.chunk)
+            self.ready.append((f"{FOLDER}c{number}.json", _dump(self.chunk)))
             self.chunk = []
 
     def add_postings(self, token: str, values: Iterable[int]) -> None:
@@ -186,20 +186,25 @@ class _Index:
             found = self.postings[token] = array("I")
         found.extend(values)
 
-    def shards(self) -> dict[str, bytes]:
-        """``{path: bytes}`` of every shard, each postings list delta-encoded."""
+    def take(self) -> list[tuple[str, bytes]]:
+        ready, self.ready = self.ready, []
+        return ready
+
+    def shard_names(self) -> list[str]:
+        return sorted({shard_name(token) for token in self.postings})
+
+    def shards(self) -> Iterator[tuple[str, bytes]]:
+        """``(path, bytes)`` of every shard, each postings list delta-encoded."""
         by_shard: dict[str, list[str]] = defaultdict(list)
         for token in sorted(self.postings):
             by_shard[shard_name(token)].append(token)
-        out: dict[str, bytes] = {}
         for name, words in by_shard.items():
             shard = {}
             for token in words:
                 # Every array grew in id order, so it is sorted already.
                 values = self.postings[token]
                 shard[token] = [values[0], *map(sub, values[1:], values)]
-            out[f"{FOLDER}{name}.json"] = _dump(shard)
-        return out
+            yield f"{FOLDER}{name}.json", _dump(shard)
 
 
 def _dump(data: object) -> bytes:
@@ -209,7 +214,16 @@ def _dump(data: object) -> bytes:
 def search_files(
     site: Site, keys: Mapping[int, str] | None = None, cache: Path | None = None
 ) -> dict[str, bytes]:
-    """Every file of the search index under ``search/``, as ``{path: bytes}``.
+    """Every file of the search index under ``search/``, as ``{path: bytes}``
+    (see :func:`iter_search_files`)."""
+    return dict(iter_search_files(site, keys, cache))
+
+
+def iter_search_files(
+    site: Site, keys: Mapping[int, str] | None = None, cache: Path | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """Every file of the search index under ``search/``, as ``(path, bytes)`` made one at
+    a time (an archive of 10,000 digests has a hundred megabytes of them).
 
     ``index.json``: format, chunk size and the shard names that exist (so that no
     query asks for a missing file). ``s-*.json``: ``{word: postings}``, where a
@@ -233,6 +247,7 @@ def search_files(
         for doc in part.docs:
             index.add_document(doc)
         own.append((part.digest_doc, part.digest_words))
+        yield from index.take()
     for doc, (title_words, other_words) in own:
         number = index.documents * 2
         for token in title_words:
@@ -241,8 +256,9 @@ def search_files(
             index.add_postings(token, (number,))
         index.add_document(doc)
     index.flush()
+    yield from index.take()
     if terms is not None and keys is not None:
         terms.prune({keys[id(d)] for d in site.digests if id(d) in keys})
-    shards = index.shards()
-    manifest = {"v": FORMAT, "chunk": CHUNK, "shards": sorted(p[len(FOLDER) : -5] for p in shards)}
-    return {FOLDER + "index.json": _dump(manifest), **shards, **index.files}
+    manifest = {"v": FORMAT, "chunk": CHUNK, "shards": index.shard_names()}
+    yield FOLDER + "index.json", _dump(manifest)
+    yield from index.shards()
