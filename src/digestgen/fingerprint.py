@@ -112,12 +112,24 @@ class Fingerprinter:
             out.append(f"{type(value).__name__}:{value.isoformat()}:{value!r}")
         elif isinstance(value, tuple | list):
             out.append(f"[{len(value)}")
-            by_id = self.known
+            by_id, by_type = self.known, self.by_type
             for part in value:
-                # Most parts (a page's digests and items) are known: no call for them.
+                # Most parts (a page's digests and items) are known or of a known type:
+                # no call for them.
                 fingerprint = by_id.get(id(part))
                 if fingerprint is not None:
                     out.append(fingerprint)
+                elif type(part) in by_type:
+                    out.append(by_type[type(part)](part))
+                elif type(part) is tuple and len(part) == 2 and id(part[0]) in by_id:
+                    # A (digest, item) pair of a listing: the commonest part of all.
+                    out.append("(2")
+                    out.append(by_id[id(part[0])])
+                    second = by_type.get(type(part[1]))
+                    if second is not None:
+                        out.append(second(part[1]))
+                    else:
+                        self._walk(part[1], out)
                 else:
                     self._walk(part, out)
             out.append("]")

@@ -61,9 +61,11 @@ class Planner:
         shows of the earlier digests that featured the same link ("Also featured in").
         Made when a page lists it, not kept for every item: that would be a string per
         item for the whole build."""
-        earlier = self.featured.get(id(item), ())
-        seen = "".join(f"|{d.url}|{d.title}#{e.anchor}" for d, e in earlier)
-        return f"{self.digest_keys.get(item.path, '?')}#{item.anchor}{seen}"
+        own = f"{self.digest_keys.get(item.path, '?')}#{item.anchor}"
+        earlier = self.featured.get(id(item))
+        if earlier is None:
+            return own
+        return own + "".join(f"|{d.url}|{d.title}#{e.anchor}" for d, e in earlier)
 
     def _known(self, site: Site, keys: Mapping[int, str]) -> dict[int, str]:
         """Each digest by its parse key, plus the fingerprints of its items that show
