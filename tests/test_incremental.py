@@ -3,6 +3,7 @@ the files whose bytes changed."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from datetime import date, timedelta
@@ -352,3 +353,36 @@ def test_broken_search_cache_entries_are_computed_again(tmp_path: Path) -> None:
     assert tree(root / "site") == cold_build(root, tmp_path)
     # The entry of the old d05 is gone: the cache holds one entry per digest.
     assert len(list((root / CACHE_DIR / "search").glob("*.json"))) == 8
+
+
+def _job_keys(root: Path) -> dict[str, str]:
+    (manifest,) = (root / CACHE_DIR).glob("manifest-*.json")
+    jobs = json.loads(manifest.read_text(encoding="utf-8"))["jobs"]
+    return {name: key for name, (key, _files) in jobs.items()}
+
+
+def test_an_edit_reaches_only_the_listing_pages_that_hold_the_digest(tmp_path: Path) -> None:
+    """Listing pages (link index, domain, tag) are keyed by their own slice of items: an
+    edit to a digest changes the keys of the pages that list its items, not the others."""
+    root = tmp_path / "blog"
+    (root / "digests").mkdir(parents=True)
+    (root / "digestgen.yaml").write_text(CONFIG, encoding="utf-8")
+    for n in (1, 2, 3):
+        items = "".join(
+            f"- [Post {n}-{i}](https://example.com/{n}/{i}) - words #shared\n" for i in range(30)
+        )
+        text = f'---\ntitle: "D{n}"\ndate: 2024-0{n}-01\n---\n\n## S\n\n{items}'
+        (root / "digests" / f"d{n}.md").write_text(text, encoding="utf-8")
+    build(root)
+    before = _job_keys(root)
+    old = (root / "digests" / "d1.md").read_text(encoding="utf-8")
+    # 90 links, 50 a page, newest first: d1, the oldest digest, is on the second pages only.
+    (root / "digests" / "d1.md").write_text(old.replace("1/29) - words", "1/29) - edited"))
+    build(root)
+    after = _job_keys(root)
+    changed = {name for name in after if after[name] != before.get(name)}
+    for listing in ("links/", "domains/example.com/", "tags/shared/"):
+        assert f"{listing}page/2/index.html" in changed
+        assert f"{listing}index.html" not in changed
+    assert "digests/d1/index.html" in changed and "digests/d3/index.html" not in changed
+    assert tree(root / "site") == cold_build(root, tmp_path)
