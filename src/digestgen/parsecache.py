@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from digestgen.assemble import assemble_site
 from digestgen.config import SiteConfig
 from digestgen.errors import DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, sha256, user_cache_dir
@@ -282,6 +283,11 @@ def _parse_misses(
     """The misses parsed, in pieces as they are done (on worker processes if it pays)."""
     global _WORK
     misses = [i for i, s in enumerate(sources) if not s.cached]
+    if not misses:
+        return
+    # Loaded once here, before the workers fork, rather than once in each of them.
+    import digestgen.parse  # noqa: F401
+
     _WORK = (root, config, cache, sources)
     try:
         if use_processes(workers, len(misses), PARALLEL_MIN):
@@ -302,10 +308,6 @@ def parse_cached(
 ) -> ParsedSite:
     """The site from ``scan``'s sources, parsing only the cache's misses, on ``workers``
     processes."""
-    # Imported here: a build that finds nothing changed never needs the parser.
-    from digestgen.markdown import make_markdown
-    from digestgen.parse import assemble_site, parse_digest
-
     found: list[Entry | None] = [None] * len(sources)
     parsed = 0
     for part in _parse_misses(root, config, cache, sources, workers):
@@ -321,6 +323,10 @@ def parse_cached(
     for index, source in enumerate(sources):
         entry = found[index] or (cache.load(source.key) if source.cached else None)
         if entry is None:  # a failed parse, or a cache entry that vanished or broke
+            # Imported here: a build whose digests all come from the cache never needs them.
+            from digestgen.markdown import make_markdown
+            from digestgen.parse import parse_digest
+
             md = md or make_markdown(config.unsafe_html)
             try:
                 data = (root / source.path).read_bytes()
