@@ -325,3 +325,23 @@ def test_a_moved_digests_folder_is_watched_after_the_config_names_it(
 def test_a_folder_without_a_site_is_refused_before_binding(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"no digestgen\.yaml here"), LiveServer(tmp_path, port=0):
         pass  # pragma: no cover
+
+
+def test_saves_rebuild_incrementally_in_two_alternating_folders(
+    server: LiveServer, site: Path
+) -> None:
+    """Each save builds into the folder not being served, bringing it up to date from its
+    own last build: pages no save touched are neither rendered nor written again."""
+    first = server.output
+    assert first is not None
+    untouched = first / "digests" / "ds-ml-digest-20" / "index.html"
+    stamp = untouched.stat().st_mtime_ns
+    edit(site / "digests" / "ds-ml-digest-22.md", "2020 DS/ML digest 22", "DS/ML digest 22, once")
+    wait_for(lambda: text_with(server.url, "DS/ML digest 22, once"), "the first save")
+    second = server.output
+    assert second is not None and second != first and first.is_dir()
+    edit(site / "digests" / "ds-ml-digest-22.md", "DS/ML digest 22, once", "DS/ML digest 22, twice")
+    wait_for(lambda: text_with(server.url, "DS/ML digest 22, twice"), "the second save")
+    assert server.output == first
+    assert untouched.stat().st_mtime_ns == stamp
+    assert "DS/ML digest 22, twice" in (first / "index.html").read_text(encoding="utf-8")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import itertools
 import secrets
 import shutil
 import signal
@@ -181,7 +180,6 @@ class LiveServer:
         self.log: Log = log or (lambda _msg: None)
         self.live = LiveState(secrets.token_hex(4))
         self.layout = Layout()
-        self._builds = itertools.count(1)
         self._build_lock = threading.Lock()
         self._outputs: list[Path] = []
         self._temp: Path | None = None
@@ -203,10 +201,18 @@ class LiveServer:
         return self.live.snapshot().output
 
     def rebuild(self) -> bool:
-        """Build into a fresh temp folder; on success serve it, else keep the last one."""
+        """Build into the temp folder not being served; on success serve it, else keep
+        the last one.
+
+        Builds alternate between two folders, each with its own manifest in the cache:
+        a build brings the older one up to date incrementally (only the outputs changed
+        since it was last built there are rendered), while requests keep reading the
+        one being served.
+        """
         assert self._temp is not None, "not started"
         with self._build_lock:
-            output = self._temp / f"site-{next(self._builds)}"
+            first, second = self._temp / "site-a", self._temp / "site-b"
+            output = second if self.live.snapshot().output == first else first
             try:
                 result = build(self.root, output=output, drafts=self.drafts)
             except DigestError as exc:
@@ -220,10 +226,8 @@ class LiveServer:
             self.layout = Layout.of(result.site.config)
             self.live.publish_build(output, result.site.config.base_path)
             self.log(result.summary())
-            self._outputs.append(output)
-            # Keep the previous build for requests still reading it; drop older ones.
-            while len(self._outputs) > 2:
-                shutil.rmtree(self._outputs.pop(0), ignore_errors=True)
+            if output not in self._outputs:
+                self._outputs.append(output)
             return True
 
     def _changed(self, changes: set[tuple[Change, str]]) -> None:
