@@ -14,7 +14,7 @@ from digestgen.fingerprint import Fingerprinter, sha256
 from digestgen.model import Digest, Item, Site
 from digestgen.output import Job
 from digestgen.render import THEME_DIR, Page, Renderer
-from digestgen.searchindex import iter_search_files
+from digestgen.searchindex import iter_search_documents, iter_search_words
 from digestgen.taxonomy import Tag
 
 # Folders of the site's own pages and files: a digest's page may not sit in one.
@@ -100,12 +100,15 @@ class Planner:
         jobs.append(self._sitemap([page.path for page in pages]))
         jobs += self._static()
         jobs += self._exports()
-        jobs.append(Job("search", self.key("search", self.site.digests), self._search))
+        # The search index in two halves, so that two cores make it.
+        key = self.key("search", self.site.digests)
+        jobs.append(Job("search:documents", key, partial(iter_search_documents, self.site)))
+        jobs.append(Job("search", key, self._search))
         return jobs
 
     def _search(self) -> Iterator[tuple[str, bytes]]:
         folder = self.cache / "search" if self.cache is not None else None
-        return iter_search_files(self.site, self.keys, folder)
+        return iter_search_words(self.site, self.keys, folder)
 
     def _exports(self) -> list[Job]:
         """The newsletter editions ``export_formats`` asks for, one job per digest and format."""

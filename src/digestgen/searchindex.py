@@ -59,29 +59,28 @@ def shard_name(token: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class DigestTerms:
-    """What one digest adds to the index: its items' documents, their words as
-    ``{word: [local id * 2 + in_title, ...]}``, and the digest's own document and words."""
+    """The words one digest adds to the index: its items' words as
+    ``{word: [local id * 2 + in_title, ...]}`` (``count`` items) and the digest's own."""
 
-    docs: list[list[str]]
+    count: int
     terms: dict[str, list[int]]
-    digest_doc: list[str]
     digest_words: tuple[list[str], list[str]]
 
     def to_json(self, key: str) -> bytes:
-        return _dump([FORMAT, key, self.docs, self.terms, self.digest_doc, list(self.digest_words)])
+        return _dump([FORMAT, key, self.count, self.terms, list(self.digest_words)])
 
     @staticmethod
     def from_json(data: bytes, key: str) -> DigestTerms | None:
         """The entry stored for ``key``; ``None`` for anything else (cut short, another
-        format or digest). Entries hold only words and titles, never code."""
+        format or digest). Entries hold only words, never code."""
         try:
-            version, stored, docs, terms, doc, (title, rest) = json.loads(data)
+            version, stored, count, terms, (title, rest) = json.loads(data)
         except (ValueError, TypeError):
             return None
-        shapes = ((docs, list), (terms, dict), (doc, list), (title, list), (rest, list))
+        shapes = ((count, int), (terms, dict), (title, list), (rest, list))
         if (version, stored) != (FORMAT, key) or not _shaped(shapes):
             return None
-        return DigestTerms(docs, terms, doc, (title, rest))
+        return DigestTerms(count, terms, (title, rest))
 
 
 def _shaped(pairs: tuple[tuple[object, type], ...]) -> bool:
@@ -94,30 +93,36 @@ def _words(title: str, rest: str) -> tuple[list[str], list[str]]:
     return list(in_title), [t for t in dict.fromkeys(tokens(rest)) if t not in in_title]
 
 
-def digest_terms(digest: Digest) -> DigestTerms:
-    """``[digest title, digest url, anchor, title, domain]`` per item with its words, and
-    the digest's own document (anchor ``""``) with its words.
+def digest_documents(digest: Digest) -> tuple[list[list[str]], list[str]]:
+    """``[digest title, digest url, anchor, title, domain]`` per item, and the digest's
+    own document (anchor ``""``).
 
     The digest's title and URL repeat in each of its items: neighbours in a chunk,
     so they cost little once compressed, and a result needs no other file.
     """
-    docs: list[list[str]] = []
+    docs = [
+        [digest.title, digest.url, item.anchor, item.title or item.commentary[:80], item.host or ""]
+        for item in digest.items()
+    ]
+    return docs, [digest.title, digest.url, "", "", ""]
+
+
+def digest_terms(digest: Digest) -> DigestTerms:
+    """The words of each item of ``digest`` (title apart) and of the digest itself."""
     terms: dict[str, list[int]] = defaultdict(list)
+    count = 0
     for local, item in enumerate(digest.items()):
         host = item.host or ""
-        docs.append(
-            [digest.title, digest.url, item.anchor, item.title or item.commentary[:80], host]
-        )
         rest = " ".join([item.commentary, item.notes, " ".join(item.tags), host])
         title_words, other_words = _words(item.title, rest)
         for token in title_words:
             terms[token].append(local * 2 + 1)
         for token in other_words:
             terms[token].append(local * 2)
+        count += 1
     intro = " ".join(block.text for block in digest.intro)
     rest = " ".join([" ".join(digest.tags), digest.summary, intro])
-    own = [digest.title, digest.url, "", "", ""]
-    return DigestTerms(docs, dict(terms), own, _words(digest.title, rest))
+    return DigestTerms(count, dict(terms), _words(digest.title, rest))
 
 
 class TermsCache:
@@ -157,56 +162,6 @@ class TermsCache:
                 (self.folder / name).unlink(missing_ok=True)
 
 
-class _Index:
-    """The index as it is built, one digest at a time: postings as compact arrays of
-    ``id * 2 + in_title`` (4 bytes a posting, not a Python int), documents written out a
-    chunk at a time. Memory stays a small multiple of the postings' count."""
-
-    def __init__(self) -> None:
-        self.postings: dict[str, array[int]] = {}
-        self.ready: list[tuple[str, bytes]] = []  # chunk files not yet handed on
-        self.chunk: list[list[str]] = []
-        self.documents = 0
-
-    def add_document(self, doc: list[str]) -> None:
-        self.chunk.append(doc)
-        self.documents += 1
-        if len(self.chunk) == CHUNK:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.chunk:
-            number = (self.documents - 1) // CHUNK
-            self.ready.append((f"{FOLDER}c{number}.json", _dump(self.chunk)))
-            self.chunk = []
-
-    def add_postings(self, token: str, values: Iterable[int]) -> None:
-        found = self.postings.get(token)
-        if found is None:
-            found = self.postings[token] = array("I")
-        found.extend(values)
-
-    def take(self) -> list[tuple[str, bytes]]:
-        ready, self.ready = self.ready, []
-        return ready
-
-    def shard_names(self) -> list[str]:
-        return sorted({shard_name(token) for token in self.postings})
-
-    def shards(self) -> Iterator[tuple[str, bytes]]:
-        """``(path, bytes)`` of every shard, each postings list delta-encoded."""
-        by_shard: dict[str, list[str]] = defaultdict(list)
-        for token in sorted(self.postings):
-            by_shard[shard_name(token)].append(token)
-        for name, words in by_shard.items():
-            shard = {}
-            for token in words:
-                # Every array grew in id order, so it is sorted already.
-                values = self.postings[token]
-                shard[token] = [values[0], *map(sub, values[1:], values)]
-            yield f"{FOLDER}{name}.json", _dump(shard)
-
-
 def _dump(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -214,51 +169,85 @@ def _dump(data: object) -> bytes:
 def search_files(
     site: Site, keys: Mapping[int, str] | None = None, cache: Path | None = None
 ) -> dict[str, bytes]:
-    """Every file of the search index under ``search/``, as ``{path: bytes}``
-    (see :func:`iter_search_files`)."""
-    return dict(iter_search_files(site, keys, cache))
-
-
-def iter_search_files(
-    site: Site, keys: Mapping[int, str] | None = None, cache: Path | None = None
-) -> Iterator[tuple[str, bytes]]:
-    """Every file of the search index under ``search/``, as ``(path, bytes)`` made one at
-    a time (an archive of 10,000 digests has a hundred megabytes of them).
+    """Every file of the search index under ``search/``, as ``{path: bytes}``.
 
     ``index.json``: format, chunk size and the shard names that exist (so that no
     query asks for a missing file). ``s-*.json``: ``{word: postings}``, where a
     posting is ``id * 2 + in_title`` delta-encoded. ``c<n>.json``: documents
     ``n * CHUNK`` to ``(n + 1) * CHUNK - 1``; ids count every item of every digest in
     site order, then every digest. URLs are relative to the site root; the script
-    prefixes the base path. With ``keys`` (each digest's parse key by ``id``) and a
-    ``cache`` folder, each digest's words are kept there between builds.
+    prefixes the base path. The build makes the two halves as two jobs, on two cores.
     """
+    return {**dict(iter_search_documents(site)), **dict(iter_search_words(site, keys, cache))}
+
+
+def iter_search_documents(site: Site) -> Iterator[tuple[str, bytes]]:
+    """The ``c<n>.json`` files (see :func:`search_files`), a chunk at a time."""
+    chunk: list[list[str]] = []
+    number = 0
+    owns: list[list[str]] = []
+    for digest in site.digests:
+        docs, own = digest_documents(digest)
+        owns.append(own)
+        for doc in docs:
+            chunk.append(doc)
+            if len(chunk) == CHUNK:
+                yield f"{FOLDER}c{number}.json", _dump(chunk)
+                chunk, number = [], number + 1
+    for doc in owns:
+        chunk.append(doc)
+        if len(chunk) == CHUNK:
+            yield f"{FOLDER}c{number}.json", _dump(chunk)
+            chunk, number = [], number + 1
+    if chunk:
+        yield f"{FOLDER}c{number}.json", _dump(chunk)
+
+
+def iter_search_words(
+    site: Site, keys: Mapping[int, str] | None = None, cache: Path | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """``index.json`` and the ``s-*.json`` shards (see :func:`search_files`), a shard at a
+    time. Postings are kept as 4-byte arrays while they grow, not as Python ints: an
+    archive of 10,000 digests has tens of millions. With ``keys`` (each digest's parse
+    key by ``id``) and a ``cache`` folder, each digest's words are kept there between
+    builds, so an edit tokenises one digest."""
     terms = TermsCache(cache) if cache is not None and keys is not None else None
-    index = _Index()
-    own: list[tuple[list[str], tuple[list[str], list[str]]]] = []
+    postings: dict[str, array[int]] = {}
+
+    def add(token: str, values: Iterable[int]) -> None:
+        found = postings.get(token)
+        if found is None:
+            found = postings[token] = array("I")
+        found.extend(values)
+
+    documents = 0
+    owns: list[tuple[list[str], list[str]]] = []
     for digest in site.digests:
         if terms is not None and keys is not None:
             part = terms.get(digest, keys.get(id(digest)))
         else:
             part = digest_terms(digest)
-        offset = index.documents * 2
+        offset = documents * 2
         for token, values in part.terms.items():
-            index.add_postings(token, [offset + value for value in values])
-        for doc in part.docs:
-            index.add_document(doc)
-        own.append((part.digest_doc, part.digest_words))
-        yield from index.take()
-    for doc, (title_words, other_words) in own:
-        number = index.documents * 2
+            add(token, [offset + value for value in values])
+        documents += part.count
+        owns.append(part.digest_words)
+    for title_words, other_words in owns:
         for token in title_words:
-            index.add_postings(token, (number + 1,))
+            add(token, (documents * 2 + 1,))
         for token in other_words:
-            index.add_postings(token, (number,))
-        index.add_document(doc)
-    index.flush()
-    yield from index.take()
+            add(token, (documents * 2,))
+        documents += 1
     if terms is not None and keys is not None:
         terms.prune({keys[id(d)] for d in site.digests if id(d) in keys})
-    manifest = {"v": FORMAT, "chunk": CHUNK, "shards": index.shard_names()}
-    yield FOLDER + "index.json", _dump(manifest)
-    yield from index.shards()
+    by_shard: dict[str, list[str]] = defaultdict(list)
+    for token in sorted(postings):
+        by_shard[shard_name(token)].append(token)
+    yield FOLDER + "index.json", _dump({"v": FORMAT, "chunk": CHUNK, "shards": sorted(by_shard)})
+    for name, words in by_shard.items():
+        # Every array grew in id order, so it is sorted already: delta-encode it.
+        shard = {
+            token: [postings[token][0], *map(sub, postings[token][1:], postings[token])]
+            for token in words
+        }
+        yield f"{FOLDER}{name}.json", _dump(shard)
