@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from digestgen.cachefile import write_cache_file
 from digestgen.workers import chunks, fork_map, use_processes
 
 # Below this many jobs to run, starting processes costs more than it saves (the jobs
@@ -97,13 +98,8 @@ class Manifest:
             "summary": self.summary,
             "warnings": self.warnings,
         }
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError:
-            pass  # without a manifest the next build just does everything again
+        # Without a manifest the next build just does everything again.
+        write_cache_file(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
 
     @staticmethod
     def prune(folder: Path, keep: Path) -> None:

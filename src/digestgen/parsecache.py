@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from digestgen.assemble import assemble_site
+from digestgen.cachefile import write_cache_file
 from digestgen.config import SiteConfig
 from digestgen.errors import DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, sha256, user_cache_dir
@@ -159,13 +160,7 @@ class ParseCache:
         return _entry(value)
 
     def store(self, key: str, blob: bytes) -> None:
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = self.entry(key).with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(self._sign(blob) + blob)
-            os.replace(tmp, self.entry(key))
-        except OSError:
-            pass  # a cache that cannot be written only makes the next build slower
+        write_cache_file(self.entry(key), self._sign(blob) + blob)
 
     def stored(self) -> set[str]:
         """The names of the entries in the cache folder."""
@@ -234,13 +229,7 @@ def _load_scan(path: Path, settings: str) -> tuple[dict[str, list[int | str]], i
 
 def _save_scan(path: Path, settings: str, started: int, files: dict[str, list[int | str]]) -> None:
     data = {"settings": settings, "scanned": started, "files": files}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass  # the next scan reads every file again
+    write_cache_file(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
 
 
 # The work of a parse run, inherited by forked workers instead of being pickled to them.

@@ -19,6 +19,7 @@ from functools import lru_cache
 from operator import sub
 from pathlib import Path
 
+from digestgen.cachefile import write_cache_file
 from digestgen.model import Digest, Site
 
 FOLDER = "search/"
@@ -143,13 +144,7 @@ class TermsCache:
                 pass
         made = digest_terms(digest)
         if key is not None:
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_bytes(made.to_json(key))
-                os.replace(tmp, path)
-            except OSError:
-                pass  # the next build computes them again
+            write_cache_file(path, made.to_json(key))
         return made
 
     def prune(self, keep: set[str]) -> None:
