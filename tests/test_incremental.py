@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from digestgen.build import CACHE_DIR, build
+from digestgen.build import CACHE_DIR, build, seed_output
 from digestgen.cli import main
 from digestgen.config import load_config
 from digestgen.errors import DigestError, RenderError
@@ -386,3 +386,23 @@ def test_an_edit_reaches_only_the_listing_pages_that_hold_the_digest(tmp_path: P
         assert f"{listing}index.html" not in changed
     assert "digests/d1/index.html" in changed and "digests/d3/index.html" not in changed
     assert tree(root / "site") == cold_build(root, tmp_path)
+
+
+def test_a_seeded_output_folder_is_updated_incrementally(tmp_path: Path) -> None:
+    """``seed_output`` (how ``digestgen serve`` starts its second build folder) hard-links a
+    built folder and hands on its manifest: the next build into the copy renders only what
+    changed, and never touches the original."""
+    root = make_site(tmp_path / "blog")
+    first, second = tmp_path / "out-a", tmp_path / "out-b"
+    build(root, output=first)
+    original = tree(first)
+    assert seed_output(root, first, second)
+    assert not seed_output(root, first, second)  # never over an existing folder
+    again = build(root, output=second)
+    assert (again.rendered, again.written) == (0, 0)
+    text = (root / "digests" / "d02.md").read_text(encoding="utf-8")
+    (root / "digests" / "d02.md").write_text(text.replace("- fast", "- faster"))
+    edited = build(root, output=second)
+    assert 0 < edited.rendered < 20
+    assert tree(first) == original
+    assert tree(second) == cold_build(root, tmp_path)

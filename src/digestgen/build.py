@@ -10,6 +10,8 @@ under the site root; deleting that folder only makes the next build slower.
 from __future__ import annotations
 
 import gc
+import os
+import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -148,7 +150,7 @@ def build(
     sources = scan(root, config, parse_cache)
     base = render_key(root, config, drafts)
     inputs = input_key(root, config, sources, base, out)
-    manifest_path = root / CACHE_DIR / f"manifest-{sha256(str(out))[:16]}.json"
+    manifest_path = _manifest_path(root, out)
     previous = Manifest.load(manifest_path, str(out))
     clock.lap("scan", f"{len(sources)} digest files")
 
@@ -188,6 +190,34 @@ def build(
         len(site.digests), items, len(written.files), pages, clock.total,
         written.ran, written.written, tuple(clock.phases), site.warnings, lambda: site,
     )  # fmt: skip
+
+
+def _manifest_path(root: Path, out: Path) -> Path:
+    """Where the manifest of the output folder ``out`` (resolved) is kept."""
+    return root / CACHE_DIR / f"manifest-{sha256(str(out))[:16]}.json"
+
+
+def seed_output(root: Path, built: Path, target: Path) -> bool:
+    """Make ``target`` a copy of the output folder ``built`` that the next build into it
+    can update incrementally: files hard-linked (same bytes, size and mtime, no copying)
+    and ``built``'s manifest recorded for ``target``. A build replaces files rather than
+    writing into them, so the two folders never change each other. Returns whether it
+    seeded anything (``False`` leaves ``target`` for a full build)."""
+    built, target = built.resolve(), target.resolve()
+    manifest = Manifest.load(_manifest_path(root, built), str(built))
+    if manifest is None or target.exists():
+        return False
+    try:
+        for path in manifest.files:
+            destination = target / path
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.link(built / path, destination)
+    except OSError:
+        shutil.rmtree(target, ignore_errors=True)
+        return False
+    manifest.output = str(target)
+    manifest.save(_manifest_path(root, target))
+    return True
 
 
 @contextmanager

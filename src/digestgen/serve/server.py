@@ -18,7 +18,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import quote
 
-from digestgen.build import build
+from digestgen.build import build, seed_output
 from digestgen.config import CONFIG_FILE
 from digestgen.errors import ConfigError, DigestError
 from digestgen.serve.live import (
@@ -212,7 +212,11 @@ class LiveServer:
         assert self._temp is not None, "not started"
         with self._build_lock:
             first, second = self._temp / "site-a", self._temp / "site-b"
-            output = second if self.live.snapshot().output == first else first
+            served = self.live.snapshot().output
+            output = second if served == first else first
+            if served is not None and not output.exists():
+                # The first save: start from the served build, not from nothing.
+                seed_output(self.root, served, output)
             try:
                 result = build(self.root, output=output, drafts=self.drafts)
             except DigestError as exc:
