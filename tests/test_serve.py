@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import threading
@@ -349,3 +350,19 @@ def test_saves_rebuild_incrementally_in_two_alternating_folders(
     assert server.output == first
     assert untouched.stat().st_mtime_ns == stamp
     assert "DS/ML digest 22, twice" in (first / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_page_of_another_domain_cannot_read_the_preview(server: LiveServer) -> None:
+    """DNS rebinding: a page on evil.example points its name at 127.0.0.1 and fetches the
+    preview; the browser sends ``Host: evil.example``, and the server refuses it."""
+    parts = urlsplit(server.url)
+    for host, status in ((f"evil.example:{parts.port}", 403), (f"localhost:{parts.port}", 200)):
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+        try:
+            conn.request("GET", parts.path, headers={"Host": host})
+            response = conn.getresponse()
+            body = response.read()
+        finally:
+            conn.close()
+        assert response.status == status, host
+        assert (TITLE_22.encode() in body) is (status == 200)

@@ -8,7 +8,7 @@ import pytest
 
 from digestgen.serve import Change, Layout, classify
 from digestgen.serve.live import LiveState, Snapshot, inject
-from digestgen.serve.paths import Redirect, content_type, find_file, site_path
+from digestgen.serve.paths import Redirect, content_type, find_file, host_allowed, site_path
 
 LAYOUT = Layout()
 
@@ -154,3 +154,25 @@ def test_live_state_versions() -> None:
     assert state.snapshot().error is None
     state.close()
     assert state.wait(news[0], 5) is None
+
+
+@pytest.mark.parametrize(
+    ("host", "bound", "allowed"),
+    [
+        ("127.0.0.1:8000", "127.0.0.1", True),
+        ("localhost:8000", "127.0.0.1", True),
+        ("LOCALHOST", "127.0.0.1", True),
+        ("app.localhost:8000", "127.0.0.1", True),
+        ("[::1]:8000", "::1", True),
+        ("127.0.0.2", "127.0.0.1", True),
+        (None, "127.0.0.1", True),  # no Host: not a browser
+        ("evil.example:8000", "127.0.0.1", False),  # DNS rebinding
+        ("localhost.evil.example", "127.0.0.1", False),
+        ("192.168.1.5:8000", "127.0.0.1", False),
+        ("[::1", "127.0.0.1", False),
+        ("192.168.1.5:8000", "0.0.0.0", True),  # bound elsewhere on purpose: any name
+        ("phone.lan", "192.168.1.5", True),
+    ],
+)
+def test_host_allowed(host: str | None, bound: str, allowed: bool) -> None:
+    assert host_allowed(host, bound) is allowed

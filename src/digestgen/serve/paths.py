@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 # Explicit types for what a digest site holds, so feeds are served as XML and
 # JSON Feed as JSON whatever the machine's mime.types says.
@@ -94,3 +95,30 @@ def content_type(path: Path) -> str:
         return CONTENT_TYPES[suffix]
     guessed, _encoding = mimetypes.guess_type(path.name)
     return guessed or "application/octet-stream"
+
+
+def host_allowed(host: str | None, bound: str) -> bool:
+    """Whether a request's ``Host`` header may be answered by a server bound to ``bound``.
+
+    A server on a loopback address answers only to loopback names (``localhost``,
+    ``127.0.0.1``, ``[::1]``, any port): a web page that points its own domain at
+    127.0.0.1 (DNS rebinding) would otherwise read the preview, drafts included. A
+    server the user bound to another address (``--host``) answers to any name. A
+    request without ``Host`` (not a browser) is answered.
+    """
+    if not _is_loopback(bound) or not host:
+        return True
+    try:
+        name = urlsplit(f"//{host}").hostname
+    except ValueError:
+        return False
+    return name is not None and (
+        name == "localhost" or name.endswith(".localhost") or _is_loopback(name)
+    )
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False

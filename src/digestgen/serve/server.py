@@ -30,7 +30,7 @@ from digestgen.serve.live import (
     inject,
     placeholder,
 )
-from digestgen.serve.paths import Redirect, content_type, find_file, site_path
+from digestgen.serve.paths import Redirect, content_type, find_file, host_allowed, site_path
 from digestgen.serve.watch import Change, Layout, Watcher
 
 Log = Callable[[str], None]
@@ -69,6 +69,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: a preview server's access log is noise."""
 
     def _respond(self, send_body: bool) -> None:
+        if not host_allowed(self.headers.get("Host"), str(self.server.server_address[0])):
+            message = b"403: this preview answers only to localhost\n"
+            self._send(403, "text/plain; charset=utf-8", message, send_body)
+            return
         target = self.path.split("?", 1)[0]
         if target == EVENTS_PATH and send_body:
             self._events()
