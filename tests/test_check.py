@@ -61,6 +61,10 @@ def test_repeat_inside_one_digest(tmp_path: Path) -> None:
         ("https://example.com/p?id=3&fbclid=abc", "https://example.com/p?id=3"),
         ("https://example.com/p/", "https://example.com/p"),
         ("https://youtu.be/abc123", "https://www.youtube.com/watch?v=abc123"),
+        (
+            "https://np.reddit.com/r/haskell/comments/x1",
+            "https://www.reddit.com/r/haskell/comments/x1",
+        ),
         ("https://example.com/p#part", "https://example.com/p/#part"),
     ],
 )

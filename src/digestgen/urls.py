@@ -108,6 +108,8 @@ HOST_ALIASES = {
     "mobile.twitter.com": "twitter.com",
     "x.com": "twitter.com",
     "old.reddit.com": "reddit.com",
+    "new.reddit.com": "reddit.com",
+    "np.reddit.com": "reddit.com",
     "m.wikipedia.org": "wikipedia.org",
 }
 
