@@ -164,9 +164,21 @@ def test_same_slug_and_number_name_both_files(tmp_path: Path) -> None:
     one = "---\ntitle: a\ndate: 2020-01-01\nnumber: 7\nslug: same\n---\n"
     make_site(tmp_path, {"a.md": one, "b.md": one.replace("title: a", "title: b")})
     errors = build_errors(tmp_path)
-    assert "digests/b.md:1: slug 'same' is also used by digests/a.md" in errors
-    assert "digests/b.md:1: number 7 is also used by digests/a.md" in errors
+    # Each at the line of its key, in both files.
+    assert "digests/b.md:5: slug 'same' is also used by digests/a.md:5" in errors
+    assert "digests/b.md:4: number 7 is also used by digests/a.md:4" in errors
     assert len(errors) == 2  # not a third time as "page 'digests/same/' is also written"
+
+
+def test_two_digests_on_one_page_name_both_files(tmp_path: Path) -> None:
+    """With ``permalink: /{slug}{number}/``, slug ``a`` number 12 and slug ``a1`` number 2
+    would write the same page."""
+    config = CONFIG + 'permalink: "/{slug}{number}/"\n'
+    one = "---\ntitle: a\ndate: 2020-01-01\nnumber: 12\nslug: a\n---\n"
+    two = "---\ntitle: b\ndate: 2020-02-01\nnumber: 2\nslug: a1\n---\n"
+    make_site(tmp_path, {"a.md": one, "b.md": two}, config)
+    errors = build_errors(tmp_path)
+    assert errors == ["digests/b.md:5: page 'a12/' is also written by digests/a.md:5"]
 
 
 CONFIG_CASES = {

@@ -22,14 +22,18 @@ def _duplicates(digests: Sequence[Digest]) -> list[DigestError]:
             keys.append(("number", digest.number))
         for what, value in keys:
             other = seen.setdefault((what, value), digest)
-            if other is not digest and what != "url":
-                errors.append(
-                    ParseError(f"{what} {value!r} is also used by {other.path}", digest.path, 1)
-                )
-            elif other is not digest and other.slug != digest.slug:  # else said already
-                errors.append(
-                    ParseError(f"page {value!r} is also written by {other.path}", digest.path, 1)
-                )
+            if other is digest:
+                continue
+            # A page's URL comes from the permalink pattern; its slug is the usual culprit.
+            key = "slug" if what == "url" else what
+            place, line = f"{other.path}:{other.line_of(key)}", digest.line_of(key)
+            if what != "url":
+                message = f"{what} {value!r} is also used by {place}"
+            elif other.slug != digest.slug:  # else said already, as the same slug
+                message = f"page {value!r} is also written by {place}"
+            else:
+                continue
+            errors.append(ParseError(message, digest.path, line))
     return errors
 
 

@@ -40,6 +40,8 @@ class FrontMatter:
     draft: bool
     updated: datetime | None
     image: str | None
+    # The file line of each key given, for messages about its value.
+    lines: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +216,7 @@ def parse_front_matter(part: SplitFile, path: str, tz: tzinfo, default_author: s
         draft=check.flag("draft"),
         updated=check.moment("updated", tz),
         image=check.text("image", "") or None,
+        lines=tuple((str(key), mapping.line_of(key)) for key in mapping.values),
     )
     if result.image and is_unsafe_url(result.image):
         check.fail(

@@ -361,6 +361,7 @@ def parse_digest(
         intro=intro,
         sections=sections,
         words=count_words(intro, sections),
+        key_lines=front.lines,
     )
 
 

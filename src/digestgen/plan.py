@@ -248,7 +248,7 @@ def check_page_places(site: Site, paths: list[str]) -> None:
                 f"this digest's page {digest.url or '/'} would take the place of the site's "
                 f"{place}; change its slug or the 'permalink' setting",
                 digest.path,
-                1,
+                digest.line_of("slug"),
             )
 
 
