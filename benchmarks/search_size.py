@@ -30,20 +30,14 @@ from datetime import date, timedelta
 from html import escape
 from pathlib import Path
 
+# The browser tests' Chromium setup, shared rather than copied.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from browser_support import CHROMIUM, CHROMIUM_ARGS
+
 from digestgen.build import build
 from digestgen.config import load_config
-from digestgen.links import host_of
 from digestgen.model import Site
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # fmt: off
 SYLLABLES = (
     "ka", "lo", "mi", "ra", "te", "su", "no", "vi", "ba", "de", "fo", "gu", "ha", "je", "ki",
@@ -132,7 +126,7 @@ def _pagefind(site: Site, tmp: Path, out: Path) -> int:
     pages = tmp / "pagefind-src"
     count = 0
     for digest, item in site.items():
-        text = " ".join([item.commentary, item.notes, " ".join(item.tags), host_of(item.url) or ""])
+        text = " ".join([item.commentary, item.notes, " ".join(item.tags), item.host or ""])
         page = (
             f'<!DOCTYPE html><html lang="en"><head><title>{escape(item.title)}</title></head>'
             f'<body><main data-pagefind-body><h1 data-pagefind-meta="title">'
@@ -159,7 +153,7 @@ def _single_file_size(site: Site) -> tuple[int, int]:
                 numbers[d.slug],
                 i.anchor,
                 i.title,
-                host_of(i.url) or "",
+                i.host or "",
                 " ".join(i.tags),
                 f"{i.commentary} {i.notes}",
             ]
@@ -244,7 +238,7 @@ def measure(
 
     rows = []
     with serve(www) as (origin, served), sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for engine, script in (("digestgen", VANILLA_JS), ("pagefind", PAGEFIND_JS)):
             for query in queries:
                 times = []

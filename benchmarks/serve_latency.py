@@ -13,6 +13,7 @@ import argparse
 import http.client
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,7 +21,9 @@ from urllib.parse import urlsplit
 
 from digestgen.serve import LiveServer
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+# The browser tests' Chromium setup, shared rather than copied.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from browser_support import CHROMIUM, CHROMIUM_ARGS
 
 
 def _events(url: str) -> http.client.HTTPResponse:
@@ -58,7 +61,7 @@ def main() -> None:
             from playwright.sync_api import sync_playwright
 
             pw = sync_playwright().start()
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
             # The default permalink, /digests/{slug}/, with the file name as slug.
             page.goto(server.url + f"digests/{digest.stem}/")
