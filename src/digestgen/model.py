@@ -98,14 +98,13 @@ class Digest:
     intro: tuple[Block, ...]
     sections: tuple[Section, ...]
     words: int = 0
-    line: int = 1
     # The file line of each front matter key given (``line_of``).
     key_lines: tuple[tuple[str, int], ...] = ()
 
     def line_of(self, key: str) -> int:
-        """The line of front matter key ``key``, or the first line when it is not given
-        (a slug from the file name)."""
-        return next((line for name, line in self.key_lines if name == key), self.line)
+        """The line of front matter key ``key``, or the file's first line when it is not
+        given (a slug from the file name)."""
+        return next((line for name, line in self.key_lines if name == key), 1)
 
     def all_sections(self) -> Iterator[Section]:
         """Every section and subsection, in file order."""

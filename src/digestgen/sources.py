@@ -16,7 +16,8 @@ def source_paths(root: Path, config: SiteConfig) -> list[Path]:
 
 def source_names(root: Path, config: SiteConfig) -> list[str]:
     """Every ``digests/**/*.md`` file as a ``/``-separated path below ``root``, sorted
-    as ``source_paths`` sorts (one directory listing per folder, no stat per file)."""
+    as ``source_paths`` sorts (one directory listing per folder; a name that is not a
+    readable file, such as a broken symlink, is left out)."""
     folder = root / config.digests_dir
     if not folder.is_dir():
         raise ParseError(f"no '{config.digests_dir}' folder with digests", folder)
