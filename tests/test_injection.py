@@ -173,22 +173,24 @@ def test_sitemap_holds_only_site_urls(hostile_output: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "link",
+    ("link", "line"),
     [
-        "[x](javascript:alert(1)) text",
-        "[x](JaVaScRiPt:alert(1))",
-        "[x](&#106;avascript:alert(1))",
-        "<javascript:alert(1)>",
-        "![x](data:image/svg+xml;base64,PHN2Zz4=)",
-        "[x](vbscript:msgbox)",
-        "[x][ref] text\n\n[ref]: javascript:alert(1)\n",
+        ("[x](javascript:alert(1)) text", 6),
+        ("[x](JaVaScRiPt:alert(1))", 6),
+        ("[x](&#106;avascript:alert(1))", 6),
+        ("<javascript:alert(1)>", 6),
+        ("![x](data:image/svg+xml;base64,PHN2Zz4=)", 6),
+        ("[x](vbscript:msgbox)", 6),
+        ("[x](%20javascript:alert(1))", 6),
+        # reported where the URL is written: the reference definition
+        ("[x][ref] text\n\n[ref]: javascript:alert(1)\n", 8),
     ],
 )
-def test_unsafe_link_schemes_are_errors(tmp_path: Path, link: str) -> None:
+def test_unsafe_link_schemes_are_errors(tmp_path: Path, link: str, line: int) -> None:
     make_site(tmp_path, {"a.md": f"---\ntitle: a\ndate: 2020-01-01\n---\n\n- {link}\n"})
     result = run("build", "--root", str(tmp_path))
     assert result.exit_code == 1
-    assert "digests/a.md:6: link with unsafe scheme" in result.stderr
+    assert f"digests/a.md:{line}: link with unsafe scheme" in result.stderr
     assert not (tmp_path / "site").exists()
 
 

@@ -48,7 +48,12 @@ def folder_fingerprint(folder: Path) -> str:
 
 
 # The libraries that shape the output, by module and distribution name.
-LIBRARIES = (("markdown_it", "markdown_it_py"), ("jinja2", "jinja2"), ("feedgen", "feedgen"))
+LIBRARIES = (
+    ("markdown_it_pyrs", "markdown_it_pyrs"),
+    ("markdown_it", "markdown_it_py"),
+    ("jinja2", "jinja2"),
+    ("feedgen", "feedgen"),
+)
 
 
 @cache

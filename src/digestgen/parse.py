@@ -7,26 +7,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import unquote
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from markdown_it_pyrs import MarkdownIt
 
 from digestgen.assemble import assemble_site
 from digestgen.config import SiteConfig
 from digestgen.errors import DigestError, ParseError, collect
 from digestgen.frontmatter import FrontMatter, decode, parse_front_matter, split
 from digestgen.htmlpolicy import rejected_html
-from digestgen.markdown import (
-    attr,
-    block_text,
-    inline_text,
-    make_markdown,
-    render_blocks,
-    render_inline,
-)
+from digestgen.markdown import INLINE_NAMES, LineMap, Node, make_markdown, parse_tree
+from digestgen.mdrender import HtmlRenderer, block_text, inline_text
 from digestgen.model import Block, Digest, Item, Section, Site
 from digestgen.sources import source_paths
 from digestgen.urls import (
+    UNSAFE_SCHEMES,
     AnchorSet,
     anchor_for_url,
     domain_of,
@@ -41,6 +36,14 @@ _LABEL = re.compile(r"^\s*\[([^\[\]]{1,40})\]\s+$")
 _TRAILING_TAGS = re.compile(r"(?:^|\s)((?:#[^\W\d_][\w-]*\s*)+)$")
 _LEADING_SEPARATOR = re.compile("^[\\s\\-\u2013\u2014:;,.]+")
 RESERVED_IDS = ("top", "main", "content", "toc", "search", "site-header", "site-footer")
+_SCHEMES = "|".join(UNSAFE_SCHEMES)
+# The parser leaves a link whose URL has an unsafe scheme as plain text; these
+# find it there (inline link, autolink, reference definition) to report it.
+_UNSAFE_LINK_TEXT = re.compile(
+    rf"\]\(\s*<?\s*((?:{_SCHEMES}):[^\s)>]*)|<((?:{_SCHEMES}):[^\s>]*)>"
+    rf"|^\s*\[[^\]]+\]:\s*<?((?:{_SCHEMES}):\S*)",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 @dataclass(slots=True)
@@ -65,21 +68,15 @@ class _SectionDraft:
         )
 
 
-def _end_of(tokens: Sequence[Token], start: int) -> int:
-    """Index just past the block that opens at ``start``."""
-    opener = tokens[start]
-    if opener.nesting != 1:
-        return start + 1
-    for index in range(start + 1, len(tokens)):
-        tok = tokens[index]
-        if tok.nesting == -1 and tok.level == opener.level:
-            return index + 1
-    return len(tokens)
+def _unsafe_url(url: str) -> bool:
+    """An unsafe scheme, also behind percent-encoded blanks (``<  data:...>`` in the
+    source is ``%20%20data:...`` in the link)."""
+    return is_unsafe_url(url) or ("%" in url and is_unsafe_url(unquote(url)))
 
 
-def _split_trailing_tags(children: list[Token]) -> tuple[list[Token], tuple[str, ...]]:
+def _split_trailing_tags(children: list[Node]) -> tuple[list[Node], tuple[str, ...]]:
     """Take ``#tag`` words off the end of an item's first paragraph."""
-    if not children or children[-1].type != "text":
+    if not children or children[-1].name != "text":
         return children, ()
     last = children[-1]
     match = _TRAILING_TAGS.search(last.content)
@@ -92,7 +89,7 @@ def _split_trailing_tags(children: list[Token]) -> tuple[list[Token], tuple[str,
 
 
 class _DigestParser:
-    """Walks one digest's top-level tokens, keeping every block in order."""
+    """Walks one digest's top-level blocks, keeping every block in order."""
 
     def __init__(
         self,
@@ -103,12 +100,14 @@ class _DigestParser:
         normalize: Callable[[str], str] | None = None,
     ) -> None:
         self.md = md
+        self.html = HtmlRenderer(unsafe_html)
         self.unsafe_html = unsafe_html
         self.normalize = normalize or link_normalizer()
         self.warnings: list[DigestError] = []
         self.heading_level = 1  # the page's title is the h1
         self.path = path
         self.body_line = body_line
+        self.lines = LineMap("")
         self.anchors = AnchorSet()
         for reserved in RESERVED_IDS:
             self.anchors.claim(reserved)
@@ -116,22 +115,20 @@ class _DigestParser:
         self.sections: list[_SectionDraft] = []
         self.errors: list[DigestError] = []
 
-    def line_of(self, token: Token) -> int:
-        return self.body_line + (token.map[0] if token.map else 0)
+    def line_of(self, node: Node) -> int:
+        return self.body_line + self.lines.line(node.offset)
 
     def parse(self, body: str) -> tuple[tuple[Block, ...], tuple[Section, ...]]:
-        tokens = self.md.parse(body)
-        self._check_links(tokens)
-        index = 0
-        while index < len(tokens):
-            end = _end_of(tokens, index)
-            self._top_level(tokens, index, end)
-            index = end
+        self.lines = LineMap(body)
+        nodes = parse_tree(self.md, body)
+        self._check(nodes, None)
+        for node in nodes:
+            self._top_level(node)
         self._check_empty(self.sections)
         return tuple(self.intro), tuple(s.freeze() for s in self.sections)
 
-    def warn(self, message: str, token: Token) -> None:
-        self.warnings.append(ParseError(message, self.path, self.line_of(token)))
+    def warn(self, message: str, node: Node) -> None:
+        self.warnings.append(ParseError(message, self.path, self.line_of(node)))
 
     def _check_empty(self, sections: Sequence[_SectionDraft]) -> None:
         for section in sections:
@@ -141,46 +138,68 @@ class _DigestParser:
                 )
             self._check_empty(section.subsections)
 
-    def _check_heading(self, tok: Token) -> None:
-        level = int(tok.tag[1])
+    def _check_heading(self, node: Node) -> None:
+        level = node.number
         if level > self.heading_level + 1:
             self.warn(
                 f"heading level skips from h{self.heading_level} to h{level}; "
                 f"use {'#' * (self.heading_level + 1)} here",
-                tok,
+                node,
             )
         self.heading_level = level
 
-    def _check_html(self, tok: Token, raw: str) -> None:
+    def _check_html(self, node: Node, raw: str) -> None:
         rejected = [] if self.unsafe_html else rejected_html(raw)
         if rejected:
             self.warn(
                 f"raw HTML {', '.join(dict.fromkeys(rejected))} is shown as text; only harmless "
                 "formatting tags pass (set 'unsafe_html: true' in digestgen.yaml to allow all)",
-                tok,
+                node,
             )
 
-    def _check_links(self, tokens: Sequence[Token]) -> None:
-        for tok in tokens:
-            if tok.type == "heading_open":
-                self._check_heading(tok)
-            if tok.type == "html_block":
-                self._check_html(tok, tok.content)
-            if tok.type != "inline":
+    def _check(self, nodes: Sequence[Node], block: Node | None) -> None:
+        """Heading levels, raw HTML and link schemes, in document order; ``block`` is
+        the innermost block around inline ``nodes`` (its line is theirs)."""
+        inline_html: list[str] = []
+        for node in nodes:
+            name = node.name
+            if name in INLINE_NAMES and block is not None:
+                if name == "html_inline":
+                    inline_html.append(node.content)
+                elif name == "text":
+                    for match in _UNSAFE_LINK_TEXT.finditer(node.content):
+                        self._unsafe(next(g for g in match.groups() if g), block)
+                elif name in ("link", "image") and _unsafe_url(node.url):
+                    self._unsafe(node.url, block)
+                self._check_inline(node.children, block, inline_html)
                 continue
-            inline_html = [c.content for c in tok.children or [] if c.type == "html_inline"]
-            if inline_html:
-                self._check_html(tok, "".join(inline_html))
-            for child in tok.children or []:
-                url = attr(child, "href") if child.type == "link_open" else attr(child, "src")
-                if url and is_unsafe_url(url):
-                    self.errors.append(
-                        ParseError(
-                            f"link with unsafe scheme '{scheme_of(url)}:' is not allowed: {url!r}",
-                            self.path,
-                            self.line_of(tok),
-                        )
-                    )
+            if name == "heading":
+                self._check_heading(node)
+            elif name == "html_block":
+                self._check_html(node, node.content)
+            self._check(node.children, node)
+        if inline_html and block is not None:
+            self._check_html(block, "".join(inline_html))
+
+    def _check_inline(self, nodes: Sequence[Node], block: Node, html: list[str]) -> None:
+        for node in nodes:
+            if node.name == "html_inline":
+                html.append(node.content)
+            elif node.name == "text":
+                for match in _UNSAFE_LINK_TEXT.finditer(node.content):
+                    self._unsafe(next(g for g in match.groups() if g), block)
+            elif node.name in ("link", "image") and _unsafe_url(node.url):
+                self._unsafe(node.url, block)
+            self._check_inline(node.children, block, html)
+
+    def _unsafe(self, url: str, block: Node) -> None:
+        self.errors.append(
+            ParseError(
+                f"link with unsafe scheme '{scheme_of(unquote(url))}:' is not allowed: {url!r}",
+                self.path,
+                self.line_of(block),
+            )
+        )
 
     def _current(self) -> _SectionDraft:
         """The innermost open section, opening the untitled lead section if needed."""
@@ -189,30 +208,28 @@ class _DigestParser:
         section = self.sections[-1]
         return section.subsections[-1] if section.subsections else section
 
-    def _top_level(self, tokens: Sequence[Token], start: int, end: int) -> None:
-        tok = tokens[start]
-        if tok.type == "heading_open" and tok.tag in ("h2", "h3"):
-            self._heading(tok, tokens[start + 1])
-        elif tok.type in ("bullet_list_open", "ordered_list_open"):
-            self._list(tokens, start, end)
+    def _top_level(self, node: Node) -> None:
+        if node.name == "heading" and node.number in (2, 3):
+            self._heading(node)
+        elif node.name in ("bullet_list", "ordered_list"):
+            self._list(node)
         else:
-            kind = tok.type.removesuffix("_open")
-            html = render_blocks(self.md, tokens[start:end])
-            block = Block(kind, html, block_text(tokens[start:end]), self.line_of(tok))
+            block = Block(
+                node.name, self.html.blocks([node]), block_text([node]), self.line_of(node)
+            )
             if self.sections:
                 self._current().content.append(block)
             else:
                 self.intro.append(block)
 
-    def _heading(self, tok: Token, inline: Token) -> None:
-        children = inline.children or []
-        title = inline_text(children).strip()
+    def _heading(self, node: Node) -> None:
+        title = inline_text(node.children).strip()
         draft = _SectionDraft(
             title=title,
-            title_html=render_inline(self.md, children),
+            title_html=self.html.inline(node.children),
             anchor=self.anchors.claim(slugify(title) or "section"),
-            level=2 if tok.tag == "h2" else 3,
-            line=self.line_of(tok),
+            level=node.number,
+            line=self.line_of(node),
         )
         if draft.level == 2:
             self.sections.append(draft)
@@ -221,47 +238,44 @@ class _DigestParser:
                 self._current()
             self.sections[-1].subsections.append(draft)
 
-    def _list(self, tokens: Sequence[Token], start: int, end: int) -> None:
-        index = start + 1
+    def _list(self, node: Node) -> None:
         target = self._current()
-        while index < end - 1:
-            item_end = _end_of(tokens, index)
-            if tokens[index].type == "list_item_open":
-                item = self._item(tokens[index], tokens[index + 1 : item_end - 1])
-                if item is not None:
-                    target.content.append(item)
-            index = item_end
+        for list_item in node.children:
+            item = self._item(list_item)
+            if item is not None:
+                target.content.append(item)
 
-    def _item(self, opener: Token, inner: Sequence[Token]) -> Item | None:
+    def _item(self, opener: Node) -> Item | None:
+        inner = opener.children
         if not inner:
             return None
-        children: list[Token] = []
-        rest: Sequence[Token] = inner
-        if inner[0].type == "paragraph_open" and len(inner) >= 3:
-            children = list(inner[1].children or [])
-            rest = inner[3:]
+        children: list[Node] = []
+        rest: Sequence[Node] = inner
+        tight = inner[0].name in INLINE_NAMES
+        if tight:
+            end = 0
+            while end < len(inner) and inner[end].name in INLINE_NAMES:
+                end += 1
+            children, rest = list(inner[:end]), inner[end:]
+        elif inner[0].name == "paragraph":
+            children, rest = list(inner[0].children), inner[1:]
         children, tags = _split_trailing_tags(children)
         label: str | None = None
         first = 0
-        if len(children) > 1 and children[0].type == "text" and children[1].type == "link_open":
+        if len(children) > 1 and children[0].name == "text" and children[1].name == "link":
             match = _LABEL.match(children[0].content)
             if match:
                 label, first = match.group(1), 1
         url: str | None = None
-        title_children: list[Token] = []
+        title_children: list[Node] = []
         comment_children = children
-        if first < len(children) and children[first].type == "link_open":
-            close = next(
-                i
-                for i in range(first + 1, len(children))
-                if children[i].type == "link_close" and children[i].level == children[first].level
-            )
-            url = attr(children[first], "href")
-            title_children = children[first + 1 : close]
-            comment_children = children[close + 1 :]
+        if first < len(children) and children[first].name == "link":
+            url = children[first].url
+            title_children = children[first].children
+            comment_children = children[first + 1 :]
         elif label is not None:
             label, comment_children = None, children
-        if comment_children and comment_children[0].type == "text":
+        if comment_children and comment_children[0].name == "text":
             lead = comment_children[0]
             comment_children = [lead.copy(content=lead.content.lstrip()), *comment_children[1:]]
         title = inline_text(title_children).strip()
@@ -277,12 +291,12 @@ class _DigestParser:
             anchor=self.anchors.claim(anchor),
             url=url,
             title=title,
-            title_html=_same(title, render_inline(self.md, title_children)),
+            title_html=_same(title, self.html.inline(title_children)),
             label=label,
             commentary=commentary,
-            commentary_html=_same(commentary, render_inline(self.md, comment_children)),
+            commentary_html=_same(commentary, self.html.inline(comment_children)),
             notes=block_text(rest),
-            notes_html=render_blocks(self.md, rest),
+            notes_html=self.html.blocks(rest, tight),
             tags=tags,
             domain=domain,
             link=_same(url, link),
@@ -335,7 +349,7 @@ def parse_digest(
     except DigestError as exc:  # keep going: the body's mistakes are reported too
         errors.extend(getattr(exc, "errors", [exc]))
     body = _DigestParser(
-        md or make_markdown(config.unsafe_html),
+        md or make_markdown(),
         path,
         parts.body_line,
         config.unsafe_html,
@@ -388,7 +402,7 @@ def parse_site(
     config: SiteConfig, sources: Iterable[tuple[str, bytes]], drafts: bool = False
 ) -> Site:
     """Parse every digest, reporting all mistakes of all files together."""
-    md = make_markdown(config.unsafe_html)
+    md = make_markdown()
     digests: list[Digest] = []
     errors: list[DigestError] = []
     warnings: list[DigestError] = []

@@ -248,7 +248,7 @@ def _parse_chunk(indexes: Sequence[int]) -> list[tuple[int, bytes | None]]:
     assert _WORK is not None
     root, config, cache, sources = _WORK
     settings = parse_settings_key(config)
-    md = make_markdown(config.unsafe_html)
+    md = make_markdown()
     out: list[tuple[int, bytes | None]] = []
     for index in indexes:
         source = sources[index]
@@ -316,7 +316,7 @@ def parse_cached(
             from digestgen.markdown import make_markdown
             from digestgen.parse import parse_digest
 
-            md = md or make_markdown(config.unsafe_html)
+            md = md or make_markdown()
             try:
                 data = (root / source.path).read_bytes()
                 digest = parse_digest(data, source.path, config, md, warnings)
