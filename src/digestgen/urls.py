@@ -13,6 +13,8 @@ UNSAFE_SCHEMES = ("javascript", "vbscript", "data")
 
 def _fold(text: str) -> str:
     """Latin letters lose their accents (``naïve`` -> ``naive``); other scripts stay."""
+    if text.isascii():  # nothing to fold (NFKD and NFC leave ASCII as it is)
+        return text
     out: list[str] = []
     for char in unicodedata.normalize("NFKD", text):
         if unicodedata.combining(char) and out and out[-1].isascii():
@@ -56,10 +58,14 @@ def anchor_for_url(url: str) -> str:
     return words or "link"
 
 
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
 def scheme_of(url: str) -> str:
     """The lower-cased scheme, ignoring the whitespace and controls browsers ignore."""
-    cleaned = "".join(ch for ch in url if ch > " " and ch != "\x7f")
-    match = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", cleaned)
+    match = _SCHEME.match(url)
+    if match is None and not (url.isprintable() and " " not in url):
+        match = _SCHEME.match("".join(ch for ch in url if ch > " " and ch != "\x7f"))
     return match.group(1).lower() if match else ""
 
 
