@@ -45,11 +45,18 @@ Files = Mapping[str, bytes] | Iterator[tuple[str, bytes]]
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """Produces one or more output files. ``key`` ``None`` means: always run it."""
+    """Produces one or more output files. ``key`` ``None`` means: always run it. A
+    callable key is worked out when it is needed: by the parent when an earlier build
+    may have made the job's files already, by the worker that runs the job otherwise
+    (a build from scratch then keys its pages on every core)."""
 
     name: str
-    key: str | None
+    key: str | Callable[[], str | None] | None
     produce: Callable[[], Files]
+
+    def resolved(self) -> Job:
+        """The job with its key worked out."""
+        return self if not callable(self.key) else Job(self.name, self.key(), self.produce)
 
 
 def pairs(files: Files) -> Iterable[tuple[str, bytes]]:
@@ -168,20 +175,24 @@ class WriteResult:
 _RUN: tuple[Sequence[Job], Mapping[str, str], Path] | None = None
 
 
-def _run_chunk(indexes: Sequence[int]) -> list[tuple[int, dict[str, str] | None, int]]:
+_Result = tuple[int, str | None, dict[str, str] | None, int]
+
+
+def _run_chunk(indexes: Sequence[int]) -> list[_Result]:
     """Run some jobs, staging the files whose bytes differ from the intact output.
 
-    Returns ``(job index, {path: sha} or None if the job failed, files staged)``.
+    Returns ``(job index, job key, {path: sha} or None if the job failed, files staged)``.
     """
     assert _RUN is not None
     jobs, intact, staging = _RUN
-    out: list[tuple[int, dict[str, str] | None, int]] = []
+    out: list[_Result] = []
     made: set[str] = set()  # folders this process made already: one mkdir each
     for index in indexes:
         shas: dict[str, str] = {}
         staged = 0
         try:
-            for path, data in pairs(jobs[index].produce()):
+            job = jobs[index].resolved()
+            for path, data in pairs(job.produce()):
                 sha = shas[path] = hashlib.sha256(data).hexdigest()
                 if intact.get(path) != sha:
                     target = os.path.join(staging, path)
@@ -195,15 +206,16 @@ def _run_chunk(indexes: Sequence[int]) -> list[tuple[int, dict[str, str] | None,
         except OSError:
             raise  # the disk, not the job: stop the build
         except Exception:
-            out.append((index, None, 0))  # the parent runs it again to raise the error
+            out.append((index, None, None, 0))  # the parent runs it again to raise the error
             continue
-        out.append((index, shas, staged))
+        assert not callable(job.key)
+        out.append((index, job.key, shas, staged))
     return out
 
 
 def _run_jobs(
     jobs: Sequence[Job], intact: Mapping[str, str], staging: Path, workers: int
-) -> list[tuple[int, dict[str, str] | None, int]]:
+) -> list[_Result]:
     global _RUN
     _RUN = (jobs, intact, staging)
     try:
@@ -217,7 +229,7 @@ def _run_jobs(
                 results.extend(part)
         else:
             results = _run_chunk(everything)
-        for index, shas, _ in results:
+        for index, _, shas, _ in results:
             if shas is None:
                 dict(pairs(jobs[index].produce()))  # raises the job's error, with its traceback
         return results
@@ -237,6 +249,8 @@ def write_outputs(
     job_files: dict[str, tuple[str | None, list[str]]] = {}
     for job in jobs:
         before = previous.jobs.get(job.name) if previous is not None else None
+        if before is not None:
+            job = job.resolved()
         if (
             job.key is not None
             and before is not None
@@ -252,10 +266,10 @@ def write_outputs(
     try:
         results = _run_jobs(todo, intact if incremental else {}, staging, workers)
         written = 0
-        for index, shas, staged in results:
+        for index, key, shas, staged in results:
             assert shas is not None
             files.update(shas)
-            job_files[todo[index].name] = (todo[index].key, sorted(shas))
+            job_files[todo[index].name] = (key, sorted(shas))
             written += staged
         if incremental:
             moved = _commit_changes(staging, output, files, on_disk)

@@ -167,8 +167,7 @@ class _DigestParser:
                 if name == "html_inline":
                     inline_html.append(node.content)
                 elif name == "text":
-                    for match in _UNSAFE_LINK_TEXT.finditer(node.content):
-                        self._unsafe(next(g for g in match.groups() if g), block)
+                    self._unsafe_text(node.content, block)
                 elif name in ("link", "image") and _unsafe_url(node.url):
                     self._unsafe(node.url, block)
                 self._check_inline(node.children, block, inline_html)
@@ -186,11 +185,15 @@ class _DigestParser:
             if node.name == "html_inline":
                 html.append(node.content)
             elif node.name == "text":
-                for match in _UNSAFE_LINK_TEXT.finditer(node.content):
-                    self._unsafe(next(g for g in match.groups() if g), block)
+                self._unsafe_text(node.content, block)
             elif node.name in ("link", "image") and _unsafe_url(node.url):
                 self._unsafe(node.url, block)
             self._check_inline(node.children, block, html)
+
+    def _unsafe_text(self, text: str, block: Node) -> None:
+        if ":" in text:  # every pattern has one; most text has none
+            for match in _UNSAFE_LINK_TEXT.finditer(text):
+                self._unsafe(next(g for g in match.groups() if g), block)
 
     def _unsafe(self, url: str, block: Node) -> None:
         self.errors.append(

@@ -131,7 +131,9 @@ class Planner:
         def produce() -> dict[str, bytes]:
             return {page.path: self.renderer.render_page(page).encode("utf-8")}
 
-        return Job(page.path, self.key("page", page.template, page.path, page.context), produce)
+        return Job(
+            page.path, partial(self.key, "page", page.template, page.path, page.context), produce
+        )
 
     # Feed readers resolve links against the feed, not the page: every link is absolute.
     def content(self, digest: Digest) -> str:
