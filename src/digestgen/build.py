@@ -224,12 +224,17 @@ def seed_output(root: Path, built: Path, target: Path) -> bool:
 def _collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while the model loads: it has no cycles, and the
     collector would walk its millions of young objects again and again (a third of the
-    loading time)."""
+    loading time). Loaded, the model is frozen out of the collector's sight: a later
+    collection (in the build, or in a worker process rendering pages) does not walk it,
+    so a worker does not copy the model's memory pages by touching them; refcounting
+    still frees it. The previous build's frozen objects are handed back first."""
     was_enabled = gc.isenabled()
+    gc.unfreeze()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if was_enabled:
             gc.enable()
 
