@@ -81,7 +81,8 @@ class Section:
 @dataclass(frozen=True, slots=True)
 class Digest:
     """One digest file: front matter, intro and sections. ``words`` counts the words of
-    the page itself (intro, headings, items, blocks), for its reading time."""
+    the page itself (intro, headings, items, blocks), for its reading time; the parser
+    sets it and ``item_count``."""
 
     path: str
     slug: str
@@ -98,6 +99,8 @@ class Digest:
     intro: tuple[Block, ...]
     sections: tuple[Section, ...]
     words: int = 0
+    # How many items ``items()`` gives: lists show it beside each digest.
+    item_count: int = 0
     # The file line of each front matter key given (``line_of``).
     key_lines: tuple[tuple[str, int], ...] = ()
 
@@ -118,10 +121,6 @@ class Digest:
         """Every item of the digest, in page order."""
         for section in self.sections:
             yield from section.items()
-
-    @property
-    def item_count(self) -> int:
-        return sum(1 for _ in self.items())
 
     @property
     def last_modified(self) -> datetime:

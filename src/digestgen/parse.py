@@ -378,6 +378,7 @@ def parse_digest(
         intro=intro,
         sections=sections,
         words=count_words(intro, sections),
+        item_count=sum(1 for section in sections for _ in section.items()),
         key_lines=front.lines,
     )
 
