@@ -18,13 +18,15 @@ from markdown_it.common.normalize_url import normalizeLink
 
 from digestgen.config import load_config
 from digestgen.errors import DigestError
-from digestgen.markdown import LineMap, Node, ascii_host, make_markdown, parse_tree, parse_tree_py
+from digestgen.markdown import Engine, LineMap, Node, ascii_host, parse_tree_py
 from digestgen.mdrender import HtmlRenderer
 from digestgen.parse import parse_digest
 from tests.archivegen import generate_archive
 from tests.conftest import FIXTURES_DIR, REPO_ROOT
 
-RS = make_markdown()
+markdown_it_pyrs = pytest.importorskip("markdown_it_pyrs")
+ENGINE = Engine()
+RUST = markdown_it_pyrs.MarkdownIt("commonmark").enable_many(["table", "strikethrough"])
 PY = PyMarkdownIt("commonmark", {"html": True, "xhtmlOut": False}).enable(
     ["table", "strikethrough"]
 )
@@ -58,7 +60,7 @@ def _ended(body: str) -> str:
 def assert_same(body: str) -> None:
     body = _ended(body)
     lines = LineMap(body)
-    rs_tree, py_tree = parse_tree(RS, body), parse_tree_py(body)
+    rs_tree, py_tree = ENGINE.parse(body), parse_tree_py(body)
     assert dump(rs_tree, lines) == dump(py_tree, lines)
     assert HtmlRenderer(unsafe_html=True).blocks(rs_tree) == PY.render(body)
 
@@ -163,10 +165,10 @@ def test_generated_markdown_renders_as_markdown_it_py_renders_it(body: str) -> N
 @given(MARKDOWN)
 def test_generated_markdown_renders_as_markdown_it_rs_renders_it(body: str) -> None:
     try:
-        expected = RS.render(_ended(body))
+        expected = RUST.render(_ended(body))
     except BaseException:  # a panic: parse_tree takes markdown-it-py's tokens instead
         assume(False)
-    ours = HtmlRenderer(unsafe_html=True).blocks(parse_tree(RS, body))
+    ours = HtmlRenderer(unsafe_html=True).blocks(ENGINE.parse(body))
     assert _shape(ours) == _shape(expected)
 
 
@@ -175,7 +177,7 @@ def test_a_body_that_panics_the_rust_engine_is_parsed_by_the_python_one(
 ) -> None:
     body = "- [`x` see [`"
     with pytest.raises(BaseException, match="index out of bounds"):
-        RS.tree(body)  # the engine's own failure, as pyo3 raises it
+        RUST.tree(body)  # the engine's own failure, as pyo3 raises it
     capfd.readouterr()
     digest = parse_digest(f"---\ntitle: t\ndate: 2020-01-01\n---\n{body}\n", "x.md", CONFIG)
     assert capfd.readouterr().err == ""  # the panic's message does not reach the terminal
@@ -223,7 +225,32 @@ def test_unsafe_scheme_in_code_is_only_code() -> None:
     ],
 )
 def test_international_hosts_are_written_in_punycode_like_markdown_it_py(url: str) -> None:
-    (paragraph,) = parse_tree(RS, f"[x]({url})")
+    (paragraph,) = ENGINE.parse(f"[x]({url})")
     (link,) = paragraph.children
     assert link.url == normalizeLink(url)
     assert ascii_host(link.url) == link.url
+
+
+def _models(paths: list[Path], rust: bool) -> list[tuple[object, list[str]]]:
+    engine = Engine(rust=rust)
+    out: list[tuple[object, list[str]]] = []
+    for path in paths:
+        warnings: list[DigestError] = []
+        try:
+            model: object = parse_digest(path.read_bytes(), path.name, CONFIG, engine, warnings)
+        except DigestError as exc:
+            model = str(exc)
+        out.append((model, [str(w) for w in warnings]))
+    return out
+
+
+def test_python_engine_gives_the_same_models(corpus_dir: Path) -> None:
+    """Where markdown-it-pyrs has no wheel, digestgen parses with markdown-it-py alone:
+    every digest's model, warnings and errors are the same."""
+    assert Engine(rust=False).name == "markdown-it-py" and ENGINE.name == "markdown-it.rs"
+    paths = (
+        sorted(FIXTURES_DIR.glob("*.md"))
+        + sorted((REPO_ROOT / "digests").glob("*.md"))
+        + sorted((corpus_dir / "digests").glob("*.md"))[::4]
+    )
+    assert _models(paths, rust=False) == _models(paths, rust=True)

@@ -19,11 +19,15 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from markdown_it_pyrs import MarkdownIt
-from markdown_it_pyrs import Node as TreeNode
-
 if TYPE_CHECKING:
     from markdown_it.token import Token
+    from markdown_it_pyrs import MarkdownIt as RustMarkdownIt
+    from markdown_it_pyrs import Node as TreeNode
+else:
+    try:
+        from markdown_it_pyrs import MarkdownIt as RustMarkdownIt
+    except ImportError:  # no wheel for this Python: markdown-it-py parses alone
+        RustMarkdownIt = None
 
 INLINE_NAMES = frozenset(
     [
@@ -86,25 +90,40 @@ class Node:
         return self.name in INLINE_NAMES
 
 
-def make_markdown() -> MarkdownIt:
+class Engine:
+    """Parses digest bodies into nodes: markdown-it.rs when it is installed and ``rust``
+    is true, markdown-it-py otherwise (markdown-it-pyrs has no wheel past Python 3.12,
+    so there digestgen parses with markdown-it-py alone, to the same nodes)."""
+
+    def __init__(self, rust: bool = True) -> None:
+        self.rust: RustMarkdownIt | None = None
+        if rust and RustMarkdownIt is not None:
+            self.rust = RustMarkdownIt("commonmark")
+            self.rust.enable_many(["table", "strikethrough"])
+
+    @property
+    def name(self) -> str:
+        return "markdown-it.rs" if self.rust is not None else "markdown-it-py"
+
+    def parse(self, body: str) -> list[Node]:
+        """The top-level blocks of ``body``: markdown-it.rs's tree, or markdown-it-py's
+        tokens for a body on which markdown-it.rs fails."""
+        body = _ended(body)
+        if self.rust is None:
+            return parse_tree_py(body)
+        try:
+            with _quiet_stderr():
+                tree = self.rust.tree(body)
+        except BaseException as exc:  # pyo3 turns a Rust panic into a BaseException
+            if type(exc).__name__ != "PanicException":
+                raise
+            return parse_tree_py(body)
+        return _children(tree.children)
+
+
+def make_markdown(rust: bool = True) -> Engine:
     """The digest body parser: CommonMark with raw HTML, tables and strikethrough."""
-    md = MarkdownIt("commonmark")
-    md.enable_many(["table", "strikethrough"])
-    return md
-
-
-def parse_tree(md: MarkdownIt, body: str) -> list[Node]:
-    """The top-level blocks of ``body``: markdown-it.rs's tree, or markdown-it-py's
-    tokens for a body on which markdown-it.rs fails."""
-    body = _ended(body)
-    try:
-        with _quiet_stderr():
-            tree = md.tree(body)
-    except BaseException as exc:  # pyo3 turns a Rust panic into a BaseException
-        if type(exc).__name__ != "PanicException":
-            raise
-        return parse_tree_py(body)
-    return _children(tree.children)
+    return Engine(rust)
 
 
 def _ended(body: str) -> str:

@@ -9,14 +9,12 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote
 
-from markdown_it_pyrs import MarkdownIt
-
 from digestgen.assemble import assemble_site
 from digestgen.config import SiteConfig
 from digestgen.errors import DigestError, ParseError, collect
 from digestgen.frontmatter import FrontMatter, decode, parse_front_matter, split
 from digestgen.htmlpolicy import rejected_html
-from digestgen.markdown import INLINE_NAMES, LineMap, Node, make_markdown, parse_tree
+from digestgen.markdown import INLINE_NAMES, Engine, LineMap, Node, make_markdown
 from digestgen.mdrender import HtmlRenderer, block_text, inline_text
 from digestgen.model import Block, Digest, Item, Section, Site
 from digestgen.sources import source_paths
@@ -93,7 +91,7 @@ class _DigestParser:
 
     def __init__(
         self,
-        md: MarkdownIt,
+        md: Engine,
         path: str,
         body_line: int,
         unsafe_html: bool = False,
@@ -120,7 +118,7 @@ class _DigestParser:
 
     def parse(self, body: str) -> tuple[tuple[Block, ...], tuple[Section, ...]]:
         self.lines = LineMap(body)
-        nodes = parse_tree(self.md, body)
+        nodes = self.md.parse(body)
         self._check(nodes, None)
         for node in nodes:
             self._top_level(node)
@@ -336,7 +334,7 @@ def parse_digest(
     data: bytes | str,
     path: str,
     config: SiteConfig,
-    md: MarkdownIt | None = None,
+    md: Engine | None = None,
     warnings: list[DigestError] | None = None,
 ) -> Digest:
     """Parse one digest file's content; raises ``ParseError``/``DigestErrors``.
