@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from bisect import bisect_right
 from collections.abc import Sequence
 from functools import cache
@@ -134,19 +135,30 @@ def _ended(body: str) -> str:
 
 class _quiet_stderr:
     """Silences file descriptor 2 for the Rust call: a panic prints its message
-    there before it reaches Python as an exception that is handled."""
+    there before it reaches Python as an exception that is handled. One thread at a
+    time (the dev server builds beside its request threads): two interleaved
+    redirections could leave stderr pointing at the null device."""
 
     _devnull: int | None = None
+    _lock = threading.Lock()
 
     def __enter__(self) -> None:
-        if _quiet_stderr._devnull is None:
-            _quiet_stderr._devnull = os.open(os.devnull, os.O_WRONLY)
-        self.saved = os.dup(2)
-        os.dup2(_quiet_stderr._devnull, 2)
+        self._lock.acquire()
+        try:
+            if _quiet_stderr._devnull is None:
+                _quiet_stderr._devnull = os.open(os.devnull, os.O_WRONLY)
+            self.saved = os.dup(2)
+            os.dup2(_quiet_stderr._devnull, 2)
+        except BaseException:
+            self._lock.release()
+            raise
 
     def __exit__(self, *exc: object) -> None:
-        os.dup2(self.saved, 2)
-        os.close(self.saved)
+        try:
+            os.dup2(self.saved, 2)
+            os.close(self.saved)
+        finally:
+            self._lock.release()
 
 
 @cache
