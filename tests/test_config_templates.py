@@ -161,3 +161,26 @@ def test_site_static_files_override_the_theme_file_by_file(
     for name, data in theme_static.items():
         if name != "static/style.css":
             assert out[name] == data
+
+
+def test_other_versions_compiled_templates_go_only_once_unused_for_a_month(
+    tmp_path: Path,
+) -> None:
+    """Another installed digestgen may be building right now with its own compiled
+    templates: they are removed only when nobody used them for 30 days."""
+    import os
+    import time
+
+    from digestgen.render import UNUSED_DAYS, _prune_unused
+
+    keep, fresh, stale = tmp_path / "ours", tmp_path / "other", tmp_path / "old"
+    for folder in (keep, fresh, stale):
+        folder.mkdir()
+        (folder / "__jinja2_x.cache").write_bytes(b"x")
+    legacy = tmp_path / "__jinja2_legacy.cache"
+    legacy.write_bytes(b"x")
+    old = time.time() - (UNUSED_DAYS + 1) * 86400
+    for path in (keep, stale, legacy):
+        os.utime(path, (old, old))
+    _prune_unused(tmp_path, keep=keep)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other", "ours"]

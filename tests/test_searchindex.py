@@ -8,7 +8,15 @@ from pathlib import Path
 from digestgen.config import parse_config
 from digestgen.model import Site
 from digestgen.parse import parse_site
-from digestgen.searchindex import CHUNK, fold, search_files, shard_name, tokens
+from digestgen.searchindex import (
+    CHUNK,
+    fold,
+    iter_search_documents,
+    iter_search_words,
+    search_files,
+    shard_name,
+    tokens,
+)
 
 DIGEST = """---
 title: "Café digest"
@@ -134,3 +142,14 @@ def test_first_query_loads_little_of_a_large_archive() -> None:
 
 def test_index_is_deterministic(tmp_path: Path) -> None:
     assert search_files(make_site(DIGEST)) == search_files(make_site(DIGEST))
+
+
+def test_the_words_made_in_parts_are_the_whole_index() -> None:
+    """The build makes the word shards in two jobs (by the first letter of the word);
+    together with the documents they are the index made in one piece."""
+    site = make_site(DIGEST, DIGEST.replace("Café", "Zebra").replace("bayes", "zeta"))
+    parts = [dict(iter_search_words(site, part=n, parts=2)) for n in range(2)]
+    assert parts[0].keys().isdisjoint(parts[1].keys())
+    assert all(parts) and "search/index.json" in parts[0]
+    together = {**dict(iter_search_documents(site)), **parts[0], **parts[1]}
+    assert together == search_files(site)

@@ -25,6 +25,7 @@ from digestgen.fingerprint import code_fingerprint, folder_fingerprint, sha256
 from digestgen.model import Site
 from digestgen.output import Job, Manifest, pairs, write_outputs
 from digestgen.parsecache import ParseCache, Source, parse_cached, scan
+from digestgen.searchindex import terms_folder
 from digestgen.workers import default_workers
 
 Log = Callable[[str], None]
@@ -167,7 +168,8 @@ def build(
         )  # fmt: skip
 
     with _collector_paused():
-        parsed = parse_cached(root, config, parse_cache, sources, drafts, workers)
+        terms = terms_folder(root / CACHE_DIR)
+        parsed = parse_cached(root, config, parse_cache, sources, drafts, workers, terms)
     site = parsed.site
     clock.lap(
         "parse",

@@ -29,6 +29,7 @@ from digestgen.config import SiteConfig
 from digestgen.errors import DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, sha256, user_cache_dir
 from digestgen.model import Block, Digest, Item, Section, Site
+from digestgen.searchindex import TermsCache
 from digestgen.sources import source_names
 from digestgen.workers import chunks, fork_map, use_processes
 
@@ -233,7 +234,7 @@ def _save_scan(path: Path, settings: str, started: int, files: dict[str, list[in
 
 
 # The work of a parse run, inherited by forked workers instead of being pickled to them.
-_WORK: tuple[Path, SiteConfig, ParseCache, Sequence[Source]] | None = None
+_WORK: tuple[Path, SiteConfig, ParseCache, Sequence[Source], Path | None] | None = None
 
 
 def _parse_chunk(indexes: Sequence[int]) -> list[tuple[int, bytes | None]]:
@@ -246,7 +247,8 @@ def _parse_chunk(indexes: Sequence[int]) -> list[tuple[int, bytes | None]]:
     from digestgen.parse import parse_digest
 
     assert _WORK is not None
-    root, config, cache, sources = _WORK
+    root, config, cache, sources, terms_folder = _WORK
+    terms = TermsCache(terms_folder) if terms_folder is not None else None
     settings = parse_settings_key(config)
     md = make_markdown()
     out: list[tuple[int, bytes | None]] = []
@@ -257,17 +259,27 @@ def _parse_chunk(indexes: Sequence[int]) -> list[tuple[int, bytes | None]]:
             if sha256(settings, source.path, data) != source.key:
                 raise OSError("changed since the scan")
             warnings: list[DigestError] = []
-            blob = dumps(parse_digest(data, source.path, config, md, warnings), warnings)
+            digest = parse_digest(data, source.path, config, md, warnings)
+            blob = dumps(digest, warnings)
         except (DigestError, OSError):
             out.append((index, None))
             continue
         cache.store(source.key, blob)
+        if terms is not None:
+            # The digest's words for the search index, made here while it is at hand
+            # (on every core), so the index's jobs only read them.
+            terms.get(digest, source.key)
         out.append((index, blob))
     return out
 
 
 def _parse_misses(
-    root: Path, config: SiteConfig, cache: ParseCache, sources: Sequence[Source], workers: int
+    root: Path,
+    config: SiteConfig,
+    cache: ParseCache,
+    sources: Sequence[Source],
+    workers: int,
+    terms: Path | None,
 ) -> Iterator[list[tuple[int, bytes | None]]]:
     """The misses parsed, in pieces as they are done (on worker processes if it pays)."""
     global _WORK
@@ -277,7 +289,7 @@ def _parse_misses(
     # Loaded once here, before the workers fork, rather than once in each of them.
     import digestgen.parse  # noqa: F401
 
-    _WORK = (root, config, cache, sources)
+    _WORK = (root, config, cache, sources, terms)
     try:
         if use_processes(workers, len(misses), PARALLEL_MIN):
             yield from fork_map(_parse_chunk, chunks(misses, workers, 16, 16), workers)
@@ -294,12 +306,13 @@ def parse_cached(
     sources: Sequence[Source],
     drafts: bool = False,
     workers: int = 1,
+    terms: Path | None = None,
 ) -> ParsedSite:
     """The site from ``scan``'s sources, parsing only the cache's misses, on ``workers``
-    processes."""
+    processes; with ``terms``, a parsed digest's search words are stored there too."""
     found: list[Entry | None] = [None] * len(sources)
     parsed = 0
-    for part in _parse_misses(root, config, cache, sources, workers):
+    for part in _parse_misses(root, config, cache, sources, workers, terms):
         for index, blob in part:  # loaded as they come: the pickles never pile up
             if blob is not None:
                 found[index] = _entry(pickle.loads(blob))

@@ -14,11 +14,14 @@ from digestgen.fingerprint import Fingerprinter, sha256
 from digestgen.model import Digest, Item, Site
 from digestgen.output import Job
 from digestgen.render import THEME_DIR, Page, Renderer
-from digestgen.searchindex import iter_search_documents, iter_search_words
+from digestgen.searchindex import iter_search_documents, iter_search_words, terms_folder
 from digestgen.taxonomy import Tag
 
 # Folders of the site's own pages and files: a digest's page may not sit in one.
 SITE_FOLDERS = ("archive", "tags", "links", "domains", "stats", "page", "search", "static")
+
+# The word shards of the search index are made by this many jobs.
+SEARCH_PARTS = 2
 
 # Templates rendered outside of pages, for feeds and the sitemap.
 FRAGMENTS = ("feed_content.html", "feed_item.html", "sitemap.xml", "robots.txt")
@@ -100,15 +103,17 @@ class Planner:
         jobs.append(self._sitemap([page.path for page in pages]))
         jobs += self._static()
         jobs += self._exports()
-        # The search index in two halves, so that two cores make it.
+        # The search index in three parts, so that two cores make it: the documents, and
+        # the words in two halves.
         key = self.key("search", self.site.digests)
         jobs.append(Job("search:documents", key, partial(iter_search_documents, self.site)))
-        jobs.append(Job("search", key, self._search))
+        jobs.append(Job("search", key, partial(self._search, 0)))
+        jobs.append(Job("search:words-1", key, partial(self._search, 1)))
         return jobs
 
-    def _search(self) -> Iterator[tuple[str, bytes]]:
-        folder = self.cache / "search" if self.cache is not None else None
-        return iter_search_words(self.site, self.keys, folder)
+    def _search(self, part: int) -> Iterator[tuple[str, bytes]]:
+        folder = terms_folder(self.cache) if self.cache is not None else None
+        return iter_search_words(self.site, self.keys, folder, part, SEARCH_PARTS)
 
     def _exports(self) -> list[Job]:
         """The newsletter editions ``export_formats`` asks for, one job per digest and format."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import shutil
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -92,14 +95,35 @@ def compiled_templates() -> jinja2.BytecodeCache | None:
     folder = user_cache_dir() / "templates" / code_fingerprint()[:16]
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for other in folder.parent.iterdir():  # other versions' compiled templates
-            if other.is_dir() and other != folder:
-                shutil.rmtree(other, ignore_errors=True)
-            elif other.is_file():
-                other.unlink()
+        os.utime(folder)  # in use: kept by the pruning below
+        _prune_unused(folder.parent, keep=folder)
     except OSError:
         return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return _BytecodeCache(str(folder))
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates, whose failure to write costs a compile, not
+    the build (the folder is shared by every digestgen process of the user)."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+UNUSED_DAYS = 30
+
+
+def _prune_unused(parent: Path, keep: Path) -> None:
+    """Remove other digestgen versions' compiled templates once unused for a month
+    (not sooner: another installed version may be building right now)."""
+    cutoff = time.time() - UNUSED_DAYS * 86400
+    for other in parent.iterdir():
+        if other != keep and other.stat().st_mtime < cutoff:
+            if other.is_dir():
+                shutil.rmtree(other, ignore_errors=True)
+            else:
+                other.unlink(missing_ok=True)
 
 
 def make_environment(config: SiteConfig, site_templates: Path | None) -> jinja2.Environment:

@@ -126,6 +126,11 @@ def digest_terms(digest: Digest) -> DigestTerms:
     return DigestTerms(count, dict(terms), _words(digest.title, rest))
 
 
+def terms_folder(cache: Path) -> Path:
+    """Where the build's cache folder keeps each digest's words."""
+    return cache / "search"
+
+
 class TermsCache:
     """Each digest's :class:`DigestTerms` as JSON, by the digest's parse key (which covers
     its bytes and digestgen's code), so an edit computes the words of one digest only."""
@@ -199,17 +204,28 @@ def iter_search_documents(site: Site) -> Iterator[tuple[str, bytes]]:
 
 
 def iter_search_words(
-    site: Site, keys: Mapping[int, str] | None = None, cache: Path | None = None
+    site: Site,
+    keys: Mapping[int, str] | None = None,
+    cache: Path | None = None,
+    part: int = 0,
+    parts: int = 1,
 ) -> Iterator[tuple[str, bytes]]:
     """``index.json`` and the ``s-*.json`` shards (see :func:`search_files`), a shard at a
     time. Postings are kept as 4-byte arrays while they grow, not as Python ints: an
     archive of 10,000 digests has tens of millions. With ``keys`` (each digest's parse
     key by ``id``) and a ``cache`` folder, each digest's words are kept there between
-    builds, so an edit tokenises one digest."""
+    builds, so an edit tokenises one digest. ``part`` of ``parts`` makes only the shards
+    of the words whose first character's code point is ``part`` modulo ``parts`` (so
+    that several cores share the work); part 0 also writes ``index.json``."""
     terms = TermsCache(cache) if cache is not None and keys is not None else None
     postings: dict[str, array[int]] = {}
+    prefixes: set[str] = set()  # of every word, for index.json
 
     def add(token: str, values: Iterable[int]) -> None:
+        if part == 0:
+            prefixes.add(token[:2])
+        if ord(token[0]) % parts != part:
+            return
         found = postings.get(token)
         if found is None:
             found = postings[token] = array("I")
@@ -219,30 +235,32 @@ def iter_search_words(
     owns: list[tuple[list[str], list[str]]] = []
     for digest in site.digests:
         if terms is not None and keys is not None:
-            part = terms.get(digest, keys.get(id(digest)))
+            words = terms.get(digest, keys.get(id(digest)))
         else:
-            part = digest_terms(digest)
+            words = digest_terms(digest)
         offset = documents * 2
-        for token, values in part.terms.items():
+        for token, values in words.terms.items():
             add(token, [offset + value for value in values])
-        documents += part.count
-        owns.append(part.digest_words)
+        documents += words.count
+        owns.append(words.digest_words)
     for title_words, other_words in owns:
         for token in title_words:
             add(token, (documents * 2 + 1,))
         for token in other_words:
             add(token, (documents * 2,))
         documents += 1
-    if terms is not None and keys is not None:
+    if terms is not None and keys is not None and part == 0:
         terms.prune({keys[id(d)] for d in site.digests if id(d) in keys})
     by_shard: dict[str, list[str]] = defaultdict(list)
     for token in sorted(postings):
         by_shard[shard_name(token)].append(token)
-    yield FOLDER + "index.json", _dump({"v": FORMAT, "chunk": CHUNK, "shards": sorted(by_shard)})
-    for name, words in by_shard.items():
+    if part == 0:
+        shards = sorted({shard_name(prefix) for prefix in prefixes})
+        yield FOLDER + "index.json", _dump({"v": FORMAT, "chunk": CHUNK, "shards": shards})
+    for name, tokens in by_shard.items():
         # Every array grew in id order, so it is sorted already: delta-encode it.
         shard = {
             token: [postings[token][0], *map(sub, postings[token][1:], postings[token])]
-            for token in words
+            for token in tokens
         }
         yield f"{FOLDER}{name}.json", _dump(shard)
