@@ -11,6 +11,8 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from archivegen import generate_archive
+from conftest import FIXTURES_DIR, REPO_ROOT
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt as PyMarkdownIt
@@ -21,8 +23,6 @@ from digestgen.errors import DigestError
 from digestgen.markdown import Engine, LineMap, Node, ascii_host, parse_tree_py
 from digestgen.mdrender import HtmlRenderer
 from digestgen.parse import parse_digest
-from tests.archivegen import generate_archive
-from tests.conftest import FIXTURES_DIR, REPO_ROOT
 
 markdown_it_pyrs = pytest.importorskip("markdown_it_pyrs")
 ENGINE = Engine()
