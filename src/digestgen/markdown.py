@@ -1,12 +1,13 @@
 """The Markdown dialect (CommonMark + raw HTML + tables + strikethrough) as a tree.
 
 markdown-it.rs (through ``markdown_it_pyrs``) parses a digest body in native
-code, about fifteen times faster than markdown-it-py. Its tree is copied once
+code, about thirteen times faster than markdown-it-py. Its tree is copied once
 into small Python nodes (``Node``) that the parser walks and ``mdrender`` turns
 into HTML. Where markdown-it.rs fails on an input (it panics on a few, such as
-``[`` followed by a backtick), markdown-it-py parses that body instead and its
-tokens become the same nodes: both engines give the same tree, which the tests
-check over the Haskell Weekly corpus and generated Markdown.
+``[`` followed by a backtick), or is not installed (it has no wheel past Python
+3.12), markdown-it-py parses the body and its tokens become the same nodes: both
+engines give the same tree, which the tests check over the Haskell Weekly corpus
+and generated Markdown.
 """
 
 from __future__ import annotations
@@ -85,10 +86,6 @@ class Node:
         node.url, node.title, node.info = self.url, self.title, self.info
         node.number, node.align = self.number, self.align
         return node
-
-    @property
-    def is_inline(self) -> bool:
-        return self.name in INLINE_NAMES
 
 
 class Engine:
