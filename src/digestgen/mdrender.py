@@ -39,17 +39,11 @@ def escape_html(text: str) -> str:
 
 
 def _unescape(text: str) -> str:
+    """Backslash escapes and entities resolved, as markdown-it's ``unescapeAll`` (for a
+    fence's info string)."""
     if "\\" not in text and "&" not in text:
         return text
-
-    def replace(match: re.Match[str]) -> str:
-        if match.group(1):
-            return match.group(1)
-        entity = match.group(0)
-        value = unescape(entity)
-        return value if value != entity else entity
-
-    return _UNESCAPE.sub(replace, text)
+    return _UNESCAPE.sub(lambda m: m.group(1) or unescape(m.group(0)), text)
 
 
 class HtmlRenderer:
