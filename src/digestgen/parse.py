@@ -162,13 +162,7 @@ class _DigestParser:
         for node in nodes:
             name = node.name
             if name in INLINE_NAMES and block is not None:
-                if name == "html_inline":
-                    inline_html.append(node.content)
-                elif name == "text":
-                    self._unsafe_text(node.content, block)
-                elif name in ("link", "image") and _unsafe_url(node.url):
-                    self._unsafe(node.url, block)
-                self._check_inline(node.children, block, inline_html)
+                self._check_inline((node,), block, inline_html)
                 continue
             if name == "heading":
                 self._check_heading(node)
