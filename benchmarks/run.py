@@ -64,7 +64,7 @@ def settle() -> None:
     time.sleep(SETTLE_SECONDS)
 
 
-SETTLE_SECONDS = 3.0
+SETTLE_SECONDS = 3.0  # --settle
 
 
 def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
@@ -311,7 +311,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--python", default=sys.executable, help="runs digestgen (-m)")
     parser.add_argument("--tools", type=Path, default=Path.home() / ".cache/digestgen-bench")
+    parser.add_argument(
+        "--settle", type=float, default=SETTLE_SECONDS, help="seconds to wait before a cold build"
+    )
     args = parser.parse_args()
+    globals()["SETTLE_SECONDS"] = args.settle
     work = args.work or Path(tempfile.mkdtemp(prefix="digestgen-bench-"))
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.digests]
     tools = args.only.split(",")
