@@ -52,6 +52,15 @@ INLINE_NAMES = frozenset(
 _URL_HOST = re.compile(r"^((?:https?:)?//(?:[^/?#@]*@)?|mailto:[^@/?#]*@)([^/?#:]*)", re.IGNORECASE)
 
 
+def inline_run_end(nodes: Sequence[Node], start: int) -> int:
+    """Index just past the inline nodes from ``start`` on: in a tight list item, such a
+    run is a paragraph whose tags markdown-it hides."""
+    end = start
+    while end < len(nodes) and nodes[end].name in INLINE_NAMES:
+        end += 1
+    return end
+
+
 class Node:
     """One block or inline element of a digest body.
 

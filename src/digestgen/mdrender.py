@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from html import unescape
 
 from digestgen.htmlpolicy import filter_html
-from digestgen.markdown import INLINE_NAMES, Node
+from digestgen.markdown import INLINE_NAMES, Node, inline_run_end
 
 # Blocks that markdown-it renders through its generic tag rule: after a tight
 # list's hidden paragraph they start on a new line (fence, code and HTML do not).
@@ -97,9 +97,7 @@ class HtmlRenderer:
         while index < len(nodes):
             node = nodes[index]
             if tight and node.name in INLINE_NAMES:
-                end = index
-                while end < len(nodes) and nodes[end].name in INLINE_NAMES:
-                    end += 1
+                end = inline_run_end(nodes, index)
                 self._inline(nodes[index:end], out)
                 index, after_hidden = end, True
                 continue
@@ -234,9 +232,7 @@ def _block_text(nodes: Sequence[Node], lines: list[str]) -> None:
         node = nodes[index]
         name = node.name
         if name in INLINE_NAMES:  # a tight list item's hidden paragraph
-            end = index
-            while end < len(nodes) and nodes[end].name in INLINE_NAMES:
-                end += 1
+            end = inline_run_end(nodes, index)
             lines.append(inline_text(nodes[index:end]))
             index = end
             continue

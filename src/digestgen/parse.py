@@ -14,7 +14,14 @@ from digestgen.config import SiteConfig
 from digestgen.errors import DigestError, ParseError, collect
 from digestgen.frontmatter import FrontMatter, decode, parse_front_matter, split
 from digestgen.htmlpolicy import rejected_html
-from digestgen.markdown import INLINE_NAMES, Engine, LineMap, Node, make_markdown
+from digestgen.markdown import (
+    INLINE_NAMES,
+    Engine,
+    LineMap,
+    Node,
+    inline_run_end,
+    make_markdown,
+)
 from digestgen.mdrender import HtmlRenderer, block_text, inline_text
 from digestgen.model import Block, Digest, Item, Section, Site
 from digestgen.sources import source_paths
@@ -248,9 +255,7 @@ class _DigestParser:
         rest: Sequence[Node] = inner
         tight = inner[0].name in INLINE_NAMES
         if tight:
-            end = 0
-            while end < len(inner) and inner[end].name in INLINE_NAMES:
-                end += 1
+            end = inline_run_end(inner, 0)
             children, rest = list(inner[:end]), inner[end:]
         elif inner[0].name == "paragraph":
             children, rest = list(inner[0].children), inner[1:]
