@@ -3,16 +3,18 @@ the files whose bytes changed."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from digestgen.build import CACHE_DIR, build, seed_output
+from digestgen.build import CACHE_DIR, STORE_FILE, build, seed_output
 from digestgen.cli import main
 from digestgen.config import load_config
 from digestgen.errors import DigestError, RenderError
@@ -34,6 +36,17 @@ def digest(number: int, tags: str = "ml", extra: str = "") -> str:
         f"> a quote {number}\n\n"
         f"### Tools\n\n- [Tool {number}](https://github.com/x/{number}) - fast {extra}\n"
     )
+
+
+def cache_rows(root: Path, table: str) -> dict[str, bytes]:
+    """The entries of one table of the site's cache store, read with SQLite itself."""
+    with contextlib.closing(sqlite3.connect(root / CACHE_DIR / STORE_FILE)) as db:
+        return dict(db.execute(f"SELECT key, data FROM {table}"))
+
+
+def set_cache_row(root: Path, table: str, key: str, data: bytes) -> None:
+    with contextlib.closing(sqlite3.connect(root / CACHE_DIR / STORE_FILE)) as db, db:
+        db.execute(f"UPDATE {table} SET data = ? WHERE key = ?", (data, key))
 
 
 def make_site(root: Path, count: int = 8) -> Path:
@@ -217,12 +230,23 @@ def test_timings_flag_prints_each_phase(tmp_path: Path) -> None:
 def test_cache_is_under_the_site_root_and_pruned(tmp_path: Path) -> None:
     root = make_site(tmp_path / "blog", count=3)
     build(root)
-    entries = list((root / CACHE_DIR / "parsed").glob("*.pickle"))
-    assert len(entries) == 3
+    before = cache_rows(root, "parsed")
+    assert len(before) == 3
+    assert cache_rows(root, "terms").keys() == before.keys()
     (root / "digests" / "d01.md").write_text(digest(1, extra="changed"))
     build(root)
-    assert len(list((root / CACHE_DIR / "parsed").glob("*.pickle"))) == 3
-    assert os.path.isdir(root / CACHE_DIR)
+    after = cache_rows(root, "parsed")
+    assert len(after) == 3 and len(set(after) - set(before)) == 1
+    assert cache_rows(root, "terms").keys() == after.keys()
+    # One file holds the entries: no file per digest, and the folders of the earlier
+    # layout (a file per entry) are removed by the next build.
+    assert sorted(p.name for p in (root / CACHE_DIR).iterdir() if p.is_dir()) == []
+    for old in ("parsed", "search"):
+        (root / CACHE_DIR / old).mkdir()
+        (root / CACHE_DIR / old / "0123.pickle").write_bytes(b"old")
+    (root / "digests" / "d02.md").write_text(digest(2, extra="changed"))
+    build(root)
+    assert sorted(p.name for p in (root / CACHE_DIR).iterdir() if p.is_dir()) == []
 
 
 class _Planted:
@@ -240,15 +264,62 @@ def test_a_cache_entry_not_signed_by_this_user_is_never_loaded(
     root = make_site(tmp_path / "blog", count=3)
     build(root)
     good = tree(root / "site")
-    entries = sorted((root / CACHE_DIR / "parsed").glob("*.pickle"))
+    entries = cache_rows(root, "parsed")
     assert len(entries) == 3
-    for entry in entries:
-        entry.write_bytes(b"\0" * 32 + pickle.dumps(_Planted()))
+    for key in entries:
+        set_cache_row(root, "parsed", key, b"\0" * 32 + pickle.dumps(_Planted()))
     shutil.rmtree(root / "site")
     monkeypatch.chdir(tmp_path)
     build(root)
     assert not (tmp_path / "PWNED").exists()
     assert tree(root / "site") == good
+
+
+def test_a_broken_cache_store_is_made_again(tmp_path: Path) -> None:
+    """A cache file cut short or overwritten is not a database: the build starts a new
+    one and its output is still exact."""
+    root = make_site(tmp_path / "blog")
+    build(root)
+    store = root / CACHE_DIR / STORE_FILE
+    for leftover in (root / CACHE_DIR).glob(STORE_FILE + "-*"):
+        leftover.unlink()
+    store.write_bytes(b"not a database " * 100)
+    text = (root / "digests" / "d03.md").read_text(encoding="utf-8")
+    (root / "digests" / "d03.md").write_text(text.replace("Paper 3", "Paper III"))
+    result = build(root)
+    assert result.digests == 8
+    assert tree(root / "site") == cold_build(root, tmp_path)
+    assert len(cache_rows(root, "parsed")) == 8
+
+
+def test_a_cache_store_locked_by_another_build_costs_only_its_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holding the write lock for longer than a build waits: the build
+    reads what it can, skips its writes and still makes the exact site."""
+    import digestgen.cachestore
+
+    root = make_site(tmp_path / "blog")
+    build(root)
+    monkeypatch.setattr(digestgen.cachestore, "BUSY_SECONDS", 0.1)
+    text = (root / "digests" / "d04.md").read_text(encoding="utf-8")
+    (root / "digests" / "d04.md").write_text(text.replace("Paper 4", "Paper IV"))
+    before = cache_rows(root, "parsed")
+    other = sqlite3.connect(root / CACHE_DIR / STORE_FILE, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock
+        build(root)
+    finally:
+        other.close()
+    assert tree(root / "site") == cold_build(root, tmp_path)
+    assert cache_rows(root, "parsed") == before  # nothing written while locked
+    # The next build that parses keeps what the locked one could not.
+    text = (root / "digests" / "d05.md").read_text(encoding="utf-8")
+    (root / "digests" / "d05.md").write_text(text.replace("Paper 5", "Paper V"))
+    build(root)
+    assert len(set(cache_rows(root, "parsed")) - set(before)) == 2
+    assert len(cache_rows(root, "parsed")) == 8
+    assert tree(root / "site") == cold_build(root, tmp_path)
 
 
 def test_pages_from_main_stay_exact_in_cached_builds(tmp_path: Path) -> None:
@@ -342,17 +413,18 @@ def test_broken_search_cache_entries_are_computed_again(tmp_path: Path) -> None:
     cut short, of another format or not JSON at all is recomputed, never trusted."""
     root = make_site(tmp_path / "blog")
     build(root)
-    entries = sorted((root / CACHE_DIR / "search").glob("*.json"))
+    entries = cache_rows(root, "terms")
     assert len(entries) == 8
-    entries[0].write_bytes(entries[0].read_bytes()[:20])
-    entries[1].write_bytes(b"[1, [], {}, [], [[], []]]")
-    entries[2].write_bytes(b"\x80not json")
+    first, second, third = sorted(entries)[:3]
+    set_cache_row(root, "terms", first, entries[first][:20])
+    set_cache_row(root, "terms", second, b"[1, [], {}, [], [[], []]]")
+    set_cache_row(root, "terms", third, b"\x80not json")
     text = (root / "digests" / "d05.md").read_text(encoding="utf-8")
     (root / "digests" / "d05.md").write_text(text.replace("Paper 5", "Paper V"), encoding="utf-8")
     build(root)
     assert tree(root / "site") == cold_build(root, tmp_path)
     # The entry of the old d05 is gone: the cache holds one entry per digest.
-    assert len(list((root / CACHE_DIR / "search").glob("*.json"))) == 8
+    assert len(cache_rows(root, "terms")) == 8
 
 
 def _job_keys(root: Path) -> dict[str, str]:

@@ -19,17 +19,20 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from digestgen.cachestore import CacheStore
 from digestgen.config import CONFIG_FILE, SiteConfig, load_config
 from digestgen.errors import ConfigError, DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, folder_fingerprint, sha256
 from digestgen.model import Site
 from digestgen.output import Job, Manifest, pairs, write_outputs
 from digestgen.parsecache import ParseCache, Source, parse_cached, scan
-from digestgen.searchindex import terms_folder
+from digestgen.searchindex import TermsCache
 from digestgen.workers import default_workers
 
 Log = Callable[[str], None]
 CACHE_DIR = ".digestgen-cache"
+# The cache's entries (parsed digests, search words), in ``CACHE_DIR``.
+STORE_FILE = "entries.sqlite"
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,8 @@ def build(
     config = load_config(root)
     out = (output or root / config.output_dir).resolve()
     check_output(root, config, out)
-    parse_cache = ParseCache(root / CACHE_DIR / "parsed")
+    store = CacheStore(root / CACHE_DIR / STORE_FILE)
+    parse_cache = ParseCache(store)
     clock.lap("config", str(root / "digestgen.yaml"))
 
     sources = scan(root, config, parse_cache)
@@ -168,7 +172,7 @@ def build(
         )  # fmt: skip
 
     with _collector_paused():
-        terms = terms_folder(root / CACHE_DIR)
+        terms = TermsCache(store)
         parsed = parse_cached(root, config, parse_cache, sources, drafts, workers, terms)
     site = parsed.site
     clock.lap(
@@ -176,7 +180,7 @@ def build(
         f"parsed {len(site.digests)} digests ({parsed.parsed} parsed now, {parsed.cached} cached)",
     )
 
-    jobs, pages = _plan(root, site, parsed.keys, base, root / CACHE_DIR)
+    jobs, pages = _plan(root, site, parsed.keys, base, store)
     clock.lap("plan", f"{len(jobs)} outputs")
 
     written, manifest = write_outputs(out, jobs, previous, workers)
@@ -188,10 +192,22 @@ def build(
     manifest.warnings = [(w.message, w.path, w.line, w.column) for w in site.warnings]
     manifest.save(manifest_path)
     Manifest.prune(manifest_path.parent, manifest_path)
+    _drop_old_entries(root / CACHE_DIR)
     return BuildResult(
         len(site.digests), items, len(written.files), pages, clock.total,
         written.ran, written.written, tuple(clock.phases), site.warnings, lambda: site,
     )  # fmt: skip
+
+
+# Where earlier builds kept one file per cache entry, before the cache store.
+OLD_ENTRY_FOLDERS = ("parsed", "search")
+
+
+def _drop_old_entries(cache: Path) -> None:
+    """Remove the entry folders of the cache's earlier layout (the store replaced them)."""
+    for name in OLD_ENTRY_FOLDERS:
+        if (cache / name).is_dir():
+            shutil.rmtree(cache / name, ignore_errors=True)
 
 
 def _manifest_path(root: Path, out: Path) -> Path:
@@ -248,7 +264,7 @@ def render_key(root: Path, config: SiteConfig, drafts: bool) -> str:
 
 
 def _plan(
-    root: Path, site: Site, keys: Mapping[int, str], base: str, cache: Path
+    root: Path, site: Site, keys: Mapping[int, str], base: str, cache: CacheStore
 ) -> tuple[list[Job], int]:
     """Every output job of the site, and how many pages there are."""
     # Imported here: a build that finds nothing changed never needs Jinja or feedgen.

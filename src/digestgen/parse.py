@@ -381,20 +381,31 @@ def parse_digest(
 
 
 _WORD = re.compile(r"\w+")
+# ASCII characters that are not ``\w``: each becomes a space, and ``split`` counts words.
+_ASCII_NON_WORD = str.maketrans(
+    {c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")}
+)
+
+
+def _word_count(text: str) -> int:
+    r"""How many ``\w+`` runs ``text`` has (by C string methods when it is ASCII)."""
+    if text.isascii():
+        return len(text.translate(_ASCII_NON_WORD).split())
+    return len(_WORD.findall(text))
 
 
 def count_words(intro: Sequence[Block], sections: Sequence[Section]) -> int:
     """The words a reader reads on the digest's page: intro, headings, items and blocks."""
-    words = sum(len(_WORD.findall(block.text)) for block in intro)
+    words = sum(_word_count(block.text) for block in intro)
     stack = list(sections)
     while stack:
         section = stack.pop()
-        words += len(_WORD.findall(section.title))
+        words += _word_count(section.title)
         for part in section.content:
             if isinstance(part, Item):
-                words += len(_WORD.findall(f"{part.title} {part.commentary} {part.notes}"))
+                words += _word_count(f"{part.title} {part.commentary} {part.notes}")
             else:
-                words += len(_WORD.findall(part.text))
+                words += _word_count(part.text)
         stack.extend(section.subsections)
     return words
 

@@ -3,8 +3,9 @@
 A digest's cache key is the SHA-256 of its path and bytes, the settings that
 change how it parses (timezone, default author, raw HTML policy, permalink) and
 the fingerprint of digestgen's code. An entry is a pickle of the frozen
-:class:`~digestgen.model.Digest` in ``.digestgen-cache/parsed/``. Files that
-fail to parse are never cached, so their errors are reported on every build.
+:class:`~digestgen.model.Digest`, signed, in the ``parsed`` table of the cache store
+(``cachestore.py``). Files that fail to parse are never cached, so their errors are
+reported on every build.
 """
 
 from __future__ import annotations
@@ -18,18 +19,19 @@ import os
 import pickle
 import secrets
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from digestgen.assemble import assemble_site
 from digestgen.cachefile import write_cache_file
+from digestgen.cachestore import CacheStore
 from digestgen.config import SiteConfig
 from digestgen.errors import DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, sha256, user_cache_dir
 from digestgen.model import Block, Digest, Item, Section, Site
-from digestgen.searchindex import TermsCache
+from digestgen.searchindex import TermsCache, digest_terms
 from digestgen.sources import source_names
 from digestgen.workers import chunks, fork_map, use_processes
 
@@ -134,23 +136,18 @@ def _user_secret() -> bytes:
 
 
 class ParseCache:
-    """The ``parsed/`` folder of the cache; unreadable, unsigned or missing entries are misses."""
+    """Parsed digests in the cache store's ``parsed`` table, each signed; unreadable,
+    unsigned or missing entries are misses."""
 
-    def __init__(self, folder: Path, secret: bytes | None = None) -> None:
-        self.folder = folder
+    def __init__(self, store: CacheStore, secret: bytes | None = None) -> None:
+        self.store = store
+        self.folder = store.path.parent
         self.secret = secret if secret is not None else _user_secret()
-
-    def entry(self, key: str) -> Path:
-        return self.folder / f"{key}.pickle"
 
     def _sign(self, blob: bytes) -> bytes:
         return hmac.new(self.secret, blob, hashlib.sha256).digest()
 
-    def load(self, key: str) -> Entry | None:
-        try:
-            data = self.entry(key).read_bytes()
-        except OSError:
-            return None
+    def _open(self, data: bytes) -> Entry | None:
         signature, blob = data[:32], data[32:]
         if not hmac.compare_digest(signature, self._sign(blob)):
             return None  # not written by this user's digestgen: never unpickled
@@ -160,23 +157,26 @@ class ParseCache:
             return None
         return _entry(value)
 
-    def store(self, key: str, blob: bytes) -> None:
-        write_cache_file(self.entry(key), self._sign(blob) + blob)
+    def load_many(self, keys: Collection[str]) -> dict[str, Entry]:
+        """The good entries of ``keys``."""
+        found = {}
+        for key, data in self.store.get_many("parsed", keys).items():
+            entry = self._open(data)
+            if entry is not None:
+                found[key] = entry
+        return found
+
+    def store_many(self, entries: Iterable[tuple[str, bytes]]) -> None:
+        """Keep ``(key, pickle)`` entries, signed."""
+        self.store.put_many("parsed", [(key, self._sign(blob) + blob) for key, blob in entries])
 
     def stored(self) -> set[str]:
-        """The names of the entries in the cache folder."""
-        try:
-            return set(os.listdir(self.folder))
-        except OSError:
-            return set()
+        """The keys of the entries the cache holds."""
+        return self.store.keys("parsed")
 
     def prune(self, keep: set[str]) -> None:
         """Drop entries no source file uses any more, so the cache does not grow forever."""
-        if not self.folder.is_dir():
-            return
-        for path in self.folder.iterdir():
-            if path.suffix == ".pickle" and path.stem not in keep:
-                path.unlink(missing_ok=True)
+        self.store.keep_only("parsed", keep)
 
 
 # File system clocks can be coarse (ext4 ticks every few milliseconds, FAT every 2 s):
@@ -193,7 +193,7 @@ def scan(root: Path, config: SiteConfig, cache: ParseCache) -> list[Source]:
     read at all; ``.digestgen-cache/scan.json`` holds those records.
     """
     settings = parse_settings_key(config)
-    record = cache.folder.parent / "scan.json"
+    record = cache.folder / "scan.json"
     known, trusted_before = _load_scan(record, settings)
     started = time.time_ns()
     sources: list[Source] = []
@@ -211,7 +211,7 @@ def scan(root: Path, config: SiteConfig, cache: ParseCache) -> list[Source]:
             key = sha256(settings, rel, path.read_bytes())
             hashed += 1
         seen[rel] = [*stamp, key]
-        sources.append(Source(rel, key, f"{key}.pickle" in stored))
+        sources.append(Source(rel, key, key in stored))
     if hashed or seen.keys() != known.keys():
         _save_scan(record, settings, started, seen)
     return sources
@@ -234,24 +234,24 @@ def _save_scan(path: Path, settings: str, started: int, files: dict[str, list[in
 
 
 # The work of a parse run, inherited by forked workers instead of being pickled to them.
-_WORK: tuple[Path, SiteConfig, ParseCache, Sequence[Source], Path | None] | None = None
+_WORK: tuple[Path, SiteConfig, Sequence[Source], bool] | None = None
+
+# A parsed source: its index, its pickle and its search words as JSON; ``None`` for a
+# file that failed to parse or changed since it was scanned (the parent parses it
+# again itself, to report its errors).
+Parsed = tuple[int, bytes | None, bytes | None]
 
 
-def _parse_chunk(indexes: Sequence[int]) -> list[tuple[int, bytes | None]]:
-    """Parse some sources, store them in the cache, return their pickles.
-
-    ``None`` for a file that fails to parse or changed since it was scanned: the
-    parent parses it again itself, to report its errors.
-    """
+def _parse_chunk(indexes: Sequence[int]) -> list[Parsed]:
+    """Parse some sources; return their pickles (and search words, if asked for)."""
     from digestgen.markdown import make_markdown
     from digestgen.parse import parse_digest
 
     assert _WORK is not None
-    root, config, cache, sources, terms_folder = _WORK
-    terms = TermsCache(terms_folder) if terms_folder is not None else None
+    root, config, sources, with_terms = _WORK
     settings = parse_settings_key(config)
     md = make_markdown()
-    out: list[tuple[int, bytes | None]] = []
+    out: list[Parsed] = []
     for index in indexes:
         source = sources[index]
         try:
@@ -262,25 +262,18 @@ def _parse_chunk(indexes: Sequence[int]) -> list[tuple[int, bytes | None]]:
             digest = parse_digest(data, source.path, config, md, warnings)
             blob = dumps(digest, warnings)
         except (DigestError, OSError):
-            out.append((index, None))
+            out.append((index, None, None))
             continue
-        cache.store(source.key, blob)
-        if terms is not None:
-            # The digest's words for the search index, made here while it is at hand
-            # (on every core), so the index's jobs only read them.
-            terms.get(digest, source.key)
-        out.append((index, blob))
+        # The digest's words for the search index, made here while it is at hand (on
+        # every core), so the index's jobs only read them.
+        words = digest_terms(digest).to_json(source.key) if with_terms else None
+        out.append((index, blob, words))
     return out
 
 
 def _parse_misses(
-    root: Path,
-    config: SiteConfig,
-    cache: ParseCache,
-    sources: Sequence[Source],
-    workers: int,
-    terms: Path | None,
-) -> Iterator[list[tuple[int, bytes | None]]]:
+    root: Path, config: SiteConfig, sources: Sequence[Source], workers: int, with_terms: bool
+) -> Iterator[list[Parsed]]:
     """The misses parsed, in pieces as they are done (on worker processes if it pays)."""
     global _WORK
     misses = [i for i, s in enumerate(sources) if not s.cached]
@@ -289,7 +282,7 @@ def _parse_misses(
     # Loaded once here, before the workers fork, rather than once in each of them.
     import digestgen.parse  # noqa: F401
 
-    _WORK = (root, config, cache, sources, terms)
+    _WORK = (root, config, sources, with_terms)
     try:
         if use_processes(workers, len(misses), PARALLEL_MIN):
             yield from fork_map(_parse_chunk, chunks(misses, workers, 16, 16), workers)
@@ -306,24 +299,30 @@ def parse_cached(
     sources: Sequence[Source],
     drafts: bool = False,
     workers: int = 1,
-    terms: Path | None = None,
+    terms: TermsCache | None = None,
 ) -> ParsedSite:
     """The site from ``scan``'s sources, parsing only the cache's misses, on ``workers``
-    processes; with ``terms``, a parsed digest's search words are stored there too."""
+    processes, and keeping what they parsed in the cache; with ``terms``, a parsed
+    digest's search words are kept there too."""
     found: list[Entry | None] = [None] * len(sources)
     parsed = 0
-    for part in _parse_misses(root, config, cache, sources, workers, terms):
-        for index, blob in part:  # loaded as they come: the pickles never pile up
+    for part in _parse_misses(root, config, sources, workers, terms is not None):
+        # Loaded and stored as they come: the pickles never pile up.
+        for index, blob, _ in part:
             if blob is not None:
                 found[index] = _entry(pickle.loads(blob))
                 parsed += 1
+        cache.store_many((sources[i].key, blob) for i, blob, _ in part if blob is not None)
+        if terms is not None:
+            terms.put_many((sources[i].key, words) for i, _, words in part if words is not None)
+    cached = cache.load_many([s.key for i, s in enumerate(sources) if found[i] is None])
     digests: list[Digest] = []
     keys: dict[int, str] = {}
     errors: list[DigestError] = []
     warnings: list[DigestError] = []
     md = None
     for index, source in enumerate(sources):
-        entry = found[index] or (cache.load(source.key) if source.cached else None)
+        entry = found[index] or cached.get(source.key)
         if entry is None:  # a failed parse, or a cache entry that vanished or broke
             # Imported here: a build whose digests all come from the cache never needs them.
             from digestgen.markdown import make_markdown

@@ -8,13 +8,14 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
 
+from digestgen.cachestore import CacheStore
 from digestgen.errors import ParseError
 from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries, tag_selection
 from digestgen.fingerprint import Fingerprinter, sha256
 from digestgen.model import Digest, Item, Site
 from digestgen.output import Job
 from digestgen.render import THEME_DIR, Page, Renderer
-from digestgen.searchindex import iter_search_documents, iter_search_words, terms_folder
+from digestgen.searchindex import iter_search_documents, iter_search_words
 from digestgen.taxonomy import Tag
 
 # Folders of the site's own pages and files: a digest's page may not sit in one.
@@ -31,7 +32,7 @@ class Planner:
     """Builds the jobs of one site; ``keys`` holds each digest's parse key by ``id``.
 
     Without ``keys`` the jobs have no key, as for a build without cache. ``cache`` is
-    the build's cache folder, where jobs may keep what they computed per digest.
+    the build's cache store, where jobs may keep what they computed per digest.
     """
 
     def __init__(
@@ -41,7 +42,7 @@ class Planner:
         renderer: Renderer,
         keys: Mapping[int, str] | None,
         base: str,
-        cache: Path | None = None,
+        cache: CacheStore | None = None,
     ) -> None:
         self.root = root
         self.keys = keys
@@ -112,8 +113,7 @@ class Planner:
         return jobs
 
     def _search(self, part: int) -> Iterator[tuple[str, bytes]]:
-        folder = terms_folder(self.cache) if self.cache is not None else None
-        return iter_search_words(self.site, self.keys, folder, part, SEARCH_PARTS)
+        return iter_search_words(self.site, self.keys, self.cache, part, SEARCH_PARTS)
 
     def _exports(self) -> list[Job]:
         """The newsletter editions ``export_formats`` asks for, one job per digest and format."""

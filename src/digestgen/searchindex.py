@@ -8,18 +8,16 @@ the bytes a phone downloads grow with the query, not with the archive.
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import sub
-from pathlib import Path
 
-from digestgen.cachefile import write_cache_file
+from digestgen.cachestore import CacheStore
 from digestgen.model import Digest, Site
 
 FOLDER = "search/"
@@ -126,40 +124,29 @@ def digest_terms(digest: Digest) -> DigestTerms:
     return DigestTerms(count, dict(terms), _words(digest.title, rest))
 
 
-def terms_folder(cache: Path) -> Path:
-    """Where the build's cache folder keeps each digest's words."""
-    return cache / "search"
-
-
 class TermsCache:
-    """Each digest's :class:`DigestTerms` as JSON, by the digest's parse key (which covers
-    its bytes and digestgen's code), so an edit computes the words of one digest only."""
+    """Each digest's :class:`DigestTerms` as JSON in the cache store's ``terms`` table, by
+    the digest's parse key (which covers its bytes and digestgen's code), so an edit
+    computes the words of one digest only."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, store: CacheStore) -> None:
+        self.store = store
 
-    def get(self, digest: Digest, key: str | None) -> DigestTerms:
-        path = self.folder / f"{key}.json"
-        if key is not None:
-            try:
-                found = DigestTerms.from_json(path.read_bytes(), key)
-                if found is not None:
-                    return found
-            except OSError:
-                pass
-        made = digest_terms(digest)
-        if key is not None:
-            write_cache_file(path, made.to_json(key))
-        return made
+    def load_many(self, keys: Collection[str]) -> dict[str, DigestTerms]:
+        """The good entries of ``keys``."""
+        found = {}
+        for key, data in self.store.get_many("terms", keys).items():
+            terms = DigestTerms.from_json(data, key)
+            if terms is not None:
+                found[key] = terms
+        return found
+
+    def put_many(self, entries: Iterable[tuple[str, bytes]]) -> None:
+        """Keep ``(key, DigestTerms JSON)`` entries."""
+        self.store.put_many("terms", entries)
 
     def prune(self, keep: set[str]) -> None:
-        try:
-            names = os.listdir(self.folder)
-        except OSError:
-            return
-        for name in names:
-            if name.endswith(".json") and name[:-5] not in keep:
-                (self.folder / name).unlink(missing_ok=True)
+        self.store.keep_only("terms", keep)
 
 
 def _dump(data: object) -> bytes:
@@ -167,7 +154,7 @@ def _dump(data: object) -> bytes:
 
 
 def search_files(
-    site: Site, keys: Mapping[int, str] | None = None, cache: Path | None = None
+    site: Site, keys: Mapping[int, str] | None = None, cache: CacheStore | None = None
 ) -> dict[str, bytes]:
     """Every file of the search index under ``search/``, as ``{path: bytes}``.
 
@@ -206,18 +193,22 @@ def iter_search_documents(site: Site) -> Iterator[tuple[str, bytes]]:
 def iter_search_words(
     site: Site,
     keys: Mapping[int, str] | None = None,
-    cache: Path | None = None,
+    cache: CacheStore | None = None,
     part: int = 0,
     parts: int = 1,
 ) -> Iterator[tuple[str, bytes]]:
     """``index.json`` and the ``s-*.json`` shards (see :func:`search_files`), a shard at a
     time. Postings are kept as 4-byte arrays while they grow, not as Python ints: an
     archive of 10,000 digests has tens of millions. With ``keys`` (each digest's parse
-    key by ``id``) and a ``cache`` folder, each digest's words are kept there between
+    key by ``id``) and a ``cache`` store, each digest's words are kept there between
     builds, so an edit tokenises one digest. ``part`` of ``parts`` makes only the shards
     of the words whose first character's code point is ``part`` modulo ``parts`` (so
     that several cores share the work); part 0 also writes ``index.json``."""
     terms = TermsCache(cache) if cache is not None and keys is not None else None
+    stored: dict[str, DigestTerms] = {}
+    made: list[tuple[str, bytes]] = []
+    if terms is not None and keys is not None:
+        stored = terms.load_many([keys[id(d)] for d in site.digests if id(d) in keys])
     postings: dict[str, array[int]] = {}
     prefixes: set[str] = set()  # of every word, for index.json
 
@@ -234,10 +225,12 @@ def iter_search_words(
     documents = 0
     owns: list[tuple[list[str], list[str]]] = []
     for digest in site.digests:
-        if terms is not None and keys is not None:
-            words = terms.get(digest, keys.get(id(digest)))
-        else:
+        key = keys.get(id(digest)) if keys is not None else None
+        words = stored.get(key) if key is not None else None
+        if words is None:
             words = digest_terms(digest)
+            if key is not None:
+                made.append((key, words.to_json(key)))
         offset = documents * 2
         for token, values in words.terms.items():
             add(token, [offset + value for value in values])
@@ -249,8 +242,10 @@ def iter_search_words(
         for token in other_words:
             add(token, (documents * 2,))
         documents += 1
-    if terms is not None and keys is not None and part == 0:
-        terms.prune({keys[id(d)] for d in site.digests if id(d) in keys})
+    if terms is not None and keys is not None:
+        terms.put_many(made)
+        if part == 0:
+            terms.prune({keys[id(d)] for d in site.digests if id(d) in keys})
     by_shard: dict[str, list[str]] = defaultdict(list)
     for token in sorted(postings):
         by_shard[shard_name(token)].append(token)

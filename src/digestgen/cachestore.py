@@ -1,0 +1,116 @@
+"""The build cache's many small entries (parsed digests, each digest's search words) in one
+SQLite file, ``.digestgen-cache/entries.sqlite``.
+
+One file instead of one per entry: a cold build of 1,000 digests used to create, rename
+and later list 2,000 cache files, and on disks where file creation is slow that was a
+tenth of the build's system time. SQLite also makes a write whole or absent, and lets
+two builds (``digestgen serve`` and a ``digestgen build``) share the cache.
+
+Like every part of the cache it is best effort: a database that is locked for too long,
+unreadable or broken gives misses, never a failed build (a broken file is deleted and
+made again). Durability is not needed (``synchronous=OFF``): losing the last writes
+only means parsing those digests again. A connection is opened per operation, never
+kept, so no connection is ever carried into a forked worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Collection, Iterable, Iterator
+from pathlib import Path
+
+# Each table maps a key (a digest's parse key) to bytes.
+TABLES = ("parsed", "terms")
+# How long an operation waits for another process's write before it gives up.
+BUSY_SECONDS = 10.0
+
+
+class CacheStore:
+    """Tables of ``key -> bytes`` in the SQLite file at ``path``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=BUSY_SECONDS)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=OFF")
+            for table in TABLES:
+                db.execute(
+                    f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, data BLOB NOT NULL)"
+                )
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[sqlite3.Connection]:
+        """A connection, committed and closed at the end. A file that is not a database
+        (cut short, overwritten) is removed, so the next operation starts a new one."""
+        try:
+            db = self._connect()
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError):
+                raise  # locked or unwritable: the file itself may be fine
+            self.clear()
+            db = self._connect()
+        try:
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    def clear(self) -> None:
+        """Delete the database (and SQLite's files beside it)."""
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                self.path.with_name(self.path.name + suffix).unlink()
+
+    def keys(self, table: str) -> set[str]:
+        try:
+            with self._session() as db:
+                return {key for (key,) in db.execute(f"SELECT key FROM {table}")}
+        except (sqlite3.Error, OSError):
+            return set()
+
+    def get_many(self, table: str, keys: Collection[str]) -> dict[str, bytes]:
+        """The entries of ``keys`` the table has (one pass over it)."""
+        if not keys:
+            return {}
+        wanted = set(keys)
+        found: dict[str, bytes] = {}
+        try:
+            with self._session() as db:
+                if len(wanted) <= 16:
+                    marks = ",".join("?" * len(wanted))
+                    query = f"SELECT key, data FROM {table} WHERE key IN ({marks})"
+                    rows = db.execute(query, tuple(wanted))
+                else:
+                    rows = db.execute(f"SELECT key, data FROM {table}")
+                for key, data in rows:
+                    if key in wanted and isinstance(data, bytes):
+                        found[key] = data
+        except (sqlite3.Error, OSError):
+            return {}
+        return found
+
+    def put_many(self, table: str, rows: Iterable[tuple[str, bytes]]) -> None:
+        """Store the entries, replacing any with the same key (in one transaction)."""
+        rows = list(rows)
+        if not rows:
+            return
+        with contextlib.suppress(sqlite3.Error, OSError), self._session() as db:
+            db.executemany(f"INSERT OR REPLACE INTO {table} (key, data) VALUES (?, ?)", rows)
+
+    def keep_only(self, table: str, keep: Collection[str]) -> None:
+        """Delete the entries whose keys are not in ``keep``."""
+        keep = set(keep)
+        with contextlib.suppress(sqlite3.Error, OSError), self._session() as db:
+            stale = [(key,) for (key,) in db.execute(f"SELECT key FROM {table}")]
+            stale = [row for row in stale if row[0] not in keep]
+            if stale:
+                db.executemany(f"DELETE FROM {table} WHERE key = ?", stale)
