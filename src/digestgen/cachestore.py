@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 # Each table maps a key (a digest's parse key) to bytes.
@@ -100,11 +100,15 @@ class CacheStore:
 
     def put_many(self, table: str, rows: Iterable[tuple[str, bytes]]) -> None:
         """Store the entries, replacing any with the same key (in one transaction)."""
-        rows = list(rows)
-        if not rows:
+        self.put_tables({table: list(rows)})
+
+    def put_tables(self, tables: Mapping[str, Sequence[tuple[str, bytes]]]) -> None:
+        """Store entries in several tables in one transaction."""
+        if not any(tables.values()):
             return
         with contextlib.suppress(sqlite3.Error, OSError), self._session() as db:
-            db.executemany(f"INSERT OR REPLACE INTO {table} (key, data) VALUES (?, ?)", rows)
+            for table, rows in tables.items():
+                db.executemany(f"INSERT OR REPLACE INTO {table} (key, data) VALUES (?, ?)", rows)
 
     def keep_only(self, table: str, keep: Collection[str]) -> None:
         """Delete the entries whose keys are not in ``keep``."""

@@ -166,9 +166,9 @@ class ParseCache:
                 found[key] = entry
         return found
 
-    def store_many(self, entries: Iterable[tuple[str, bytes]]) -> None:
-        """Keep ``(key, pickle)`` entries, signed."""
-        self.store.put_many("parsed", [(key, self._sign(blob) + blob) for key, blob in entries])
+    def signed(self, entries: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+        """``(key, pickle)`` entries as the ``parsed`` table keeps them."""
+        return [(key, self._sign(blob) + blob) for key, blob in entries]
 
     def stored(self) -> set[str]:
         """The keys of the entries the cache holds."""
@@ -292,6 +292,21 @@ def _parse_misses(
         _WORK = None
 
 
+# Parsed digests kept in the cache per transaction (a few per build, not one per digest).
+STORE_BATCH = 256
+
+
+def _keep(
+    cache: ParseCache, terms: TermsCache | None, sources: Sequence[Source], done: list[Parsed]
+) -> None:
+    """Store what was parsed, and its search words, in the cache."""
+    parsed = [(sources[i].key, blob) for i, blob, _ in done if blob is not None]
+    tables = {"parsed": cache.signed(parsed)}
+    if terms is not None:
+        tables["terms"] = [(sources[i].key, words) for i, _, words in done if words is not None]
+    cache.store.put_tables(tables)
+
+
 def parse_cached(
     root: Path,
     config: SiteConfig,
@@ -306,15 +321,17 @@ def parse_cached(
     digest's search words are kept there too."""
     found: list[Entry | None] = [None] * len(sources)
     parsed = 0
+    pending: list[Parsed] = []
     for part in _parse_misses(root, config, sources, workers, terms is not None):
-        # Loaded and stored as they come: the pickles never pile up.
-        for index, blob, _ in part:
+        for index, blob, _ in part:  # loaded as they come: the pickles never pile up
             if blob is not None:
                 found[index] = _entry(pickle.loads(blob))
                 parsed += 1
-        cache.store_many((sources[i].key, blob) for i, blob, _ in part if blob is not None)
-        if terms is not None:
-            terms.put_many((sources[i].key, words) for i, _, words in part if words is not None)
+        pending += part
+        if len(pending) >= STORE_BATCH:
+            _keep(cache, terms, sources, pending)
+            pending = []
+    _keep(cache, terms, sources, pending)
     cached = cache.load_many([s.key for i, s in enumerate(sources) if found[i] is None])
     digests: list[Digest] = []
     keys: dict[int, str] = {}
