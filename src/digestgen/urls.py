@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 _NON_WORD = re.compile(r"[\W_]+")
 UNSAFE_SCHEMES = ("javascript", "vbscript", "data")
@@ -49,7 +49,7 @@ def anchor_for_url(url: str) -> str:
     query (``watch?v=ID`` names the video) and fragment; tracking parameters left out."""
     try:
         parts = urlsplit(url)
-        query = parse_qsl(parts.query, keep_blank_values=False)
+        query = parse_qsl(parts.query, keep_blank_values=False) if parts.query else []
     except ValueError:
         return slugify(url) or "link"
     host = (parts.hostname or "").removeprefix("www.")
@@ -160,24 +160,26 @@ def normalize_url(
     trailing slash dropped; the fragment is kept by default, since it names a
     podcast episode or a changelog entry.
     """
-    from urllib.parse import parse_qsl, urlencode
-
+    stripped = url.strip()
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(stripped)
     except ValueError:
-        return url.strip()
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return url.strip()
-    host = parts.hostname.removeprefix("www.")
+        return stripped
+    hostname = parts.hostname  # a property that parses the netloc: read once
+    if parts.scheme not in ("http", "https") or not hostname:
+        return stripped
+    bare = hostname.removeprefix("www.")
     alias_map = HOST_ALIASES if aliases is None else aliases
-    host = alias_map.get(host, host)
+    host = alias_map.get(bare, bare)
     path = parts.path
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-    if parts.hostname.removeprefix("www.") == "youtu.be" and host == "youtube.com":
+    query = parse_qsl(parts.query, keep_blank_values=True) if parts.query else []
+    if bare == "youtu.be" and host == "youtube.com":
         query.insert(0, ("v", path.strip("/")))
         path = "/watch"
     query = [(k, v) for k, v in query if not is_tracking_param(k, tracking)]
-    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    # Only a netloc with a colon can have a port (or an invalid one, which raises).
+    number = parts.port if ":" in parts.netloc else None
+    port = f":{number}" if number and number not in (80, 443) else ""
     path = path.rstrip("/")
     fragment = f"#{parts.fragment}" if keep_fragment and parts.fragment else ""
     search = f"?{urlencode(query)}" if query else ""
