@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -124,6 +125,37 @@ def test_version_via_python_m(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"digestgen, version {__version__}"
+
+
+def test_build_as_a_process_ends_with_its_output_flushed(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """A build process ends without tearing down its model (``os._exit``): what it printed
+    still reaches a pipe (block-buffered, not line-buffered), and a failed build still
+    exits with 1 and its errors."""
+    root = make_site(three_digests())
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+    def build_process() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "digestgen", "build", "--root", str(root), "--timings"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+
+    done = build_process()
+    assert done.returncode == 0, done.stderr
+    assert SUMMARY.fullmatch(done.stdout.splitlines()[0])
+    assert done.stdout.splitlines()[-1].startswith("total")
+    (root / "digests/one.md").write_text("no front matter\n")
+    failed = build_process()
+    assert failed.returncode == 1
+    assert "digests/one.md:1: missing front matter" in failed.stderr
+    assert failed.stdout == ""
 
 
 def test_help_lists_build() -> None:

@@ -1,5 +1,5 @@
 """Entry point for ``python -m digestgen``."""
 
-from digestgen.cli import main
+from digestgen.cli import run
 
-main()
+run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -69,6 +70,34 @@ def build(root: Path, output: Path | None, drafts: bool, verbose: bool, timings:
     click.echo(result.summary())
     if timings:
         click.echo(result.timings())
+    _EXIT.quickly = True
+
+
+class _Exit:
+    """Whether the command that ran may end the process without tearing it down."""
+
+    quickly = False
+
+
+_EXIT = _Exit()
+
+
+def run() -> None:
+    """The ``digestgen`` console script and ``python -m digestgen``.
+
+    After a build, the process ends without freeing the site model object by object
+    (a tenth of a second at 1,000 digests, seconds at 10,000): the output and the cache
+    are written and closed, the worker pools joined, and the standard streams are
+    flushed here. Every other command, and a failed build, ends normally.
+    """
+    try:
+        main.main()
+    except SystemExit as done:
+        if not _EXIT.quickly:
+            raise
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(done.code if isinstance(done.code, int) else 0 if done.code is None else 1)
 
 
 # The curator's week: init, new, add, publish, export.
