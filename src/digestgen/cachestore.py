@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 # Each table maps a key (a digest's parse key) to bytes.
@@ -47,17 +47,21 @@ class CacheStore:
             raise
         return db
 
-    @contextlib.contextmanager
-    def _session(self) -> Iterator[sqlite3.Connection]:
-        """A connection, committed and closed at the end. A file that is not a database
-        (cut short, overwritten) is removed, so the next operation starts a new one."""
+    def _open(self) -> sqlite3.Connection:
+        """A connection. A file that is not a database (cut short, overwritten) is
+        removed, and a new one started."""
         try:
-            db = self._connect()
+            return self._connect()
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.OperationalError):
                 raise  # locked or unwritable: the file itself may be fine
             self.clear()
-            db = self._connect()
+            return self._connect()
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[sqlite3.Connection]:
+        """A connection, committed and closed at the end."""
+        db = self._open()
         try:
             with db:
                 yield db
@@ -77,26 +81,29 @@ class CacheStore:
         except (sqlite3.Error, OSError):
             return set()
 
-    def get_many(self, table: str, keys: Collection[str]) -> dict[str, bytes]:
-        """The entries of ``keys`` the table has (one pass over it)."""
-        if not keys:
-            return {}
-        wanted = set(keys)
-        found: dict[str, bytes] = {}
+    @contextlib.contextmanager
+    def reader(self, table: str) -> Iterator[Callable[[str], bytes | None]]:
+        """A lookup of one entry at a time (``None`` when missing or unreadable), on one
+        connection: a build reads the entries in its own order and lets each go when it
+        is done with it, so they are never all in memory at once."""
+        db = None
+        with contextlib.suppress(sqlite3.Error, OSError):
+            db = self._open()
+
+        def get(key: str) -> bytes | None:
+            if db is None:
+                return None
+            try:
+                row = db.execute(f"SELECT data FROM {table} WHERE key = ?", (key,)).fetchone()
+            except sqlite3.Error:
+                return None
+            return row[0] if row is not None and isinstance(row[0], bytes) else None
+
         try:
-            with self._session() as db:
-                if len(wanted) <= 16:
-                    marks = ",".join("?" * len(wanted))
-                    query = f"SELECT key, data FROM {table} WHERE key IN ({marks})"
-                    rows = db.execute(query, tuple(wanted))
-                else:
-                    rows = db.execute(f"SELECT key, data FROM {table}")
-                for key, data in rows:
-                    if key in wanted and isinstance(data, bytes):
-                        found[key] = data
-        except (sqlite3.Error, OSError):
-            return {}
-        return found
+            yield get
+        finally:
+            if db is not None:
+                db.close()
 
     def put_many(self, table: str, rows: Iterable[tuple[str, bytes]]) -> None:
         """Store the entries, replacing any with the same key (in one transaction)."""

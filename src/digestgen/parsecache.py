@@ -10,6 +10,7 @@ reported on every build.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import hmac
@@ -19,7 +20,7 @@ import os
 import pickle
 import secrets
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -157,14 +158,16 @@ class ParseCache:
             return None
         return _entry(value)
 
-    def load_many(self, keys: Collection[str]) -> dict[str, Entry]:
-        """The good entries of ``keys``."""
-        found = {}
-        for key, data in self.store.get_many("parsed", keys).items():
-            entry = self._open(data)
-            if entry is not None:
-                found[key] = entry
-        return found
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[Callable[[str], Entry | None]]:
+        """A lookup of one entry at a time (see ``CacheStore.reader``)."""
+        with self.store.reader("parsed") as get:
+
+            def load(key: str) -> Entry | None:
+                data = get(key)
+                return self._open(data) if data is not None else None
+
+            yield load
 
     def signed(self, entries: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
         """``(key, pickle)`` entries as the ``parsed`` table keeps them."""
@@ -332,31 +335,31 @@ def parse_cached(
             _keep(cache, terms, sources, pending)
             pending = []
     _keep(cache, terms, sources, pending)
-    cached = cache.load_many([s.key for i, s in enumerate(sources) if found[i] is None])
     digests: list[Digest] = []
     keys: dict[int, str] = {}
     errors: list[DigestError] = []
     warnings: list[DigestError] = []
     md = None
-    for index, source in enumerate(sources):
-        entry = found[index] or cached.get(source.key)
-        if entry is None:  # a failed parse, or a cache entry that vanished or broke
-            # Imported here: a build whose digests all come from the cache never needs them.
-            from digestgen.markdown import make_markdown
-            from digestgen.parse import parse_digest
+    with cache.reader() as load:
+        for index, source in enumerate(sources):
+            entry = found[index] or (load(source.key) if source.cached else None)
+            if entry is None:  # a failed parse, or a cache entry that vanished or broke
+                # Imported here: a build whose digests all come from the cache never needs them.
+                from digestgen.markdown import make_markdown
+                from digestgen.parse import parse_digest
 
-            md = md or make_markdown()
-            try:
-                data = (root / source.path).read_bytes()
-                digest = parse_digest(data, source.path, config, md, warnings)
-            except DigestError as exc:
-                errors.extend(getattr(exc, "errors", [exc]))
-                continue
-        else:
-            digest = entry[0]
-            warnings += _warnings(entry[1])
-        digests.append(digest)
-        keys[id(digest)] = source.key
+                md = md or make_markdown()
+                try:
+                    data = (root / source.path).read_bytes()
+                    digest = parse_digest(data, source.path, config, md, warnings)
+                except DigestError as exc:
+                    errors.extend(getattr(exc, "errors", [exc]))
+                    continue
+            else:
+                digest = entry[0]
+                warnings += _warnings(entry[1])
+            digests.append(digest)
+            keys[id(digest)] = source.key
     del found
     site = assemble_site(config, digests, errors, drafts, warnings)
     cache.prune({s.key for s in sources})

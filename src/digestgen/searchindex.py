@@ -7,12 +7,13 @@ the bytes a phone downloads grow with the query, not with the archive.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import unicodedata
 from array import array
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import sub
@@ -132,14 +133,16 @@ class TermsCache:
     def __init__(self, store: CacheStore) -> None:
         self.store = store
 
-    def load_many(self, keys: Collection[str]) -> dict[str, DigestTerms]:
-        """The good entries of ``keys``."""
-        found = {}
-        for key, data in self.store.get_many("terms", keys).items():
-            terms = DigestTerms.from_json(data, key)
-            if terms is not None:
-                found[key] = terms
-        return found
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[Callable[[str], DigestTerms | None]]:
+        """A lookup of one digest's words at a time (see ``CacheStore.reader``)."""
+        with self.store.reader("terms") as get:
+
+            def load(key: str) -> DigestTerms | None:
+                data = get(key)
+                return DigestTerms.from_json(data, key) if data is not None else None
+
+            yield load
 
     def put_many(self, entries: Iterable[tuple[str, bytes]]) -> None:
         """Keep ``(key, DigestTerms JSON)`` entries."""
@@ -147,6 +150,11 @@ class TermsCache:
 
     def prune(self, keep: set[str]) -> None:
         self.store.keep_only("terms", keep)
+
+
+@contextlib.contextmanager
+def _no_reader() -> Iterator[Callable[[str], DigestTerms | None]]:
+    yield lambda _key: None
 
 
 def _dump(data: object) -> bytes:
@@ -205,10 +213,7 @@ def iter_search_words(
     of the words whose first character's code point is ``part`` modulo ``parts`` (so
     that several cores share the work); part 0 also writes ``index.json``."""
     terms = TermsCache(cache) if cache is not None and keys is not None else None
-    stored: dict[str, DigestTerms] = {}
     made: list[tuple[str, bytes]] = []
-    if terms is not None and keys is not None:
-        stored = terms.load_many([keys[id(d)] for d in site.digests if id(d) in keys])
     postings: dict[str, array[int]] = {}
     prefixes: set[str] = set()  # of every word, for index.json
 
@@ -224,18 +229,19 @@ def iter_search_words(
 
     documents = 0
     owns: list[tuple[list[str], list[str]]] = []
-    for digest in site.digests:
-        key = keys.get(id(digest)) if keys is not None else None
-        words = stored.get(key) if key is not None else None
-        if words is None:
-            words = digest_terms(digest)
-            if key is not None:
-                made.append((key, words.to_json(key)))
-        offset = documents * 2
-        for token, values in words.terms.items():
-            add(token, [offset + value for value in values])
-        documents += words.count
-        owns.append(words.digest_words)
+    with terms.reader() if terms is not None else _no_reader() as load:
+        for digest in site.digests:
+            key = keys.get(id(digest)) if keys is not None else None
+            words = load(key) if key is not None else None
+            if words is None:
+                words = digest_terms(digest)
+                if key is not None:
+                    made.append((key, words.to_json(key)))
+            offset = documents * 2
+            for token, values in words.terms.items():
+                add(token, [offset + value for value in values])
+            documents += words.count
+            owns.append(words.digest_words)
     for title_words, other_words in owns:
         for token in title_words:
             add(token, (documents * 2 + 1,))
