@@ -275,6 +275,35 @@ def test_a_cache_entry_not_signed_by_this_user_is_never_loaded(
     assert tree(root / "site") == good
 
 
+def test_files_added_to_the_site_by_hand_go_with_the_next_build_that_writes(
+    tmp_path: Path,
+) -> None:
+    """A build that finds nothing changed leaves the output folder alone; the next build
+    that writes removes the files no job made (and the folders that leaves empty). A
+    symlink to a file goes; a symlinked folder is not walked, so what it links to is safe."""
+    root = make_site(tmp_path / "blog")
+    build(root)
+    site = root / "site"
+    (site / "notes" / "deep").mkdir(parents=True)
+    (site / "notes" / "deep" / "todo.txt").write_text("mine", encoding="utf-8")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep", encoding="utf-8")
+    (site / "linked").symlink_to(outside, target_is_directory=True)
+    (site / "link.txt").symlink_to(outside / "keep.txt")
+    assert build(root).written == 0
+    assert (site / "notes" / "deep" / "todo.txt").exists()
+    text = (root / "digests" / "d03.md").read_text(encoding="utf-8")
+    (root / "digests" / "d03.md").write_text(text.replace("Paper 3", "Paper III"))
+    build(root)
+    assert not (site / "notes").exists()
+    assert not (site / "link.txt").is_symlink()
+    assert (site / "linked").is_symlink()
+    assert (outside / "keep.txt").read_text(encoding="utf-8") == "keep"
+    (site / "linked").unlink()
+    assert tree(site) == cold_build(root, tmp_path)
+
+
 def test_a_broken_cache_store_is_made_again(tmp_path: Path) -> None:
     """A cache file cut short or overwritten is not a database: the build starts a new
     one and its output is still exact."""

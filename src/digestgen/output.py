@@ -149,16 +149,23 @@ def _stamp(st: os.stat_result) -> tuple[int, int]:
 
 
 def _on_disk(output: Path) -> dict[str, tuple[int, int]]:
-    """``{relative path: (size, mtime_ns)}`` of every file below ``output``."""
+    """``{relative path: (size, mtime_ns)}`` of every file below ``output``, as ``os.walk``
+    sees them (a symlink to a folder is neither walked nor a file), with each path built
+    as the walk goes down instead of from the folder's path at every level."""
     found: dict[str, tuple[int, int]] = {}
     if not output.is_dir():
         return found
-    for folder, _dirs, names in os.walk(output):
-        rel = os.path.relpath(folder, output)
-        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-        for name in names:
-            st = os.stat(os.path.join(folder, name))
-            found[prefix + name] = (st.st_size, st.st_mtime_ns)
+    stack = [(str(output), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        stack.append((entry.path, prefix + entry.name + "/"))
+                else:
+                    st = entry.stat()
+                    found[prefix + entry.name] = (st.st_size, st.st_mtime_ns)
     return found
 
 
