@@ -322,7 +322,12 @@ def main() -> None:
     for size in sizes:
         src = work / f"archive-{size}-{args.unicode}"
         if not src.exists():
-            generate(src, size, args.items, unicode=args.unicode)
+            # Made beside and renamed when whole: an interrupted run must not leave a
+            # partial archive that the next run would take for the full one.
+            partial_src = src.with_name(src.name + ".partial")
+            shutil.rmtree(partial_src, ignore_errors=True)
+            generate(partial_src, size, args.items, unicode=args.unicode)
+            partial_src.rename(src)
         mib = sum(p.stat().st_size for p in (src / "digests").glob("*.md")) / 2**20
         bench: list[Tool] = []
         if "digestgen" in tools:
