@@ -238,8 +238,15 @@ def iter_search_words(
                 if key is not None:
                     made.append((key, words.to_json(key)))
             offset = documents * 2
+            if part == 0:
+                prefixes.update(token[:2] for token in words.terms)
+            # The hot loop of the index: inline, and only this part's words.
             for token, values in words.terms.items():
-                add(token, [offset + value for value in values])
+                if ord(token[0]) % parts == part:
+                    found = postings.get(token)
+                    if found is None:
+                        found = postings[token] = array("I")
+                    found.extend(map(offset.__add__, values))
             documents += words.count
             owns.append(words.digest_words)
     for title_words, other_words in owns:
