@@ -8,6 +8,8 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -256,9 +258,9 @@ class _Planted:
         return (exec, ("open('PWNED', 'w').write('x')",))
 
 
-def test_a_cache_entry_not_signed_by_this_user_is_never_loaded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_cache_entry_not_signed_by_this_user_is_never_loaded(tmp_path: Path) -> None:
+    """The next build runs as a new process, as the command does: one that built the site
+    before keeps its digests in memory and would not read the store at all."""
     import pickle
 
     root = make_site(tmp_path / "blog", count=3)
@@ -269,10 +271,43 @@ def test_a_cache_entry_not_signed_by_this_user_is_never_loaded(
     for key in entries:
         set_cache_row(root, "parsed", key, b"\0" * 32 + pickle.dumps(_Planted()))
     shutil.rmtree(root / "site")
-    monkeypatch.chdir(tmp_path)
-    build(root)
+    subprocess.run(
+        [sys.executable, "-m", "digestgen", "build", "--root", str(root)],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert not (tmp_path / "PWNED").exists()
     assert tree(root / "site") == good
+    # The planted entries were replaced by good ones.
+    assert all(
+        data != b"\0" * 32 + pickle.dumps(_Planted())
+        for data in cache_rows(root, "parsed").values()
+    )
+
+
+def test_a_process_that_builds_again_reuses_the_digests_it_loaded(tmp_path: Path) -> None:
+    """``digestgen serve`` builds on every save in one process: unchanged digests are the
+    objects of the last build (not loaded again), the edited one is new, the site exact;
+    and a digest the store lost meanwhile is stored again from memory."""
+    root = make_site(tmp_path / "blog")
+    first = build(root).site
+    text = (root / "digests" / "d03.md").read_text(encoding="utf-8")
+    (root / "digests" / "d03.md").write_text(text.replace("Paper 3", "Paper III"))
+    with contextlib.closing(sqlite3.connect(root / CACHE_DIR / STORE_FILE)) as db, db:
+        lost = db.execute("SELECT key FROM parsed LIMIT 1").fetchone()[0]
+        db.execute("DELETE FROM parsed WHERE key = ?", (lost,))
+    second = build(root).site
+    before = {d.path: d for d in first.digests}
+    for digest in second.digests:
+        if digest.path == "digests/d03.md":
+            assert digest is not before[digest.path]
+        else:
+            assert digest is before[digest.path]
+    assert tree(root / "site") == cold_build(root, tmp_path)
+    assert lost in cache_rows(root, "parsed")
+    assert len(cache_rows(root, "parsed")) == 8
 
 
 def test_files_added_to_the_site_by_hand_go_with_the_next_build_that_writes(

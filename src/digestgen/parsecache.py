@@ -20,7 +20,7 @@ import os
 import pickle
 import secrets
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -275,11 +275,17 @@ def _parse_chunk(indexes: Sequence[int]) -> list[Parsed]:
 
 
 def _parse_misses(
-    root: Path, config: SiteConfig, sources: Sequence[Source], workers: int, with_terms: bool
+    root: Path,
+    config: SiteConfig,
+    sources: Sequence[Source],
+    workers: int,
+    with_terms: bool,
+    in_memory: Collection[str],
 ) -> Iterator[list[Parsed]]:
-    """The misses parsed, in pieces as they are done (on worker processes if it pays)."""
+    """The misses (neither in the store nor ``in_memory``) parsed, in pieces as they are
+    done (on worker processes if it pays)."""
     global _WORK
-    misses = [i for i, s in enumerate(sources) if not s.cached]
+    misses = [i for i, s in enumerate(sources) if not s.cached and s.key not in in_memory]
     if not misses:
         return
     # Loaded once here, before the workers fork, rather than once in each of them.
@@ -294,6 +300,13 @@ def _parse_misses(
     finally:
         _WORK = None
 
+
+# The entries of this process's last build, by key, under its cache store's path (only
+# a build of the same site uses them). A long-lived process (``digestgen serve``) builds
+# again on every save: the digests that did not change are taken from here instead of
+# being loaded again (the model is frozen, so sharing it is safe; a key covers the
+# file's bytes, the parse settings and digestgen's code).
+_RECENT: dict[Path, dict[str, Entry]] = {}
 
 # Parsed digests kept in the cache per transaction (a few per build, not one per digest).
 STORE_BATCH = 256
@@ -325,7 +338,8 @@ def parse_cached(
     found: list[Entry | None] = [None] * len(sources)
     parsed = 0
     pending: list[Parsed] = []
-    for part in _parse_misses(root, config, sources, workers, terms is not None):
+    before = _RECENT.get(cache.store.path, {})
+    for part in _parse_misses(root, config, sources, workers, terms is not None, before):
         for index, blob, _ in part:  # loaded as they come: the pickles never pile up
             if blob is not None:
                 found[index] = _entry(pickle.loads(blob))
@@ -340,27 +354,43 @@ def parse_cached(
     errors: list[DigestError] = []
     warnings: list[DigestError] = []
     md = None
+    recent: dict[str, Entry] = {}
+    # Entries to store again: kept in memory from the last build but gone from the store
+    # (it was broken or locked then), or found broken there and parsed again here.
+    refill: list[tuple[str, bytes]] = []
     with cache.reader() as load:
         for index, source in enumerate(sources):
-            entry = found[index] or (load(source.key) if source.cached else None)
+            entry = found[index] or before.get(source.key)
+            if entry is not None and found[index] is None and not source.cached:
+                refill.append((source.key, dumps(entry[0], _warnings(entry[1]))))
+            if entry is None and source.cached:
+                entry = load(source.key)
             if entry is None:  # a failed parse, or a cache entry that vanished or broke
                 # Imported here: a build whose digests all come from the cache never needs them.
                 from digestgen.markdown import make_markdown
                 from digestgen.parse import parse_digest
 
                 md = md or make_markdown()
+                own: list[DigestError] = []
                 try:
                     data = (root / source.path).read_bytes()
-                    digest = parse_digest(data, source.path, config, md, warnings)
+                    digest = parse_digest(data, source.path, config, md, own)
                 except DigestError as exc:
                     errors.extend(getattr(exc, "errors", [exc]))
                     continue
+                if sha256(parse_settings_key(config), source.path, data) == source.key:
+                    refill.append((source.key, dumps(digest, own)))
+                warnings += own
             else:
+                recent[source.key] = entry
                 digest = entry[0]
                 warnings += _warnings(entry[1])
             digests.append(digest)
             keys[id(digest)] = source.key
     del found
+    _RECENT.clear()
+    _RECENT[cache.store.path] = recent
+    cache.store.put_many("parsed", cache.signed(refill))
     site = assemble_site(config, digests, errors, drafts, warnings)
     cache.prune({s.key for s in sources})
     # Only published digests: they stay alive with the site, so their ids stay theirs.
