@@ -2,9 +2,10 @@
 SQLite file, ``.digestgen-cache/entries.sqlite``.
 
 One file instead of one per entry: a cold build of 1,000 digests used to create, rename
-and later list 2,000 cache files, and on disks where file creation is slow that was a
-tenth of the build's system time. SQLite also makes a write whole or absent, and lets
-two builds (``digestgen serve`` and a ``digestgen build``) share the cache.
+and later list 2,000 cache files (``strace``: 16,179 file opens and 2,003 renames before,
+11,263 and 23 after), on disks where each creation costs hundreds of microseconds.
+SQLite also makes a write whole or absent, and lets two builds (``digestgen serve`` and
+a ``digestgen build``) share the cache.
 
 Like every part of the cache it is best effort: a database that is locked for too long,
 unreadable or broken gives misses, never a failed build (a broken file is deleted and

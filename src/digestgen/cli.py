@@ -86,9 +86,9 @@ def run() -> None:
     """The ``digestgen`` console script and ``python -m digestgen``.
 
     After a build, the process ends without freeing the site model object by object
-    (a tenth of a second at 1,000 digests, seconds at 10,000): the output and the cache
-    are written and closed, the worker pools joined, and the standard streams are
-    flushed here. Every other command, and a failed build, ends normally.
+    (about a tenth of a second at 1,000 digests, growing with the archive): the output
+    and the cache are written and closed, the worker pools joined, and the standard
+    streams are flushed here. Every other command, and a failed build, ends normally.
     """
     try:
         main.main()
