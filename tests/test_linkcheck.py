@@ -41,20 +41,22 @@ def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
                 state.hits[self.path] += 1
                 state.methods.append((self.command, self.path))
                 state.agents.add(self.headers.get("User-Agent", ""))
-                state.active += 1
-                state.most_active = max(state.most_active, state.active)
-            try:
-                self._route()
-            finally:
-                with state.lock:
-                    state.active -= 1
+            self._route()
 
         def _route(self) -> None:
             path = urlsplit(self.path).path
             if path == "/slow":
                 time.sleep(SLOW_SECONDS)
             if path.startswith("/busy/"):
+                # Counted while the request waits for its answer, and no longer once the
+                # answer is being sent: a client that has it may start its next request
+                # before this thread would get to count the end.
+                with state.lock:
+                    state.active += 1
+                    state.most_active = max(state.most_active, state.active)
                 time.sleep(0.2)  # long enough for requests to overlap
+                with state.lock:
+                    state.active -= 1
             if path == "/moved":
                 self.send_response(301)
                 self.send_header("Location", "/ok")
