@@ -117,6 +117,34 @@ def test_site_template_overrides_a_theme_partial(make_site: MakeSite, tmp_path: 
     }
 
 
+def test_site_templates_can_render_one_theme_row(make_site: MakeSite) -> None:
+    """The theme renders whole lists in one macro call; the one-row macros stay for site
+    templates (``item_view`` of macros.html, ``link_entry`` of link_macros.html) and give
+    the row the theme's list gives."""
+    root = make_site(three_digests())
+    (root / "templates").mkdir()
+    (root / "templates/digest.html").write_text(
+        '{% extends "base.html" %}\n'
+        '{% from "macros.html" import item_view, item_views with context %}\n'
+        '{% from "link_macros.html" import link_entry, link_entries %}\n'
+        "{% block content %}{% set it = digest.items()|first %}"
+        "<div id=one>{{ item_view(it) }}</div><div id=list>{{ item_views([it]) }}</div>"
+        "<div id=link>{{ link_entry(digest, it) }}</div>"
+        "<div id=links>{{ link_entries([(digest, it)]) }}</div>{% endblock %}\n"
+    )
+    build(root)
+    html = (root / "site/digests/one/index.html").read_text()
+
+    def between(start: str, end: str) -> str:
+        return html.split(start)[1].split(end)[0].strip()
+
+    one, many = between("<div id=one>", "</div>"), between("<div id=list>", "</div>")
+    assert 'id="paper"' in one or "example.com/paper" in one
+    assert one == many
+    link, links = between("<div id=link>", "</div>"), between("<div id=links>", "</div>")
+    assert "link-entry" in link and link == links
+
+
 def test_undefined_variable_in_a_site_template_fails_with_path_and_line(
     make_site: MakeSite,
 ) -> None:

@@ -122,7 +122,7 @@ class CacheStore:
         """Delete the entries whose keys are not in ``keep``."""
         keep = set(keep)
         with contextlib.suppress(sqlite3.Error, OSError), self._session() as db:
-            stale = [(key,) for (key,) in db.execute(f"SELECT key FROM {table}")]
-            stale = [row for row in stale if row[0] not in keep]
+            rows = db.execute(f"SELECT key FROM {table}").fetchall()
+            stale = [row for row in rows if row[0] not in keep]
             if stale:
                 db.executemany(f"DELETE FROM {table} WHERE key = ?", stale)

@@ -104,12 +104,14 @@ class Planner:
         jobs.append(self._sitemap([page.path for page in pages]))
         jobs += self._static()
         jobs += self._exports()
-        # The search index in three parts, so that two cores make it: the documents, and
-        # the words in two halves.
+        # The search index in parts, so that several cores make it: the documents, and
+        # the words in ``SEARCH_PARTS`` shares (part 0, which also writes index.json,
+        # keeps the job's first name).
         key = self.key("search", self.site.digests)
         jobs.append(Job("search:documents", key, partial(iter_search_documents, self.site)))
-        jobs.append(Job("search", key, partial(self._search, 0)))
-        jobs.append(Job("search:words-1", key, partial(self._search, 1)))
+        for part in range(SEARCH_PARTS):
+            name = "search" if part == 0 else f"search:words-{part}"
+            jobs.append(Job(name, key, partial(self._search, part)))
         return jobs
 
     def _search(self, part: int) -> Iterator[tuple[str, bytes]]:
