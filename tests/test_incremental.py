@@ -22,7 +22,10 @@ from digestgen.config import load_config
 from digestgen.errors import DigestError, RenderError
 from digestgen.parse import parse_site, source_files
 from digestgen.parsecache import dumps
+from digestgen.searchindex import SHARDS_ROW, WORD_GROUPS, group_row, word_group
 
+# The prefixes of a digest's search word entries: one per group, one for its shards.
+WORD_ROWS = {*map(group_row, range(WORD_GROUPS)), SHARDS_ROW}
 CONFIG = 'title: "Test Digest"\nbase_url: "https://example.org/d/"\nper_page: 3\nfeed_limit: 4\n'
 
 
@@ -44,6 +47,16 @@ def cache_rows(root: Path, table: str) -> dict[str, bytes]:
     """The entries of one table of the site's cache store, read with SQLite itself."""
     with contextlib.closing(sqlite3.connect(root / CACHE_DIR / STORE_FILE)) as db:
         return dict(db.execute(f"SELECT key, data FROM {table}"))
+
+
+def words_by_digest(root: Path) -> dict[str, set[str]]:
+    """The search words' entries of the cache, by digest parse key: the prefix of each
+    (one per group of words, and one for the digest's shard names)."""
+    found: dict[str, set[str]] = {}
+    for key in cache_rows(root, "terms"):
+        prefix, parse_key = key.split(":")
+        found.setdefault(parse_key, set()).add(prefix + ":")
+    return found
 
 
 def set_cache_row(root: Path, table: str, key: str, data: bytes) -> None:
@@ -234,12 +247,12 @@ def test_cache_is_under_the_site_root_and_pruned(tmp_path: Path) -> None:
     build(root)
     before = cache_rows(root, "parsed")
     assert len(before) == 3
-    assert cache_rows(root, "terms").keys() == before.keys()
+    assert words_by_digest(root) == {key: WORD_ROWS for key in before}
     (root / "digests" / "d01.md").write_text(digest(1, extra="changed"))
     build(root)
     after = cache_rows(root, "parsed")
     assert len(after) == 3 and len(set(after) - set(before)) == 1
-    assert cache_rows(root, "terms").keys() == after.keys()
+    assert words_by_digest(root) == {key: WORD_ROWS for key in after}
     # One file holds the entries: no file per digest, and the folders of the earlier
     # layout (a file per entry) are removed by the next build.
     assert sorted(p.name for p in (root / CACHE_DIR).iterdir() if p.is_dir()) == []
@@ -473,22 +486,32 @@ def test_the_scan_records_are_reused_and_follow_deletions(tmp_path: Path) -> Non
 
 
 def test_broken_search_cache_entries_are_computed_again(tmp_path: Path) -> None:
-    """The search index keeps each digest's words in the cache as JSON; an entry that is
-    cut short, of another format or not JSON at all is recomputed, never trusted."""
+    """The search index keeps each digest's words in the cache as signed JSON, by group;
+    an entry that is cut short, not JSON, or not signed with the user's key (planted
+    words) is computed again, never trusted, and stored again."""
     root = make_site(tmp_path / "blog")
     build(root)
     entries = cache_rows(root, "terms")
-    assert len(entries) == 8
-    first, second, third = sorted(entries)[:3]
-    set_cache_row(root, "terms", first, entries[first][:20])
-    set_cache_row(root, "terms", second, b"[1, [], {}, [], [[], []]]")
-    set_cache_row(root, "terms", third, b"\x80not json")
+    assert len(entries) == 8 * len(WORD_ROWS)
+    scanned = json.loads((root / CACHE_DIR / "scan.json").read_text(encoding="utf-8"))
+    edited = scanned["files"]["digests/d05.md"][3]
+    groups = sorted(k for k in entries if not k.startswith(SHARDS_ROW) and edited not in k)
+    short, unsigned, garbage = groups[0], groups[len(groups) // 2], groups[-1]
+    set_cache_row(root, "terms", short, entries[short][:20])
+    # A well-formed entry of planted words, behind the signature of another entry.
+    body = json.loads(entries[unsigned][32:])
+    body[3] = {"planted": [0]}
+    set_cache_row(root, "terms", unsigned, entries[short][:32] + json.dumps(body).encode())
+    set_cache_row(root, "terms", garbage, entries[garbage][:32] + b"\x80not json")
     text = (root / "digests" / "d05.md").read_text(encoding="utf-8")
     (root / "digests" / "d05.md").write_text(text.replace("Paper 5", "Paper V"), encoding="utf-8")
     build(root)
     assert tree(root / "site") == cold_build(root, tmp_path)
-    # The entry of the old d05 is gone: the cache holds one entry per digest.
-    assert len(cache_rows(root, "terms")) == 8
+    assert b"planted" not in b"".join(tree(root / "site").values())
+    # The broken entries were stored again, and the old d05's are gone.
+    again = cache_rows(root, "terms")
+    assert len(again) == 8 * len(WORD_ROWS)
+    assert all(again[key] == entries[key] for key in (short, unsigned, garbage))
 
 
 def _job_keys(root: Path) -> dict[str, str]:
@@ -521,6 +544,11 @@ def test_an_edit_reaches_only_the_listing_pages_that_hold_the_digest(tmp_path: P
         assert f"{listing}page/2/index.html" in changed
         assert f"{listing}index.html" not in changed
     assert "digests/d1/index.html" in changed and "digests/d3/index.html" not in changed
+    # The search words: only the groups of the words that changed ("edited" came into
+    # an item, "words" left it) are made again.
+    groups = {word_group(word[:2]) for word in ("edited", "words")}
+    made = {name for name in changed if name.startswith("search:words-")}
+    assert made == {f"search:words-{group_row(group)[:-1]}" for group in groups}
     assert tree(root / "site") == cold_build(root, tmp_path)
 
 

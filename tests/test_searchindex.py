@@ -10,12 +10,15 @@ from digestgen.model import Site
 from digestgen.parse import parse_site
 from digestgen.searchindex import (
     CHUNK,
+    WORD_GROUPS,
+    SearchWords,
     fold,
+    group_row,
     iter_search_documents,
-    iter_search_words,
     search_files,
     shard_name,
     tokens,
+    word_group,
 )
 
 DIGEST = """---
@@ -144,12 +147,22 @@ def test_index_is_deterministic(tmp_path: Path) -> None:
     assert search_files(make_site(DIGEST)) == search_files(make_site(DIGEST))
 
 
-def test_the_words_made_in_parts_are_the_whole_index() -> None:
-    """The build makes the word shards in two jobs (by the first letter of the word);
-    together with the documents they are the index made in one piece."""
+def test_each_group_of_words_makes_its_own_shards() -> None:
+    """The build makes the word shards in groups, one job each (so that an edit makes
+    again only the groups whose words it changed): every shard is made by the group of
+    its words, by one group only, and index.json lists exactly the shards made."""
     site = make_site(DIGEST, DIGEST.replace("Café", "Zebra").replace("bayes", "zeta"))
-    parts = [dict(iter_search_words(site, part=n, parts=2)) for n in range(2)]
-    assert parts[0].keys().isdisjoint(parts[1].keys())
-    assert all(parts) and "search/index.json" in parts[0]
-    together = {**dict(iter_search_documents(site)), **parts[0], **parts[1]}
+    words = SearchWords(site)
+    groups = [dict(words.shards(group_row(g))) for g in range(WORD_GROUPS)]
+    made = [path for group in groups for path in group]
+    assert len(made) == len(set(made)) and sum(1 for group in groups if group) > 1
+    for number, group in enumerate(groups):
+        for path, data in group.items():
+            assert {word_group(word[:2]) for word in json.loads(data)} == {number}
+            assert {shard_name(word) for word in json.loads(data)} == {path[7:-5]}
+    (index,) = words.index().values()
+    assert sorted(json.loads(index)["shards"]) == sorted(path[7:-5] for path in made)
+    together = {**dict(iter_search_documents(site)), **words.index()}
+    for group in groups:
+        together.update(group)
     assert together == search_files(site)

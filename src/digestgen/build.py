@@ -26,7 +26,7 @@ from digestgen.fingerprint import code_fingerprint, folder_fingerprint, sha256
 from digestgen.model import Site
 from digestgen.output import Job, Manifest, pairs, write_outputs
 from digestgen.parsecache import ParseCache, Source, parse_cached, scan
-from digestgen.searchindex import TermsCache
+from digestgen.searchindex import WordStore
 from digestgen.workers import default_workers
 
 Log = Callable[[str], None]
@@ -172,7 +172,7 @@ def build(
         )  # fmt: skip
 
     with _collector_paused():
-        terms = TermsCache(store)
+        terms = WordStore(store, parse_cache.sign)
         parsed = parse_cached(root, config, parse_cache, sources, drafts, workers, terms)
     site = parsed.site
     clock.lap(
@@ -180,7 +180,7 @@ def build(
         f"parsed {len(site.digests)} digests ({parsed.parsed} parsed now, {parsed.cached} cached)",
     )
 
-    jobs, pages = _plan(root, site, parsed.keys, base, store)
+    jobs, pages = _plan(root, site, parsed.keys, base, terms)
     clock.lap("plan", f"{len(jobs)} outputs")
 
     written, manifest = write_outputs(out, jobs, previous, workers)
@@ -264,7 +264,7 @@ def render_key(root: Path, config: SiteConfig, drafts: bool) -> str:
 
 
 def _plan(
-    root: Path, site: Site, keys: Mapping[int, str], base: str, cache: CacheStore
+    root: Path, site: Site, keys: Mapping[int, str], base: str, words: WordStore
 ) -> tuple[list[Job], int]:
     """Every output job of the site, and how many pages there are."""
     # Imported here: a build that finds nothing changed never needs Jinja or feedgen.
@@ -272,7 +272,7 @@ def _plan(
     from digestgen.render import Renderer
 
     renderer = Renderer(site, root / site.config.templates_dir)
-    planner = Planner(root, site, renderer, keys, base, cache)
+    planner = Planner(root, site, renderer, keys, base, words)
     jobs = planner.jobs()
     warm_templates(renderer, planner.templates)
     return jobs, planner.page_count

@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-# Each table maps a key (a digest's parse key) to bytes.
+# Each table maps a key (a digest's parse key; in ``terms``, behind a group's prefix) to bytes.
 TABLES = ("parsed", "terms")
 # How long an operation waits for another process's write before it gives up.
 BUSY_SECONDS = 10.0
@@ -105,6 +105,22 @@ class CacheStore:
         finally:
             if db is not None:
                 db.close()
+
+    def with_prefix(self, table: str, prefix: str) -> dict[str, bytes]:
+        """The entries whose keys start with ``prefix`` (a range of the table's index),
+        by the rest of their keys; empty when the store cannot be read."""
+        # Every key that starts with the prefix sorts below this one.
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        query = f"SELECT key, data FROM {table} WHERE key >= ? AND key < ?"
+        try:
+            with self._session() as db:
+                return {
+                    key[len(prefix) :]: data
+                    for key, data in db.execute(query, (prefix, end))
+                    if isinstance(data, bytes) and key.startswith(prefix)
+                }
+        except (sqlite3.Error, OSError):
+            return {}
 
     def put_many(self, table: str, rows: Iterable[tuple[str, bytes]]) -> None:
         """Store the entries, replacing any with the same key (in one transaction)."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import hmac
 import io
 import json
@@ -32,7 +31,7 @@ from digestgen.config import SiteConfig
 from digestgen.errors import DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, sha256, user_cache_dir
 from digestgen.model import Block, Digest, Item, Section, Site
-from digestgen.searchindex import TermsCache, digest_terms
+from digestgen.searchindex import WordStore, digest_terms
 from digestgen.sources import source_names
 from digestgen.workers import chunks, fork_map, use_processes
 
@@ -145,12 +144,13 @@ class ParseCache:
         self.folder = store.path.parent
         self.secret = secret if secret is not None else _user_secret()
 
-    def _sign(self, blob: bytes) -> bytes:
-        return hmac.new(self.secret, blob, hashlib.sha256).digest()
+    def sign(self, blob: bytes) -> bytes:
+        """The HMAC of ``blob`` with the user's key (32 bytes)."""
+        return hmac.digest(self.secret, blob, "sha256")
 
     def _open(self, data: bytes) -> Entry | None:
         signature, blob = data[:32], data[32:]
-        if not hmac.compare_digest(signature, self._sign(blob)):
+        if not hmac.compare_digest(signature, self.sign(blob)):
             return None  # not written by this user's digestgen: never unpickled
         try:
             value = pickle.loads(blob)
@@ -171,7 +171,7 @@ class ParseCache:
 
     def signed(self, entries: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
         """``(key, pickle)`` entries as the ``parsed`` table keeps them."""
-        return [(key, self._sign(blob) + blob) for key, blob in entries]
+        return [(key, self.sign(blob) + blob) for key, blob in entries]
 
     def stored(self) -> set[str]:
         """The keys of the entries the cache holds."""
@@ -239,10 +239,10 @@ def _save_scan(path: Path, settings: str, started: int, files: dict[str, list[in
 # The work of a parse run, inherited by forked workers instead of being pickled to them.
 _WORK: tuple[Path, SiteConfig, Sequence[Source], bool] | None = None
 
-# A parsed source: its index, its pickle and its search words as JSON; ``None`` for a
-# file that failed to parse or changed since it was scanned (the parent parses it
-# again itself, to report its errors).
-Parsed = tuple[int, bytes | None, bytes | None]
+# A parsed source: its index, its pickle and its search words (``DigestTerms.rows``);
+# ``None`` for a file that failed to parse or changed since it was scanned (the parent
+# parses it again itself, to report its errors).
+Parsed = tuple[int, bytes | None, list[tuple[str, bytes]] | None]
 
 
 def _parse_chunk(indexes: Sequence[int]) -> list[Parsed]:
@@ -269,7 +269,7 @@ def _parse_chunk(indexes: Sequence[int]) -> list[Parsed]:
             continue
         # The digest's words for the search index, made here while it is at hand (on
         # every core), so the index's jobs only read them.
-        words = digest_terms(digest).to_json(source.key) if with_terms else None
+        words = digest_terms(digest).rows() if with_terms else None
         out.append((index, blob, words))
     return out
 
@@ -313,13 +313,14 @@ STORE_BATCH = 256
 
 
 def _keep(
-    cache: ParseCache, terms: TermsCache | None, sources: Sequence[Source], done: list[Parsed]
+    cache: ParseCache, terms: WordStore | None, sources: Sequence[Source], done: list[Parsed]
 ) -> None:
     """Store what was parsed, and its search words, in the cache."""
     parsed = [(sources[i].key, blob) for i, blob, _ in done if blob is not None]
     tables = {"parsed": cache.signed(parsed)}
     if terms is not None:
-        tables["terms"] = [(sources[i].key, words) for i, _, words in done if words is not None]
+        words = [(sources[i].key, rows) for i, _, rows in done if rows is not None]
+        tables["terms"] = terms.signed(words)
     cache.store.put_tables(tables)
 
 
@@ -330,7 +331,7 @@ def parse_cached(
     sources: Sequence[Source],
     drafts: bool = False,
     workers: int = 1,
-    terms: TermsCache | None = None,
+    terms: WordStore | None = None,
 ) -> ParsedSite:
     """The site from ``scan``'s sources, parsing only the cache's misses, on ``workers``
     processes, and keeping what they parsed in the cache; with ``terms``, a parsed
@@ -392,7 +393,10 @@ def parse_cached(
     _RECENT[cache.store.path] = recent
     cache.store.put_many("parsed", cache.signed(refill))
     site = assemble_site(config, digests, errors, drafts, warnings)
-    cache.prune({s.key for s in sources})
+    in_use = {s.key for s in sources}
+    cache.prune(in_use)
+    if terms is not None:
+        terms.prune(in_use)
     # Only published digests: they stay alive with the site, so their ids stay theirs.
     published = {id(d): keys[id(d)] for d in site.digests}
     return ParsedSite(site, published, parsed, len(sources) - parsed)

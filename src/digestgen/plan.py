@@ -4,25 +4,28 @@ a fingerprint of everything it is made of, so that the build can skip unchanged 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 
-from digestgen.cachestore import CacheStore
 from digestgen.errors import ParseError
 from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries, tag_selection
 from digestgen.fingerprint import Fingerprinter, sha256
 from digestgen.model import Digest, Item, Site
 from digestgen.output import Job
 from digestgen.render import THEME_DIR, Page, Renderer
-from digestgen.searchindex import iter_search_documents, iter_search_words
+from digestgen.searchindex import (
+    SHARDS_ROW,
+    WORD_GROUPS,
+    SearchWords,
+    WordStore,
+    group_row,
+    iter_search_documents,
+)
 from digestgen.taxonomy import Tag
 
 # Folders of the site's own pages and files: a digest's page may not sit in one.
 SITE_FOLDERS = ("archive", "tags", "links", "domains", "stats", "page", "search", "static")
-
-# The word shards of the search index are made by this many jobs.
-SEARCH_PARTS = 2
 
 # Templates rendered outside of pages, for feeds and the sitemap.
 FRAGMENTS = ("feed_content.html", "feed_item.html", "sitemap.xml", "robots.txt")
@@ -31,8 +34,8 @@ FRAGMENTS = ("feed_content.html", "feed_item.html", "sitemap.xml", "robots.txt")
 class Planner:
     """Builds the jobs of one site; ``keys`` holds each digest's parse key by ``id``.
 
-    Without ``keys`` the jobs have no key, as for a build without cache. ``cache`` is
-    the build's cache store, where jobs may keep what they computed per digest.
+    Without ``keys`` the jobs have no key, as for a build without cache. ``words``
+    keeps each digest's search words between builds.
     """
 
     def __init__(
@@ -42,11 +45,11 @@ class Planner:
         renderer: Renderer,
         keys: Mapping[int, str] | None,
         base: str,
-        cache: CacheStore | None = None,
+        words: WordStore | None = None,
     ) -> None:
         self.root = root
         self.keys = keys
-        self.cache = cache
+        self.words = words
         self.site = site
         self.config = site.config
         self.renderer = renderer
@@ -104,18 +107,27 @@ class Planner:
         jobs.append(self._sitemap([page.path for page in pages]))
         jobs += self._static()
         jobs += self._exports()
-        # The search index in parts, so that several cores make it: the documents, and
-        # the words in ``SEARCH_PARTS`` shares (part 0, which also writes index.json,
-        # keeps the job's first name).
-        key = self.key("search", self.site.digests)
-        jobs.append(Job("search:documents", key, partial(iter_search_documents, self.site)))
-        for part in range(SEARCH_PARTS):
-            name = "search" if part == 0 else f"search:words-{part}"
-            jobs.append(Job(name, key, partial(self._search, part)))
+        jobs += self._search()
         return jobs
 
-    def _search(self, part: int) -> Iterator[tuple[str, bytes]]:
-        return iter_search_words(self.site, self.keys, self.cache, part, SEARCH_PARTS)
+    def _search(self) -> list[Job]:
+        """The search index in parts, so that all cores make it and an edit makes again
+        only the parts it changed: the documents, the list of shards, and the shards of
+        each group of words, each keyed by the words it is made of."""
+        site = self.site
+        words = SearchWords(site, self.keys, self.words)
+        key = self.key("search", site.digests)
+        documents = Job("search:documents", key, partial(iter_search_documents, site))
+        jobs = [documents, Job("search", partial(self._words_key, words, SHARDS_ROW), words.index)]
+        for group in range(WORD_GROUPS):
+            prefix = group_row(group)
+            name = f"search:words-{prefix[:-1]}"
+            keyed = partial(self._words_key, words, prefix)
+            jobs.append(Job(name, keyed, partial(words.shards, prefix)))
+        return jobs
+
+    def _words_key(self, words: SearchWords, prefix: str) -> str | None:
+        return sha256(self.base, words.fingerprint(prefix)) if self.keyed else None
 
     def _exports(self) -> list[Job]:
         """The newsletter editions ``export_formats`` asks for, one job per digest and format."""

@@ -7,10 +7,12 @@ the bytes a phone downloads grow with the query, not with the archive.
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
+import hmac
 import json
 import re
 import unicodedata
+import zlib
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -57,6 +59,30 @@ def shard_name(token: str) -> str:
     return "s-" + "-".join(f"{ord(c):x}" for c in token[:2])
 
 
+# The word shards are made by this many jobs, each the shards of a fixed group of
+# two-letter prefixes: an edit runs again only the groups whose words it changed.
+WORD_GROUPS = 16
+# The cache entry of a digest's shard names, beside its entry per group.
+SHARDS_ROW = "p:"
+
+
+@lru_cache(maxsize=1 << 14)
+def _prefix_shard(prefix: str) -> tuple[str, int]:
+    name = shard_name(prefix)
+    return name, zlib.crc32(name.encode("ascii")) % WORD_GROUPS
+
+
+def word_group(token: str) -> int:
+    """The group of a word's shard (a word's shard, and so its group, depends only on
+    its first two characters; pass those)."""
+    return _prefix_shard(token)[1]
+
+
+def group_row(group: int) -> str:
+    """The prefix of a group's cache entries: ``"0a:"``."""
+    return f"{group:02x}:"
+
+
 @dataclass(frozen=True, slots=True)
 class DigestTerms:
     """The words one digest adds to the index: its items' words as
@@ -66,25 +92,31 @@ class DigestTerms:
     terms: dict[str, list[int]]
     digest_words: tuple[list[str], list[str]]
 
-    def to_json(self, key: str) -> bytes:
-        return _dump([FORMAT, key, self.count, self.terms, list(self.digest_words)])
-
-    @staticmethod
-    def from_json(data: bytes, key: str) -> DigestTerms | None:
-        """The entry stored for ``key``; ``None`` for anything else (cut short, another
-        format or digest). Entries hold only words, never code."""
-        try:
-            version, stored, count, terms, (title, rest) = json.loads(data)
-        except (ValueError, TypeError):
-            return None
-        shapes = ((count, int), (terms, dict), (title, list), (rest, list))
-        if (version, stored) != (FORMAT, key) or not _shaped(shapes):
-            return None
-        return DigestTerms(count, terms, (title, rest))
-
-
-def _shaped(pairs: tuple[tuple[object, type], ...]) -> bool:
-    return all(isinstance(value, kind) for value, kind in pairs)
+    def rows(self) -> list[tuple[str, bytes]]:
+        """The digest's words cut by group, as JSON, each under its group's prefix
+        (``group_row``), plus the names of its shards (``SHARDS_ROW``). A group's entry
+        holds the digest's item count in every case: the ids of later digests follow it."""
+        terms: list[dict[str, list[int]]] = [{} for _ in range(WORD_GROUPS)]
+        titles: list[list[str]] = [[] for _ in range(WORD_GROUPS)]
+        others: list[list[str]] = [[] for _ in range(WORD_GROUPS)]
+        title, rest = self.digest_words
+        # Each distinct prefix's shard and group looked up once, not once per word.
+        prefixes = {token[:2] for token in self.terms}
+        prefixes.update(token[:2] for token in title)
+        prefixes.update(token[:2] for token in rest)
+        shard_of = {prefix: _prefix_shard(prefix) for prefix in prefixes}
+        for token, values in self.terms.items():
+            terms[shard_of[token[:2]][1]][token] = values
+        for own, into in ((title, titles), (rest, others)):
+            for token in own:
+                into[shard_of[token[:2]][1]].append(token)
+        rows = [
+            (group_row(g), _dump([FORMAT, g, self.count, terms[g], titles[g], others[g]]))
+            for g in range(WORD_GROUPS)
+        ]
+        shards = sorted({shard for shard, _ in shard_of.values()})
+        rows.append((SHARDS_ROW, _dump([FORMAT, shards])))
+        return rows
 
 
 def _words(title: str, rest: str) -> tuple[list[str], list[str]]:
@@ -125,45 +157,56 @@ def digest_terms(digest: Digest) -> DigestTerms:
     return DigestTerms(count, dict(terms), _words(digest.title, rest))
 
 
-class TermsCache:
-    """Each digest's :class:`DigestTerms` as JSON in the cache store's ``terms`` table, by
-    the digest's parse key (which covers its bytes and digestgen's code), so an edit
-    computes the words of one digest only."""
+Sign = Callable[[bytes], bytes]
+# A digest's entries: ``(prefix, JSON)``.
+Rows = Iterable[tuple[str, bytes]]
 
-    def __init__(self, store: CacheStore) -> None:
+
+class WordStore:
+    """Each digest's words, cut by group (``DigestTerms.rows``), in the cache store's
+    ``terms`` table under ``<group prefix><digest's parse key>`` (the parse key covers the
+    digest's bytes and digestgen's code). Entries are signed with ``sign`` (an HMAC
+    with the user's key): an entry not written by this user's digestgen is a miss, so
+    a cache that came with a site cannot plant words in its index."""
+
+    def __init__(self, store: CacheStore, sign: Sign) -> None:
         self.store = store
+        self.sign = sign
 
-    @contextlib.contextmanager
-    def reader(self) -> Iterator[Callable[[str], DigestTerms | None]]:
-        """A lookup of one digest's words at a time (see ``CacheStore.reader``)."""
-        with self.store.reader("terms") as get:
+    def signed(self, entries: Iterable[tuple[str, Rows]]) -> list[tuple[str, bytes]]:
+        """``(parse key, rows)`` as the table keeps them."""
+        return [
+            (prefix + key, self.sign(data) + data) for key, rows in entries for prefix, data in rows
+        ]
 
-            def load(key: str) -> DigestTerms | None:
-                data = get(key)
-                return DigestTerms.from_json(data, key) if data is not None else None
+    def put(self, entries: Iterable[tuple[str, Rows]]) -> None:
+        self.store.put_many("terms", self.signed(entries))
 
-            yield load
+    def group(self, prefix: str) -> dict[str, bytes]:
+        """The entries under ``prefix`` whose signature holds, by parse key."""
+        out: dict[str, bytes] = {}
+        sign = self.sign
+        for key, data in self.store.with_prefix("terms", prefix).items():
+            body = data[32:]
+            if hmac.compare_digest(data[:32], sign(body)):
+                out[key] = body
+        return out
 
-    def put_many(self, entries: Iterable[tuple[str, bytes]]) -> None:
-        """Keep ``(key, DigestTerms JSON)`` entries."""
-        self.store.put_many("terms", entries)
-
-    def prune(self, keep: set[str]) -> None:
-        self.store.keep_only("terms", keep)
+    def prune(self, keep: Iterable[str]) -> None:
+        """Drop the entries of digests no source uses any more."""
+        prefixes = [*map(group_row, range(WORD_GROUPS)), SHARDS_ROW]
+        self.store.keep_only("terms", {prefix + key for key in keep for prefix in prefixes})
 
 
-@contextlib.contextmanager
-def _no_reader() -> Iterator[Callable[[str], DigestTerms | None]]:
-    yield lambda _key: None
+# One encoder for every file and entry: ``json.dumps`` with options makes a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _dump(data: object) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(data).encode("utf-8")
 
 
-def search_files(
-    site: Site, keys: Mapping[int, str] | None = None, cache: CacheStore | None = None
-) -> dict[str, bytes]:
+def search_files(site: Site) -> dict[str, bytes]:
     """Every file of the search index under ``search/``, as ``{path: bytes}``.
 
     ``index.json``: format, chunk size and the shard names that exist (so that no
@@ -171,9 +214,15 @@ def search_files(
     posting is ``id * 2 + in_title`` delta-encoded. ``c<n>.json``: documents
     ``n * CHUNK`` to ``(n + 1) * CHUNK - 1``; ids count every item of every digest in
     site order, then every digest. URLs are relative to the site root; the script
-    prefixes the base path. The build makes the two halves as two jobs, on two cores.
+    prefixes the base path. The build makes the documents, the list of shards and each
+    group of shards as separate jobs (``SearchWords``), on all cores.
     """
-    return {**dict(iter_search_documents(site)), **dict(iter_search_words(site, keys, cache))}
+    words = SearchWords(site)
+    files = dict(iter_search_documents(site))
+    files.update(words.index())
+    for group in range(WORD_GROUPS):
+        files.update(words.shards(group_row(group)))
+    return files
 
 
 def iter_search_documents(site: Site) -> Iterator[tuple[str, bytes]]:
@@ -198,77 +247,97 @@ def iter_search_documents(site: Site) -> Iterator[tuple[str, bytes]]:
         yield f"{FOLDER}c{number}.json", _dump(chunk)
 
 
-def iter_search_words(
-    site: Site,
-    keys: Mapping[int, str] | None = None,
-    cache: CacheStore | None = None,
-    part: int = 0,
-    parts: int = 1,
-) -> Iterator[tuple[str, bytes]]:
-    """``index.json`` and the ``s-*.json`` shards (see :func:`search_files`), a shard at a
-    time. Postings are kept as 4-byte arrays while they grow, not as Python ints: an
-    archive of 10,000 digests has tens of millions. With ``keys`` (each digest's parse
-    key by ``id``) and a ``cache`` store, each digest's words are kept there between
-    builds, so an edit tokenises one digest. ``part`` of ``parts`` makes only the shards
-    of the words whose first character's code point is ``part`` modulo ``parts`` (so
-    that several cores share the work); part 0 also writes ``index.json``."""
-    terms = TermsCache(cache) if cache is not None and keys is not None else None
-    made: list[tuple[str, bytes]] = []
-    postings: dict[str, array[int]] = {}
-    prefixes: set[str] = set()  # of every word, for index.json
+class SearchWords:
+    """The word half of the search index for one build: ``index.json`` (``index``) and the
+    shards of each group (``shards``), with the fingerprint of what each is made of
+    (``fingerprint``). Each digest's rows (``DigestTerms.rows``) come from ``store`` by
+    the digest's parse key (``keys``, by ``id``); the missing ones are made from the
+    digest and stored."""
 
-    def add(token: str, values: Iterable[int]) -> None:
-        if part == 0:
-            prefixes.add(token[:2])
-        if ord(token[0]) % parts != part:
-            return
-        found = postings.get(token)
-        if found is None:
-            found = postings[token] = array("I")
-        found.extend(values)
+    def __init__(
+        self, site: Site, keys: Mapping[int, str] | None = None, store: WordStore | None = None
+    ) -> None:
+        self.site = site
+        self.keys = keys if store is not None else None
+        self.store = store
+        self._made: dict[int, dict[str, bytes]] = {}
+        # The entries last read: a job works out its key, then makes its files, from them.
+        self._last: tuple[str, list[bytes]] | None = None
 
-    documents = 0
-    owns: list[tuple[list[str], list[str]]] = []
-    with terms.reader() if terms is not None else _no_reader() as load:
-        for digest in site.digests:
+    def rows(self, prefix: str) -> list[bytes]:
+        """Every digest's entry under ``prefix``, in site order."""
+        if self._last is not None and self._last[0] == prefix:
+            return self._last[1]
+        stored = self.store.group(prefix) if self.store is not None else {}
+        keys = self.keys
+        out: list[bytes] = []
+        new: list[tuple[str, list[tuple[str, bytes]]]] = []
+        for digest in self.site.digests:
             key = keys.get(id(digest)) if keys is not None else None
-            words = load(key) if key is not None else None
-            if words is None:
-                words = digest_terms(digest)
-                if key is not None:
-                    made.append((key, words.to_json(key)))
+            data = stored.get(key) if key is not None else None
+            if data is None:
+                made = self._made.get(id(digest))
+                if made is None:
+                    rows = digest_terms(digest).rows()
+                    made = self._made[id(digest)] = dict(rows)
+                    if key is not None:
+                        new.append((key, rows))
+                data = made[prefix]
+            out.append(data)
+        if new and self.store is not None:
+            self.store.put(new)
+        self._last = (prefix, out)
+        return out
+
+    def fingerprint(self, prefix: str) -> str:
+        """What the files made from the entries under ``prefix`` depend on."""
+        digest = hashlib.sha256(prefix.encode("utf-8"))
+        for data in self.rows(prefix):
+            digest.update(len(data).to_bytes(8, "little"))
+            digest.update(data)
+        return digest.hexdigest()
+
+    def index(self) -> dict[str, bytes]:
+        """``index.json``, listing every shard."""
+        shards: set[str] = set()
+        for data in self.rows(SHARDS_ROW):
+            shards.update(json.loads(data)[1])
+        index = {"v": FORMAT, "chunk": CHUNK, "shards": sorted(shards)}
+        return {FOLDER + "index.json": _dump(index)}
+
+    def shards(self, prefix: str) -> Iterator[tuple[str, bytes]]:
+        """The ``s-*.json`` shards of one group, a shard at a time. Postings are kept as
+        4-byte arrays while they grow, not as Python ints: an archive of 10,000 digests
+        has tens of millions."""
+        postings: dict[str, array[int]] = {}
+        documents = 0
+        owns: list[tuple[list[str], list[str]]] = []
+        for data in self.rows(prefix):
+            _format, _group, count, terms, title_words, other_words = json.loads(data)
             offset = documents * 2
-            if part == 0:
-                prefixes.update(token[:2] for token in words.terms)
-            # The hot loop of the index: inline, and only this part's words.
-            for token, values in words.terms.items():
-                if ord(token[0]) % parts == part:
+            # The hot loop of the index, inline.
+            for token, values in terms.items():
+                found = postings.get(token)
+                if found is None:
+                    found = postings[token] = array("I")
+                found.extend(map(offset.__add__, values))
+            documents += count
+            owns.append((title_words, other_words))
+        for title_words, other_words in owns:
+            for own, flag in ((title_words, 1), (other_words, 0)):
+                for token in own:
                     found = postings.get(token)
                     if found is None:
                         found = postings[token] = array("I")
-                    found.extend(map(offset.__add__, values))
-            documents += words.count
-            owns.append(words.digest_words)
-    for title_words, other_words in owns:
-        for token in title_words:
-            add(token, (documents * 2 + 1,))
-        for token in other_words:
-            add(token, (documents * 2,))
-        documents += 1
-    if terms is not None and keys is not None:
-        terms.put_many(made)
-        if part == 0:
-            terms.prune({keys[id(d)] for d in site.digests if id(d) in keys})
-    by_shard: dict[str, list[str]] = defaultdict(list)
-    for token in sorted(postings):
-        by_shard[shard_name(token)].append(token)
-    if part == 0:
-        shards = sorted({shard_name(prefix) for prefix in prefixes})
-        yield FOLDER + "index.json", _dump({"v": FORMAT, "chunk": CHUNK, "shards": shards})
-    for name, tokens in by_shard.items():
-        # Every array grew in id order, so it is sorted already: delta-encode it.
-        shard = {
-            token: [postings[token][0], *map(sub, postings[token][1:], postings[token])]
-            for token in tokens
-        }
-        yield f"{FOLDER}{name}.json", _dump(shard)
+                    found.append(documents * 2 + flag)
+            documents += 1
+        by_shard: dict[str, list[str]] = defaultdict(list)
+        for token in sorted(postings):
+            by_shard[shard_name(token)].append(token)
+        for name, words in by_shard.items():
+            # Every array grew in id order, so it is sorted already: delta-encode it.
+            shard = {
+                token: [postings[token][0], *map(sub, postings[token][1:], postings[token])]
+                for token in words
+            }
+            yield f"{FOLDER}{name}.json", _dump(shard)
