@@ -10,12 +10,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from digestgen import output
 from digestgen.build import CACHE_DIR, STORE_FILE, build, seed_output
 from digestgen.cli import main
 from digestgen.config import load_config
@@ -220,6 +222,44 @@ def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
     result = build(root, output=tmp_path / "parallel", workers=2)
     assert result.rendered > 48
     assert tree(tmp_path / "parallel") == tree(serial)
+
+
+def test_keys_worked_out_on_the_workers_skip_the_same_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With enough jobs, the workers work out the keys of an incremental build and skip
+    the unchanged jobs themselves (here from the first job, on two workers). The builds
+    equal those whose keys the parent works out, and cold builds: same files, same jobs
+    run, same files written."""
+    assert threading.active_count() == 1  # else the build would not fork workers
+    on_workers, in_parent = make_site(tmp_path / "a"), make_site(tmp_path / "b")
+
+    def both(step: str) -> None:
+        results = []
+        for root, least in ((on_workers, 1), (in_parent, 10**9)):
+            monkeypatch.setattr(output, "KEYS_ON_WORKERS_MIN", least)
+            before = mtimes(root / "site") if (root / "site").exists() else {}
+            result = build(root, workers=2)
+            after = mtimes(root / "site")
+            touched = sorted(p for p in after if after[p] != before.get(p))
+            results.append((result.rendered, result.written, touched, _job_keys(root)))
+        assert results[0] == results[1], step
+        assert (
+            tree(on_workers / "site")
+            == tree(in_parent / "site")
+            == cold_build(on_workers, tmp_path)
+        ), step
+
+    both("first build")
+    both("nothing changed")
+    for root in (on_workers, in_parent):
+        text = (root / "digests" / "d02.md").read_text(encoding="utf-8")
+        (root / "digests" / "d02.md").write_text(text.replace("- fast", "- faster"))
+    both("an edit")
+    for root in (on_workers, in_parent):
+        (root / "digests" / "d03.md").write_text(digest(3, "ml, vision"), encoding="utf-8")
+        (root / "digests" / "d05.md").unlink()
+    both("a tag added, a digest deleted")
 
 
 def test_cached_digests_round_trip_through_pickle(tmp_path: Path) -> None:

@@ -33,6 +33,10 @@ from digestgen.workers import chunks, fork_map, use_processes
 # Below this many jobs to run, starting processes costs more than it saves (the jobs
 # an edit leaves, tag pages and feeds, are the big ones).
 PARALLEL_MIN = 8
+# From this many jobs whose keys are worked out when needed, the workers work them out
+# (and skip the unchanged jobs) instead of the parent, one job after another, before
+# any worker starts: keys then take a share of every core, beside the jobs that run.
+KEYS_ON_WORKERS_MIN = 256
 MANIFEST_VERSION = 2
 # The output folder a manifest describes, near its start (see ``Manifest.save``).
 _OUTPUT = re.compile(r'"output":"((?:[^"\\]|\\.)*)"')
@@ -53,6 +57,10 @@ class Job:
     name: str
     key: str | Callable[[], str | None] | None
     produce: Callable[[], Files]
+
+    def worked_key(self) -> str | None:
+        """The key, worked out if it is a callable."""
+        return self.key() if callable(self.key) else self.key
 
     def resolved(self) -> Job:
         """The job with its key worked out."""
@@ -178,27 +186,55 @@ class WriteResult:
     written: int
 
 
-# A run's work, inherited by forked workers instead of being pickled to them.
-_RUN: tuple[Sequence[Job], Mapping[str, str], Path] | None = None
+# A job's entry in the manifest: its key and its files.
+Entry = tuple[str | None, list[str]]
 
 
-_Result = tuple[int, str | None, dict[str, str] | None, int]
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """A run's work, inherited by forked workers instead of being pickled to them:
+    the jobs, the intact output files' SHA-256 (to stage only changed bytes), the
+    staging folder, and the manifest entries of the jobs to run only if their key
+    changed (a job whose key and files are as recorded is skipped)."""
+
+    jobs: Sequence[Job]
+    intact: Mapping[str, str]
+    staging: Path
+    recorded: Mapping[str, Entry]
+
+
+_RUN: _Run | None = None
+
+# ``(job index, job key, {path: sha} or None if the job failed, files staged, skipped)``;
+# a job skipped as unchanged keeps its recorded files.
+_Result = tuple[int, str | None, dict[str, str] | None, int, bool]
+
+
+def _unchanged(key: str | None, before: Entry | None, intact: Mapping[str, str]) -> bool:
+    """Whether a job with ``key`` can keep the files its manifest entry ``before`` records."""
+    return (
+        key is not None
+        and before is not None
+        and before[0] == key
+        and all(path in intact for path in before[1])
+    )
 
 
 def _run_chunk(indexes: Sequence[int]) -> list[_Result]:
-    """Run some jobs, staging the files whose bytes differ from the intact output.
-
-    Returns ``(job index, job key, {path: sha} or None if the job failed, files staged)``.
-    """
+    """Run some jobs, staging the files whose bytes differ from the intact output."""
     assert _RUN is not None
-    jobs, intact, staging = _RUN
+    jobs, intact, staging = _RUN.jobs, _RUN.intact, _RUN.staging
     out: list[_Result] = []
     made: set[str] = set()  # folders this process made already: one mkdir each
     for index in indexes:
         shas: dict[str, str] = {}
         staged = 0
         try:
-            job = jobs[index].resolved()
+            job = jobs[index]
+            key = job.worked_key()
+            if _unchanged(key, _RUN.recorded.get(job.name), intact):
+                out.append((index, key, {}, 0, True))
+                continue
             for path, data in pairs(job.produce()):
                 sha = shas[path] = hashlib.sha256(data).hexdigest()
                 if intact.get(path) != sha:
@@ -213,18 +249,16 @@ def _run_chunk(indexes: Sequence[int]) -> list[_Result]:
         except OSError:
             raise  # the disk, not the job: stop the build
         except Exception:
-            out.append((index, None, None, 0))  # the parent runs it again to raise the error
+            out.append((index, None, None, 0, False))  # the parent runs it again to raise it
             continue
-        assert not callable(job.key)
-        out.append((index, job.key, shas, staged))
+        out.append((index, key, shas, staged, False))
     return out
 
 
-def _run_jobs(
-    jobs: Sequence[Job], intact: Mapping[str, str], staging: Path, workers: int
-) -> list[_Result]:
+def _run_jobs(run: _Run, workers: int) -> list[_Result]:
     global _RUN
-    _RUN = (jobs, intact, staging)
+    _RUN = run
+    jobs = run.jobs
     try:
         everything = list(range(len(jobs)))
         if use_processes(workers, len(jobs), PARALLEL_MIN):
@@ -236,7 +270,7 @@ def _run_jobs(
                 results.extend(part)
         else:
             results = _run_chunk(everything)
-        for index, _, shas, _ in results:
+        for index, _, shas, _, _ in results:
             if shas is None:
                 dict(pairs(jobs[index].produce()))  # raises the job's error, with its traceback
         return results
@@ -251,33 +285,39 @@ def write_outputs(
     on_disk = _on_disk(output)
     intact = previous.intact(on_disk) if previous is not None else {}
     incremental = bool(intact)
+    recorded = previous.jobs if previous is not None else {}
+    deferred = sum(1 for job in jobs if callable(job.key) and job.name in recorded)
+    on_workers = incremental and use_processes(workers, deferred, KEYS_ON_WORKERS_MIN)
     todo: list[Job] = []
     files: dict[str, str] = {}
-    job_files: dict[str, tuple[str | None, list[str]]] = {}
+    job_files: dict[str, Entry] = {}
     for job in jobs:
-        before = previous.jobs.get(job.name) if previous is not None else None
-        if before is not None:
+        before = recorded.get(job.name)
+        if before is not None and not (on_workers and callable(job.key)):
             job = job.resolved()
-        if (
-            job.key is not None
-            and before is not None
-            and before[0] == job.key
-            and all(path in intact for path in before[1])
-        ):
-            files.update((path, intact[path]) for path in before[1])
-            job_files[job.name] = before
-        else:
-            todo.append(job)
+            if _unchanged(job.worked_key(), before, intact):
+                files.update((path, intact[path]) for path in before[1])
+                job_files[job.name] = before
+                continue
+        todo.append(job)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
     try:
-        results = _run_jobs(todo, intact if incremental else {}, staging, workers)
-        written = 0
-        for index, key, shas, staged in results:
+        run = _Run(todo, intact if incremental else {}, staging, recorded if on_workers else {})
+        results = _run_jobs(run, workers)
+        written = ran = 0
+        for index, key, shas, staged, skipped in results:
             assert shas is not None
+            name = todo[index].name
+            if skipped:  # unchanged, found by its worker
+                before = run.recorded[name]
+                files.update((path, intact[path]) for path in before[1])
+                job_files[name] = before
+                continue
             files.update(shas)
-            job_files[todo[index].name] = (key, sorted(shas))
+            job_files[name] = (key, sorted(shas))
             written += staged
+            ran += 1
         if incremental:
             moved = _commit_changes(staging, output, files, on_disk)
             # Only the moved files have new sizes and mtimes; the rest are as recorded.
@@ -290,7 +330,7 @@ def write_outputs(
         shutil.rmtree(staging, ignore_errors=True)
     manifest = Manifest(output=str(output.resolve()), jobs=job_files)
     manifest.files = {path: (sha, *found[path]) for path, sha in files.items() if path in found}
-    return WriteResult(files, len(todo), written), manifest
+    return WriteResult(files, ran, written), manifest
 
 
 def _swap_in(staging: Path, output: Path) -> None:
