@@ -24,7 +24,13 @@ from digestgen.config import load_config
 from digestgen.errors import DigestError, RenderError
 from digestgen.parse import parse_site, source_files
 from digestgen.parsecache import dumps
-from digestgen.searchindex import SHARDS_ROW, WORD_GROUPS, group_row, word_group
+from digestgen.searchindex import (
+    SHARDS_ROW,
+    WORD_GROUPS,
+    SearchDocuments,
+    group_row,
+    word_group,
+)
 
 # The prefixes of a digest's search word entries: one per group, one for its shards.
 WORD_ROWS = {*map(group_row, range(WORD_GROUPS)), SHARDS_ROW}
@@ -577,7 +583,7 @@ def test_an_edit_reaches_only_the_listing_pages_that_hold_the_digest(tmp_path: P
     old = (root / "digests" / "d1.md").read_text(encoding="utf-8")
     # 90 links, 50 a page, newest first: d1, the oldest digest, is on the second pages only.
     (root / "digests" / "d1.md").write_text(old.replace("1/29) - words", "1/29) - edited"))
-    build(root)
+    site = build(root).site
     after = _job_keys(root)
     changed = {name for name in after if after[name] != before.get(name)}
     for listing in ("links/", "domains/example.com/", "tags/shared/"):
@@ -589,6 +595,12 @@ def test_an_edit_reaches_only_the_listing_pages_that_hold_the_digest(tmp_path: P
     groups = {word_group(word[:2]) for word in ("edited", "words")}
     made = {name for name in changed if name.startswith("search:words-")}
     assert made == {f"search:words-{group_row(group)[:-1]}" for group in groups}
+    # The documents: only the runs of chunks that hold d1's.
+    edited = next(n for n, d in enumerate(site.digests) if d.path == "digests/d1.md")
+    runs = SearchDocuments(site).groups
+    holding = {n for n, run in enumerate(runs) if edited in run.digests or edited in run.owners}
+    made = {name for name in changed if name.startswith("search:documents-")}
+    assert made == {f"search:documents-{n:02x}" for n in holding} and len(holding) < len(runs)
     assert tree(root / "site") == cold_build(root, tmp_path)
 
 

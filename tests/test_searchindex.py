@@ -11,6 +11,7 @@ from digestgen.parse import parse_site
 from digestgen.searchindex import (
     CHUNK,
     WORD_GROUPS,
+    SearchDocuments,
     SearchWords,
     fold,
     group_row,
@@ -166,3 +167,27 @@ def test_each_group_of_words_makes_its_own_shards() -> None:
     for group in groups:
         together.update(group)
     assert together == search_files(site)
+
+
+def test_the_runs_of_document_chunks_are_the_whole_set() -> None:
+    """The build makes the document chunks in runs, one job each (so that an edit makes
+    again only the run that holds its documents): for archives whose item counts put
+    chunk edges inside digests, between them and inside the digests' own documents, and
+    for digests without items, the runs together are the chunks made in one walk."""
+    text_item = "- A text item, no link\n"
+    for counts in ([0], [3], [1, 0, 24, 26, 0, 50], [7] * 60, [0] * 30 + [25] * 9, [30] * 17):
+        texts = [
+            DIGEST.split("## Links")[0] + "## Links\n\n" + text_item * count
+            if count
+            else DIGEST.split("## Links")[0] + "Only an intro.\n"
+            for count in counts
+        ]
+        site = make_site(*texts)
+        assert sum(d.item_count for d in site.digests) == sum(counts)
+        documents = SearchDocuments(site)
+        runs: dict[str, bytes] = {}
+        for run in documents.groups:
+            made = dict(documents.documents(run))
+            assert runs.keys().isdisjoint(made), counts
+            runs.update(made)
+        assert runs == dict(iter_search_documents(site)), counts

@@ -17,10 +17,10 @@ from digestgen.render import THEME_DIR, Page, Renderer
 from digestgen.searchindex import (
     SHARDS_ROW,
     WORD_GROUPS,
+    SearchDocuments,
     SearchWords,
     WordStore,
     group_row,
-    iter_search_documents,
 )
 from digestgen.taxonomy import Tag
 
@@ -80,11 +80,15 @@ class Planner:
         known: dict[int, str] = {}
         for digest in site.digests:
             self.digest_keys[digest.path] = keys.get(id(digest), "?")
+        # One walk of the site's (digest, item) pairs, in each digest's item order.
+        extras: dict[int, list[str]] = {}
+        featured = self.featured
+        for digest, item in site.links:
+            if id(item) in featured:
+                extras.setdefault(id(digest), []).append(self._item_fingerprint(item))
         for digest in site.digests:
             key = self.digest_keys[digest.path]
-            extra = [
-                self._item_fingerprint(item) for item in digest.items() if id(item) in self.featured
-            ]
+            extra = extras.get(id(digest))
             known[id(digest)] = sha256(key, *extra) if extra else key
         return known
 
@@ -112,15 +116,22 @@ class Planner:
 
     def _search(self) -> list[Job]:
         """The search index in parts, so that all cores make it and an edit makes again
-        only the parts it changed: the documents, the list of shards, and the shards of
-        each group of words, each keyed by the words it is made of."""
+        only the parts it changed: the list of shards, the shards of each group of words
+        (keyed by the words they are made of) and each run of document chunks (keyed by
+        the digests whose documents it holds)."""
         site = self.site
         words = SearchWords(site, self.keys, self.words)
-        key = self.key("search", site.digests)
-        documents = Job("search:documents", key, partial(iter_search_documents, site))
-        jobs = [documents, Job("search", partial(self._words_key, words, SHARDS_ROW), words.index)]
-        for group in range(WORD_GROUPS):
-            prefix = group_row(group)
+        jobs = [Job("search", partial(self._words_key, words, SHARDS_ROW), words.index)]
+        documents = SearchDocuments(site)
+        for number, run in enumerate(documents.groups):
+            own = [(site.digests[i].title, site.digests[i].url) for i in run.owners]
+            items = [site.digests[i] for i in run.digests]
+            span = (run.first, run.end, run.start, run.stop)
+            key = partial(self.key, "search documents", span, items, own)
+            name = f"search:documents-{number:02x}"
+            jobs.append(Job(name, key, partial(documents.documents, run)))
+        for number in range(WORD_GROUPS):
+            prefix = group_row(number)
             name = f"search:words-{prefix[:-1]}"
             keyed = partial(self._words_key, words, prefix)
             jobs.append(Job(name, keyed, partial(words.shards, prefix)))
@@ -186,12 +197,16 @@ class Planner:
 
         jobs = [Job("feed:", self.key("feed", latest), main_feed)]
         for tag in self.renderer.tags:
-            # Keyed by the entries the feed keeps, not by the whole tag: an edit to an
-            # older digest does not reach a feed of the latest entries.
-            kept = tag_selection(self.site, tag, self.config.feed_limit)
-            key = self.key("tag feed", tag.name, tag.url, kept)
+            key = partial(self._tag_feed_key, tag)
             jobs.append(Job(f"feed:{tag.url}", key, partial(self._tag_feed, tag)))
         return jobs
+
+    def _tag_feed_key(self, tag: Tag) -> str | None:
+        # Keyed by the entries the feed keeps, not by the whole tag: an edit to an older
+        # digest does not reach a feed of the latest entries. Worked out when needed (on
+        # a worker, when the workers work out the keys).
+        kept = tag_selection(self.site, tag, self.config.feed_limit)
+        return self.key("tag feed", tag.name, tag.url, kept)
 
     def _tag_feed(self, tag: Tag) -> dict[str, bytes]:
         config = self.config
@@ -222,7 +237,7 @@ class Planner:
                 "robots.txt": renderer.fragment("robots.txt").encode("utf-8"),
             }
 
-        return Job("sitemap", self.key("sitemap", sorted(paths), lastmod), produce)
+        return Job("sitemap", partial(self.key, "sitemap", sorted(paths), lastmod), produce)
 
     def _static(self) -> list[Job]:
         """The theme's assets under ``static/``, overridden file by file by the site's."""

@@ -14,10 +14,12 @@ import re
 import unicodedata
 import zlib
 from array import array
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from operator import sub
 
 from digestgen.cachestore import CacheStore
@@ -136,7 +138,12 @@ def digest_documents(digest: Digest) -> tuple[list[list[str]], list[str]]:
         [digest.title, digest.url, item.anchor, item.title or item.commentary[:80], item.host or ""]
         for item in digest.items()
     ]
-    return docs, [digest.title, digest.url, "", "", ""]
+    return docs, own_document(digest)
+
+
+def own_document(digest: Digest) -> list[str]:
+    """The document of the digest itself (anchor ``""``)."""
+    return [digest.title, digest.url, "", "", ""]
 
 
 def digest_terms(digest: Digest) -> DigestTerms:
@@ -245,6 +252,62 @@ def iter_search_documents(site: Site) -> Iterator[tuple[str, bytes]]:
             chunk, number = [], number + 1
     if chunk:
         yield f"{FOLDER}c{number}.json", _dump(chunk)
+
+
+# The document chunks are made by this many jobs, each a run of consecutive chunks.
+DOCUMENT_GROUPS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentGroup:
+    """A run of document chunks, ``first`` to ``end`` (excluded), and what they hold: the
+    items of ``digests`` (indexes into the site's digests) and the own documents of
+    ``owners``, where they fall between document ids ``start`` and ``stop``."""
+
+    first: int
+    end: int
+    start: int
+    stop: int
+    digests: range
+    owners: range
+
+
+class SearchDocuments:
+    """The ``c<n>.json`` chunks of one site cut into ``DOCUMENT_GROUPS`` runs, so that an
+    edit makes again only the run that holds the edited digest's documents (the ids of
+    the others do not move while every digest keeps its number of items)."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        # The id of each digest's first item, and the number of item documents.
+        self.starts = [0, *accumulate(d.item_count for d in site.digests)]
+        self.items = self.starts[-1]
+        total = self.items + len(site.digests)
+        chunks = -(-total // CHUNK)
+        self.groups = []
+        for number in range(DOCUMENT_GROUPS):
+            first = chunks * number // DOCUMENT_GROUPS
+            end = chunks * (number + 1) // DOCUMENT_GROUPS
+            start, stop = first * CHUNK, min(end * CHUNK, total)
+            low = bisect_right(self.starts, start) - 1
+            high = bisect_left(self.starts, min(stop, self.items))
+            items = range(low, max(low, high)) if start < min(stop, self.items) else range(0)
+            owners = range(max(start - self.items, 0), max(stop - self.items, 0))
+            self.groups.append(DocumentGroup(first, end, start, stop, items, owners))
+
+    def documents(self, group: DocumentGroup) -> Iterator[tuple[str, bytes]]:
+        """The chunks of ``group``, a chunk at a time."""
+        docs: list[list[str]] = []
+        digests = self.site.digests
+        for index in group.digests:
+            items, _ = digest_documents(digests[index])
+            skip = max(group.start - self.starts[index], 0)
+            docs += items[skip : group.stop - self.starts[index]]
+        docs += [own_document(digests[index]) for index in group.owners]
+        for number in range(group.first, group.end):
+            chunk = docs[(number - group.first) * CHUNK : (number - group.first + 1) * CHUNK]
+            if chunk:
+                yield f"{FOLDER}c{number}.json", _dump(chunk)
 
 
 class SearchWords:
