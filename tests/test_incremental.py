@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pickle
 import shutil
 import sqlite3
 import subprocess
@@ -269,7 +270,6 @@ def test_keys_worked_out_on_the_workers_skip_the_same_jobs(
 
 
 def test_cached_digests_round_trip_through_pickle(tmp_path: Path) -> None:
-    import pickle
 
     root = make_site(tmp_path / "blog", count=2)
     config = load_config(root)
@@ -320,8 +320,6 @@ class _Planted:
 def test_a_cache_entry_not_signed_by_this_user_is_never_loaded(tmp_path: Path) -> None:
     """The next build runs as a new process, as the command does: one that built the site
     before keeps its digests in memory and would not read the store at all."""
-    import pickle
-
     root = make_site(tmp_path / "blog", count=3)
     build(root)
     good = tree(root / "site")
@@ -532,9 +530,9 @@ def test_the_scan_records_are_reused_and_follow_deletions(tmp_path: Path) -> Non
 
 
 def test_broken_search_cache_entries_are_computed_again(tmp_path: Path) -> None:
-    """The search index keeps each digest's words in the cache as signed JSON, by group;
-    an entry that is cut short, not JSON, or not signed with the user's key (planted
-    words) is computed again, never trusted, and stored again."""
+    """The search index keeps each digest's words in the cache, by group, signed; an entry
+    that is cut short, not a pickle, or not signed with the user's key (planted words)
+    is computed again, never loaded, and stored again."""
     root = make_site(tmp_path / "blog")
     build(root)
     entries = cache_rows(root, "terms")
@@ -545,10 +543,10 @@ def test_broken_search_cache_entries_are_computed_again(tmp_path: Path) -> None:
     short, unsigned, garbage = groups[0], groups[len(groups) // 2], groups[-1]
     set_cache_row(root, "terms", short, entries[short][:20])
     # A well-formed entry of planted words, behind the signature of another entry.
-    body = json.loads(entries[unsigned][32:])
+    body = list(pickle.loads(entries[unsigned][32:]))
     body[3] = {"planted": [0]}
-    set_cache_row(root, "terms", unsigned, entries[short][:32] + json.dumps(body).encode())
-    set_cache_row(root, "terms", garbage, entries[garbage][:32] + b"\x80not json")
+    set_cache_row(root, "terms", unsigned, entries[short][:32] + pickle.dumps(tuple(body)))
+    set_cache_row(root, "terms", garbage, entries[garbage][:32] + b"\x80not a pickle")
     text = (root / "digests" / "d05.md").read_text(encoding="utf-8")
     (root / "digests" / "d05.md").write_text(text.replace("Paper 5", "Paper V"), encoding="utf-8")
     build(root)

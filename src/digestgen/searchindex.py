@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import pickle
 import re
 import unicodedata
 import zlib
@@ -95,7 +96,7 @@ class DigestTerms:
     digest_words: tuple[list[str], list[str]]
 
     def rows(self) -> list[tuple[str, bytes]]:
-        """The digest's words cut by group, as JSON, each under its group's prefix
+        """The digest's words cut by group, pickled, each under its group's prefix
         (``group_row``), plus the names of its shards (``SHARDS_ROW``). A group's entry
         holds the digest's item count in every case: the ids of later digests follow it."""
         terms: list[dict[str, list[int]]] = [{} for _ in range(WORD_GROUPS)]
@@ -113,11 +114,11 @@ class DigestTerms:
             for token in own:
                 into[shard_of[token[:2]][1]].append(token)
         rows = [
-            (group_row(g), _dump([FORMAT, g, self.count, terms[g], titles[g], others[g]]))
+            (group_row(g), _pickle((FORMAT, g, self.count, terms[g], titles[g], others[g])))
             for g in range(WORD_GROUPS)
         ]
         shards = sorted({shard for shard, _ in shard_of.values()})
-        rows.append((SHARDS_ROW, _dump([FORMAT, shards])))
+        rows.append((SHARDS_ROW, _pickle((FORMAT, shards))))
         return rows
 
 
@@ -165,16 +166,17 @@ def digest_terms(digest: Digest) -> DigestTerms:
 
 
 Sign = Callable[[bytes], bytes]
-# A digest's entries: ``(prefix, JSON)``.
+# A digest's entries: ``(prefix, pickle)``.
 Rows = Iterable[tuple[str, bytes]]
 
 
 class WordStore:
     """Each digest's words, cut by group (``DigestTerms.rows``), in the cache store's
     ``terms`` table under ``<group prefix><digest's parse key>`` (the parse key covers the
-    digest's bytes and digestgen's code). Entries are signed with ``sign`` (an HMAC
-    with the user's key): an entry not written by this user's digestgen is a miss, so
-    a cache that came with a site cannot plant words in its index."""
+    digest's bytes and digestgen's code). Entries are pickles signed with ``sign`` (an
+    HMAC with the user's key), as parsed digests are: an entry not written by this user's
+    digestgen is a miss and never loaded, so a cache that came with a site can neither
+    run code (unpickling can) nor plant words in its index."""
 
     def __init__(self, store: CacheStore, sign: Sign) -> None:
         self.store = store
@@ -207,6 +209,12 @@ class WordStore:
 
 # One encoder for every file and entry: ``json.dumps`` with options makes a new one per call.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _pickle(data: object) -> bytes:
+    """A cache entry: a pickle, several times faster to make and load than JSON (entries
+    are signed, and only signed ones are ever loaded)."""
+    return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _dump(data: object) -> bytes:
@@ -364,7 +372,7 @@ class SearchWords:
         """``index.json``, listing every shard."""
         shards: set[str] = set()
         for data in self.rows(SHARDS_ROW):
-            shards.update(json.loads(data)[1])
+            shards.update(pickle.loads(data)[1])
         index = {"v": FORMAT, "chunk": CHUNK, "shards": sorted(shards)}
         return {FOLDER + "index.json": _dump(index)}
 
@@ -376,7 +384,7 @@ class SearchWords:
         documents = 0
         owns: list[tuple[list[str], list[str]]] = []
         for data in self.rows(prefix):
-            _format, _group, count, terms, title_words, other_words = json.loads(data)
+            _format, _group, count, terms, title_words, other_words = pickle.loads(data)
             offset = documents * 2
             # The hot loop of the index, inline.
             for token, values in terms.items():
