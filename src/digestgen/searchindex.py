@@ -207,13 +207,14 @@ class WordStore:
         self.store.keep_only("terms", {prefix + key for key in keep for prefix in prefixes})
 
 
-# One encoder for every file and entry: ``json.dumps`` with options makes a new one per call.
+# One encoder for every file: ``json.dumps`` with options makes a new one per call.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _pickle(data: object) -> bytes:
-    """A cache entry: a pickle, several times faster to make and load than JSON (entries
-    are signed, and only signed ones are ever loaded)."""
+    """A cache entry: a pickle, about three times faster to make than JSON (a digest's
+    words cut in 16 groups took 0.5 ms as JSON, 0.17 ms pickled) and faster to load
+    (entries are signed, and only signed ones are ever loaded)."""
     return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -229,8 +230,9 @@ def search_files(site: Site) -> dict[str, bytes]:
     posting is ``id * 2 + in_title`` delta-encoded. ``c<n>.json``: documents
     ``n * CHUNK`` to ``(n + 1) * CHUNK - 1``; ids count every item of every digest in
     site order, then every digest. URLs are relative to the site root; the script
-    prefixes the base path. The build makes the documents, the list of shards and each
-    group of shards as separate jobs (``SearchWords``), on all cores.
+    prefixes the base path. The build makes the list of shards, each group of shards
+    (``SearchWords``) and each run of chunks (``SearchDocuments``) as separate jobs, on
+    all cores.
     """
     words = SearchWords(site)
     files = dict(iter_search_documents(site))
