@@ -37,6 +37,11 @@ class CacheStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=BUSY_SECONDS)
         try:
+            # Pages of 16 KiB instead of 4 (for a new file): a parsed digest of 35 KB then
+            # spans 3 pages, not 9. Storing the 1,000 digests and their words of a cold
+            # build took 0.2-0.25 s of CPU instead of 0.37-0.41 s, in 9,000 writes instead
+            # of 40,000 (``strace -c``); the file stays as large (46 MB against 45).
+            db.execute("PRAGMA page_size=16384")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=OFF")
             for table in TABLES:
