@@ -15,6 +15,7 @@ import dataclasses
 import hmac
 import io
 import json
+import operator
 import os
 import pickle
 import secrets
@@ -48,8 +49,10 @@ PARALLEL_MIN = 24
 
 
 def _reducer(cls: type) -> Callable[[Any], tuple[type, tuple[Any, ...]]]:
-    names = [f.name for f in dataclasses.fields(cls)]
-    return lambda obj: (cls, tuple(getattr(obj, n) for n in names))
+    # attrgetter reads all the fields in C (a generator of getattr calls took twice as
+    # long to pickle a digest).
+    fields = operator.attrgetter(*(f.name for f in dataclasses.fields(cls)))
+    return lambda obj: (cls, fields(obj))
 
 
 # Pickled as constructor calls: about twice as fast to load as the default
