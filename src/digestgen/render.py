@@ -140,7 +140,8 @@ def fast_escape(value: Any) -> markupsafe.Markup:
     for the commonest cases: a plain string (escaped by markupsafe's own C code) and a
     value already marked safe (returned as it is). Autoescaped output calls this for
     every ``{{ }}``: 1.8 million times in a cold build of 1,000 digests, where
-    ``markupsafe.escape`` took 0.78 us a call against 0.2 us here."""
+    ``markupsafe.escape`` took 0.8-1.0 us a call against 0.4-0.5 us here (a loop over
+    1.8 million short strings, alternated)."""
     if type(value) is str and _escape_inner is not None:
         return _new_str(markupsafe.Markup, _escape_inner(value))
     if type(value) is markupsafe.Markup:
