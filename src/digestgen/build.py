@@ -172,7 +172,7 @@ def build(
         )  # fmt: skip
 
     with _collector_paused():
-        terms = WordStore(store, parse_cache.sign)
+        terms = WordStore(store, parse_cache.signer)
         parsed = parse_cached(root, config, parse_cache, sources, drafts, workers, terms)
     site = parsed.site
     clock.lap(

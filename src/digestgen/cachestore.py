@@ -17,6 +17,7 @@ kept, so no connection is ever carried into a forked worker.
 from __future__ import annotations
 
 import contextlib
+import hmac
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -25,6 +26,24 @@ from pathlib import Path
 TABLES = ("parsed", "terms")
 # How long an operation waits for another process's write before it gives up.
 BUSY_SECONDS = 10.0
+
+
+class Signer:
+    """Seals cache entries with a secret key (an HMAC-SHA256 of the entry, before it) and
+    opens them: an entry whose seal does not hold was not written with the key."""
+
+    def __init__(self, secret: bytes) -> None:
+        self.secret = secret
+
+    def seal(self, blob: bytes) -> bytes:
+        return hmac.digest(self.secret, blob, "sha256") + blob
+
+    def open(self, data: bytes) -> bytes | None:
+        """The entry, or ``None`` when its seal does not hold."""
+        blob = data[32:]
+        if hmac.compare_digest(data[:32], hmac.digest(self.secret, blob, "sha256")):
+            return blob
+        return None
 
 
 class CacheStore:

@@ -64,7 +64,7 @@ class Job:
 
     def resolved(self) -> Job:
         """The job with its key worked out."""
-        return self if not callable(self.key) else Job(self.name, self.key(), self.produce)
+        return self if not callable(self.key) else Job(self.name, self.worked_key(), self.produce)
 
 
 def pairs(files: Files) -> Iterable[tuple[str, bytes]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hmac
 import io
 import json
 import operator
@@ -27,7 +26,7 @@ from typing import Any
 
 from digestgen.assemble import assemble_site
 from digestgen.cachefile import write_cache_file
-from digestgen.cachestore import CacheStore
+from digestgen.cachestore import CacheStore, Signer
 from digestgen.config import SiteConfig
 from digestgen.errors import DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, sha256, user_cache_dir
@@ -145,15 +144,11 @@ class ParseCache:
     def __init__(self, store: CacheStore, secret: bytes | None = None) -> None:
         self.store = store
         self.folder = store.path.parent
-        self.secret = secret if secret is not None else _user_secret()
-
-    def sign(self, blob: bytes) -> bytes:
-        """The HMAC of ``blob`` with the user's key (32 bytes)."""
-        return hmac.digest(self.secret, blob, "sha256")
+        self.signer = Signer(secret if secret is not None else _user_secret())
 
     def _open(self, data: bytes) -> Entry | None:
-        signature, blob = data[:32], data[32:]
-        if not hmac.compare_digest(signature, self.sign(blob)):
+        blob = self.signer.open(data)
+        if blob is None:
             return None  # not written by this user's digestgen: never unpickled
         try:
             value = pickle.loads(blob)
@@ -174,7 +169,7 @@ class ParseCache:
 
     def signed(self, entries: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
         """``(key, pickle)`` entries as the ``parsed`` table keeps them."""
-        return [(key, self.sign(blob) + blob) for key, blob in entries]
+        return [(key, self.signer.seal(blob)) for key, blob in entries]
 
     def stored(self) -> set[str]:
         """The keys of the entries the cache holds."""

@@ -8,7 +8,6 @@ the bytes a phone downloads grow with the query, not with the archive.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import pickle
 import re
@@ -17,13 +16,13 @@ import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 from operator import sub
 
-from digestgen.cachestore import CacheStore
+from digestgen.cachestore import CacheStore, Signer
 from digestgen.model import Digest, Site
 
 FOLDER = "search/"
@@ -165,7 +164,6 @@ def digest_terms(digest: Digest) -> DigestTerms:
     return DigestTerms(count, dict(terms), _words(digest.title, rest))
 
 
-Sign = Callable[[bytes], bytes]
 # A digest's entries: ``(prefix, pickle)``.
 Rows = Iterable[tuple[str, bytes]]
 
@@ -173,31 +171,30 @@ Rows = Iterable[tuple[str, bytes]]
 class WordStore:
     """Each digest's words, cut by group (``DigestTerms.rows``), in the cache store's
     ``terms`` table under ``<group prefix><digest's parse key>`` (the parse key covers the
-    digest's bytes and digestgen's code). Entries are pickles signed with ``sign`` (an
+    digest's bytes and digestgen's code). Entries are pickles sealed by ``signer`` (an
     HMAC with the user's key), as parsed digests are: an entry not written by this user's
     digestgen is a miss and never loaded, so a cache that came with a site can neither
     run code (unpickling can) nor plant words in its index."""
 
-    def __init__(self, store: CacheStore, sign: Sign) -> None:
+    def __init__(self, store: CacheStore, signer: Signer) -> None:
         self.store = store
-        self.sign = sign
+        self.signer = signer
 
     def signed(self, entries: Iterable[tuple[str, Rows]]) -> list[tuple[str, bytes]]:
         """``(parse key, rows)`` as the table keeps them."""
         return [
-            (prefix + key, self.sign(data) + data) for key, rows in entries for prefix, data in rows
+            (prefix + key, self.signer.seal(data)) for key, rows in entries for prefix, data in rows
         ]
 
     def put(self, entries: Iterable[tuple[str, Rows]]) -> None:
         self.store.put_many("terms", self.signed(entries))
 
     def group(self, prefix: str) -> dict[str, bytes]:
-        """The entries under ``prefix`` whose signature holds, by parse key."""
+        """The entries under ``prefix`` whose seal holds, by parse key."""
         out: dict[str, bytes] = {}
-        sign = self.sign
         for key, data in self.store.with_prefix("terms", prefix).items():
-            body = data[32:]
-            if hmac.compare_digest(data[:32], sign(body)):
+            body = self.signer.open(data)
+            if body is not None:
                 out[key] = body
         return out
 
@@ -235,33 +232,14 @@ def search_files(site: Site) -> dict[str, bytes]:
     all cores.
     """
     words = SearchWords(site)
-    files = dict(iter_search_documents(site))
+    documents = SearchDocuments(site)
+    files: dict[str, bytes] = {}
+    for run in documents.groups:
+        files.update(documents.documents(run))
     files.update(words.index())
     for group in range(WORD_GROUPS):
         files.update(words.shards(group_row(group)))
     return files
-
-
-def iter_search_documents(site: Site) -> Iterator[tuple[str, bytes]]:
-    """The ``c<n>.json`` files (see :func:`search_files`), a chunk at a time."""
-    chunk: list[list[str]] = []
-    number = 0
-    owns: list[list[str]] = []
-    for digest in site.digests:
-        docs, own = digest_documents(digest)
-        owns.append(own)
-        for doc in docs:
-            chunk.append(doc)
-            if len(chunk) == CHUNK:
-                yield f"{FOLDER}c{number}.json", _dump(chunk)
-                chunk, number = [], number + 1
-    for doc in owns:
-        chunk.append(doc)
-        if len(chunk) == CHUNK:
-            yield f"{FOLDER}c{number}.json", _dump(chunk)
-            chunk, number = [], number + 1
-    if chunk:
-        yield f"{FOLDER}c{number}.json", _dump(chunk)
 
 
 # The document chunks are made by this many jobs, each a run of consecutive chunks.
