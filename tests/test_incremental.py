@@ -532,21 +532,31 @@ def test_the_scan_records_are_reused_and_follow_deletions(tmp_path: Path) -> Non
 def test_broken_search_cache_entries_are_computed_again(tmp_path: Path) -> None:
     """The search index keeps each digest's words in the cache, by group, signed; an entry
     that is cut short, not a pickle, or not signed with the user's key (planted words)
-    is computed again, never loaded, and stored again."""
+    is computed again, never loaded, and stored again. A group's key is made of its
+    entries' seals: an entry broken behind its own seal leaves the key as it was (the
+    shards made from the sound entry stay), and is mended when its group is made again."""
     root = make_site(tmp_path / "blog")
     build(root)
     entries = cache_rows(root, "terms")
     assert len(entries) == 8 * len(WORD_ROWS)
     scanned = json.loads((root / CACHE_DIR / "scan.json").read_text(encoding="utf-8"))
     edited = scanned["files"]["digests/d05.md"][3]
-    groups = sorted(k for k in entries if not k.startswith(SHARDS_ROW) and edited not in k)
-    short, unsigned, garbage = groups[0], groups[len(groups) // 2], groups[-1]
+    others = sorted(k for k in entries if not k.startswith(SHARDS_ROW) and edited not in k)
+    # The edit below takes the word "5" out of d05 and brings "v" in: their groups are
+    # made again, the others are not.
+    remade = {group_row(word_group(word)) for word in ("5", "v")}
+    kept = [k for k in others if k[:3] not in remade]
+    short, unsigned = kept[0], kept[-1]
+    behind_own_seal = next(k for k in others if k[:3] in remade)
     set_cache_row(root, "terms", short, entries[short][:20])
     # A well-formed entry of planted words, behind the signature of another entry.
     body = list(pickle.loads(entries[unsigned][32:]))
     body[3] = {"planted": [0]}
     set_cache_row(root, "terms", unsigned, entries[short][:32] + pickle.dumps(tuple(body)))
-    set_cache_row(root, "terms", garbage, entries[garbage][:32] + b"\x80not a pickle")
+    body = list(pickle.loads(entries[behind_own_seal][32:]))
+    body[3] = {"planted": [0]}
+    planted = entries[behind_own_seal][:32] + pickle.dumps(tuple(body))
+    set_cache_row(root, "terms", behind_own_seal, planted)
     text = (root / "digests" / "d05.md").read_text(encoding="utf-8")
     (root / "digests" / "d05.md").write_text(text.replace("Paper 5", "Paper V"), encoding="utf-8")
     build(root)
@@ -555,7 +565,15 @@ def test_broken_search_cache_entries_are_computed_again(tmp_path: Path) -> None:
     # The broken entries were stored again, and the old d05's are gone.
     again = cache_rows(root, "terms")
     assert len(again) == 8 * len(WORD_ROWS)
-    assert all(again[key] == entries[key] for key in (short, unsigned, garbage))
+    assert all(again[key] == entries[key] for key in (short, unsigned, behind_own_seal))
+    # Garbage behind an entry's own seal, in a group no edit makes again: the group's
+    # key holds, its shards stay as made from the sound entry, and nothing is loaded.
+    garbage = kept[len(kept) // 2]
+    set_cache_row(root, "terms", garbage, entries[garbage][:32] + b"\x80not a pickle")
+    text = (root / "digests" / "d05.md").read_text(encoding="utf-8")
+    (root / "digests" / "d05.md").write_text(text.replace("Paper V", "Paper 5"), encoding="utf-8")
+    build(root)
+    assert tree(root / "site") == cold_build(root, tmp_path)
 
 
 def _job_keys(root: Path) -> dict[str, str]:

@@ -13,10 +13,14 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from functools import cache
+from itertools import chain, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 PACKAGE_DIR = Path(__file__).parent
+_FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
 
 
 def sha256(*parts: bytes | str) -> str:
@@ -90,13 +94,21 @@ class Fingerprinter:
     ``by_type`` stand for what its function returns for them. Other frozen
     dataclasses are walked field by field. A value of any other kind raises
     ``TypeError``: the caller then renders that page every time, never stale.
+
+    ``pair``, when given, stands for the second value of a pair whose first is known
+    (a listing's ``(digest, item)``), given both: the first's fingerprint is in the
+    result already, so the second may stand for less than it would alone.
     """
 
     def __init__(
-        self, known: Mapping[int, str], by_type: Mapping[type, Callable[[Any], str]] | None = None
+        self,
+        known: Mapping[int, str],
+        by_type: Mapping[type, Callable[[Any], str]] | None = None,
+        pair: Callable[[Any, Any], str | None] | None = None,
     ) -> None:
         self.known = known
         self.by_type = by_type or {}
+        self.pair = pair
         self.memo: dict[int, str] = {}
 
     def __call__(self, *values: Any) -> str:
@@ -117,26 +129,8 @@ class Fingerprinter:
             out.append(f"{type(value).__name__}:{value.isoformat()}:{value!r}")
         elif isinstance(value, tuple | list):
             out.append(f"[{len(value)}")
-            by_id, by_type = self.known, self.by_type
-            for part in value:
-                # Most parts (a page's digests and items) are known or of a known type:
-                # no call for them.
-                fingerprint = by_id.get(id(part))
-                if fingerprint is not None:
-                    out.append(fingerprint)
-                elif type(part) in by_type:
-                    out.append(by_type[type(part)](part))
-                elif type(part) is tuple and len(part) == 2 and id(part[0]) in by_id:
-                    # A (digest, item) pair of a listing: the commonest part of all.
-                    out.append("(2")
-                    out.append(by_id[id(part[0])])
-                    second = by_type.get(type(part[1]))
-                    if second is not None:
-                        out.append(second(part[1]))
-                    else:
-                        self._walk(part[1], out)
-                else:
-                    self._walk(part, out)
+            if not self._all_known(value, out) and not self._all_pairs(value, out):
+                self._parts(value, out)
             out.append("]")
         elif isinstance(value, Mapping):
             out.append(f"{{{len(value)}")
@@ -148,6 +142,52 @@ class Fingerprinter:
             out.append(self._dataclass(value))
         else:
             raise TypeError(f"cannot fingerprint {type(value).__name__}")
+
+    def _all_known(self, value: tuple[Any, ...] | list[Any], out: list[str]) -> bool:
+        """A list of known values only (a page's digests), looked up in one pass in C."""
+        found = list(map(self.known.get, map(id, value)))
+        if None in found:
+            return False
+        out += found  # type: ignore[arg-type]
+        return True
+
+    def _all_pairs(self, value: tuple[Any, ...] | list[Any], out: list[str]) -> bool:
+        """A list of pairs whose first values are known and whose second ``pair`` stands
+        for (a listing's ``(digest, item)``, the commonest value of all), in passes in C
+        but for ``pair`` itself: the same parts as ``_parts`` gives, several times faster."""
+        if self.pair is None or set(map(type, value)) != {tuple} or set(map(len, value)) != {2}:
+            return False
+        firsts = list(map(_FIRST, value))
+        found = list(map(self.known.get, map(id, firsts)))
+        if None in found:
+            return False
+        seconds = list(map(self.pair, firsts, map(_SECOND, value)))
+        if None in seconds:
+            return False
+        out += chain.from_iterable(zip(repeat("(2"), found, seconds))  # type: ignore[arg-type]
+        return True
+
+    def _parts(self, value: tuple[Any, ...] | list[Any], out: list[str]) -> None:
+        """The parts of a list, one after another."""
+        by_id, by_type, pair = self.known, self.by_type, self.pair
+        for part in value:
+            fingerprint = by_id.get(id(part))
+            if fingerprint is not None:
+                out.append(fingerprint)
+            elif type(part) in by_type:
+                out.append(by_type[type(part)](part))
+            elif type(part) is tuple and len(part) == 2 and id(part[0]) in by_id:
+                out.append("(2")
+                out.append(by_id[id(part[0])])
+                short = pair(part[0], part[1]) if pair is not None else None
+                if short is not None:
+                    out.append(short)
+                elif (second := by_type.get(type(part[1]))) is not None:
+                    out.append(second(part[1]))
+                else:
+                    self._walk(part[1], out)
+            else:
+                self._walk(part, out)
 
     def _dataclass(self, value: Any) -> str:
         memo = self.memo.get(id(value))

@@ -60,8 +60,17 @@ class Planner:
         self.featured = renderer.featured
         self.digest_keys: dict[str, str] = {}
         known = self._known(site, keys) if keys is not None else {}
-        self.fingerprint = Fingerprinter(known, {Item: self._item_fingerprint})
+        self.fingerprint = Fingerprinter(known, {Item: self._item_fingerprint}, self._in_pair)
         self._content: dict[int, str] = {}
+
+    @staticmethod
+    def _in_pair(digest: object, item: object) -> str | None:
+        """An item listed beside its own digest stands for its anchor alone: the digest's
+        fingerprint (``_known``) covers its source, so its items, and what each item's
+        "Also featured in" shows. Listings hold 114,000 such pairs at 1,000 digests."""
+        if type(item) is Item and type(digest) is Digest and item.path == digest.path:
+            return "#" + item.anchor
+        return None
 
     def _item_fingerprint(self, item: Item) -> str:
         """An item stands for its digest's parse key and its anchor, plus what its page

@@ -198,6 +198,15 @@ class WordStore:
                 out[key] = body
         return out
 
+    def seals(self) -> Iterator[tuple[str, str, bytes]]:
+        """``(group prefix, parse key, seal)`` of every entry, unchecked: equal seals mean
+        equal entries (a seal is a keyed hash of its entry), so they stand for the entries
+        in a fingerprint. An entry itself is only ever used once its seal holds."""
+        for key, seal in self.store.seals("terms"):
+            prefix, colon, rest = key.partition(":")
+            if colon:
+                yield prefix + colon, rest, seal
+
     def prune(self, keep: Iterable[str]) -> None:
         """Drop the entries of digests no source uses any more."""
         prefixes = [*map(group_row, range(WORD_GROUPS)), SHARDS_ROW]
@@ -314,6 +323,8 @@ class SearchWords:
         self._made: dict[int, dict[str, bytes]] = {}
         # The entries last read: a job works out its key, then makes its files, from them.
         self._last: tuple[str, list[bytes]] | None = None
+        # Each group's seals by digest (``_seals``), read once.
+        self._sealed: dict[str, list[bytes | None]] | None = None
 
     def rows(self, prefix: str) -> list[bytes]:
         """Every digest's entry under ``prefix``, in site order."""
@@ -341,12 +352,37 @@ class SearchWords:
         return out
 
     def fingerprint(self, prefix: str) -> str:
-        """What the files made from the entries under ``prefix`` depend on."""
+        """What the files made from the entries under ``prefix`` depend on: the seals of
+        the stored entries (32 bytes a digest, read without the entries), or the entries
+        themselves when some are missing from the store."""
+        seals = self._seals(prefix)
+        if seals is not None:
+            return hashlib.sha256(
+                b"".join([b"sealed:", prefix.encode("utf-8"), *seals])
+            ).hexdigest()
         digest = hashlib.sha256(prefix.encode("utf-8"))
         for data in self.rows(prefix):
             digest.update(len(data).to_bytes(8, "little"))
             digest.update(data)
         return digest.hexdigest()
+
+    def _seals(self, prefix: str) -> list[bytes] | None:
+        """Every digest's seal under ``prefix``, in site order; ``None`` if one is missing.
+        All groups' seals are read at once, on first use."""
+        if self.store is None or self.keys is None:
+            return None
+        if self._sealed is None:
+            position = {self.keys.get(id(d)): n for n, d in enumerate(self.site.digests)}
+            count = len(self.site.digests)
+            self._sealed = {}
+            for group, key, seal in self.store.seals():
+                at = position.get(key)
+                if at is not None:
+                    self._sealed.setdefault(group, [None] * count)[at] = seal
+        seals = self._sealed.get(prefix)
+        if seals is None or None in seals:
+            return None
+        return seals  # type: ignore[return-value]
 
     def index(self) -> dict[str, bytes]:
         """``index.json``, listing every shard."""
