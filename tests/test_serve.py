@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -162,6 +164,40 @@ def test_an_edit_shows_within_two_seconds(server: LiveServer, site: Path) -> Non
         assert news["error"] is None
     finally:
         events.close()
+
+
+def _state(pid: int) -> str | None:
+    """Process ``pid``'s state (``"Z"``: it ended but was not waited for), or ``None``
+    when there is no such process."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def test_builds_run_in_a_process_of_their_own_that_stops_with_the_server(
+    site: Path, logs: list[str]
+) -> None:
+    """The server runs threads, so it must not fork; its builds run in a build process,
+    which forks the workers, keeps the model between builds, and ends with the server."""
+    with LiveServer(site, port=0, log=logs.append) as server:
+        pid = server._builder.pid
+        assert pid is not None and pid != os.getpid() and _state(pid) not in (None, "Z")
+        edit(site / "digests/ds-ml-digest-22.md", "Reformer: The Efficient", "Reformer, edited:")
+        wait_for(lambda: text_with(server.url + DIGEST_22, "Reformer, edited:"), "the edit")
+        assert server._builder.pid == pid  # the same process built the edit
+    assert _state(pid) is None  # ended and waited for
+    assert not any("Traceback" in line for line in logs), logs
+
+
+def test_a_build_process_that_dies_is_started_again(server: LiveServer, site: Path) -> None:
+    pid = server._builder.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: _state(pid) in (None, "Z"), "the build process ended")
+    edit(site / "digests/ds-ml-digest-22.md", "Reformer: The Efficient", "Reformer, again:")
+    wait_for(lambda: text_with(server.url + DIGEST_22, "Reformer, again:"), "the edit")
+    assert server._builder.pid not in (None, pid)
 
 
 def test_a_broken_edit_shows_the_overlay_and_the_next_good_one_clears_it(

@@ -10,7 +10,6 @@ import socket
 import sys
 import tempfile
 import threading
-import traceback
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,9 +17,10 @@ from types import FrameType
 from typing import Any
 from urllib.parse import quote
 
-from digestgen.build import build, seed_output
+from digestgen.build import seed_output
 from digestgen.config import CONFIG_FILE
-from digestgen.errors import ConfigError, DigestError
+from digestgen.errors import ConfigError
+from digestgen.serve.builder import BuildProcess
 from digestgen.serve.live import (
     EVENTS_PATH,
     SCRIPT,
@@ -190,6 +190,7 @@ class LiveServer:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._watcher: Watcher | None = None
+        self._builder = BuildProcess()
 
     @property
     def url(self) -> str:
@@ -221,19 +222,19 @@ class LiveServer:
             if served is not None and not output.exists():
                 # The first save: start from the served build, not from nothing.
                 seed_output(self.root, served, output)
-            try:
-                result = build(self.root, output=output, drafts=self.drafts)
-            except DigestError as exc:
-                self.live.publish_error(str(exc))
-                self.log(f"{exc}\nerror: build failed; still serving the last good build")
+            outcome = self._builder.build(self.root, output, self.drafts)
+            if outcome.error:
+                self.live.publish_error(outcome.error)
+                self.log(f"{outcome.error}\nerror: build failed; still serving the last good build")
                 return False
-            except Exception as exc:  # our own bug: keep serving, show it, keep the traceback
-                self.live.publish_error(f"internal error: {type(exc).__name__}: {exc}")
-                self.log(traceback.format_exc().rstrip())
+            if outcome.bug or outcome.config is None:
+                # Our own bug: keep serving, show it, keep the traceback.
+                self.live.publish_error(f"internal error: {outcome.bug}")
+                self.log(outcome.traceback.rstrip())
                 return False
-            self.layout = Layout.of(result.site.config)
-            self.live.publish_build(output, result.site.config.base_path)
-            self.log(result.summary())
+            self.layout = Layout.of(outcome.config)
+            self.live.publish_build(output, outcome.config.base_path)
+            self.log(outcome.summary)
             if output not in self._outputs:
                 self._outputs.append(output)
             return True
@@ -269,8 +270,9 @@ class LiveServer:
             self._thread.join(timeout=5)
         if self._httpd is not None:
             self._httpd.server_close()
-        if self._temp is not None:
-            with self._build_lock:
+        with self._build_lock:
+            self._builder.close()
+            if self._temp is not None:
                 shutil.rmtree(self._temp, ignore_errors=True)
 
     def __enter__(self) -> LiveServer:
