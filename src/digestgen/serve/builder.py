@@ -75,7 +75,11 @@ def serve_builds(fd: str) -> None:
         if request is None:
             return
         root, output, drafts = request
-        conn.send(build_outcome(Path(root), Path(output), drafts))
+        outcome = build_outcome(Path(root), Path(output), drafts)
+        try:
+            conn.send(outcome)
+        except OSError:  # the server is gone
+            return
 
 
 class BuildProcess:
