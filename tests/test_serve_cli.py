@@ -16,9 +16,18 @@ from serve_support import copy_example_blog, edit, fetch, text_with, wait_for
 STARTUP_SECONDS = 30
 
 
+# ``python -m digestgen`` as started from a terminal: with Ctrl-C's default handling even
+# when pytest itself was started with SIGINT ignored (``pytest &`` in a shell script),
+# which the server would inherit.
+_AS_IN_A_TERMINAL = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'digestgen'; runpy.run_module('digestgen', run_name='__main__')"
+)
+
+
 def _start(args: list[str]) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "digestgen", "serve", *args],
+        [sys.executable, "-c", _AS_IN_A_TERMINAL, "serve", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
