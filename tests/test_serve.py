@@ -19,6 +19,7 @@ from serve_support import EventStream, copy_example_blog, edit, fetch, text_with
 from digestgen.build import build
 from digestgen.errors import ConfigError
 from digestgen.serve import LiveServer
+from digestgen.serve.builder import BuildProcess
 
 DIGEST_22 = "digests/ds-ml-digest-22/"
 TITLE_22 = "2020 DS/ML digest 22"
@@ -188,6 +189,19 @@ def test_builds_run_in_a_process_of_their_own_that_stops_with_the_server(
         assert server._builder.pid == pid  # the same process built the edit
     assert _state(pid) is None  # ended and waited for
     assert not any("Traceback" in line for line in logs), logs
+
+
+def test_builds_run_in_the_calling_process_where_asked(site: Path, tmp_path: Path) -> None:
+    """Where no socket can be handed to a child (Windows), the server builds itself."""
+    builder = BuildProcess(separate=False)
+    done = builder.build(site, tmp_path / "out", drafts=True)
+    assert builder.pid is None
+    assert done.config is not None and done.summary.startswith("built 3 digests")
+    assert (tmp_path / "out" / DIGEST_22 / "index.html").is_file()
+    (site / "digestgen.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+    failed = builder.build(site, tmp_path / "out", drafts=True)
+    assert failed.config is None and "digestgen.yaml:2:1: invalid YAML" in failed.error
+    builder.close()
 
 
 def test_a_build_process_that_dies_is_started_again(server: LiveServer, site: Path) -> None:

@@ -15,6 +15,7 @@ the terminal reaches the server, which stops it).
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -84,9 +85,12 @@ def serve_builds(fd: str) -> None:
 
 class BuildProcess:
     """Runs builds in the build process, started on the first build and started
-    again if it died."""
+    again if it died. With ``separate`` false (where a socket cannot be handed to a
+    child process, on Windows), builds run in the calling process, as they did before
+    the build process."""
 
-    def __init__(self) -> None:
+    def __init__(self, separate: bool = os.name == "posix") -> None:
+        self.separate = separate
         self._process: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
 
@@ -98,6 +102,8 @@ class BuildProcess:
 
     def build(self, root: Path, output: Path, drafts: bool) -> Outcome:
         """One build (one at a time: the server holds its build lock)."""
+        if not self.separate:
+            return build_outcome(root, output, drafts)
         conn = self._start()
         try:
             conn.send((str(root), str(output), drafts))
