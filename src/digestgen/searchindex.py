@@ -321,7 +321,9 @@ class SearchWords:
         self.keys = keys if store is not None else None
         self.store = store
         self._made: dict[int, dict[str, bytes]] = {}
-        # The entries last read: a job works out its key, then makes its files, from them.
+        # The entries last read. A group's key comes from its seals; only when some are
+        # missing is it made from the entries, and the job then makes its files from
+        # the same read instead of reading them again.
         self._last: tuple[str, list[bytes]] | None = None
         # Each group's seals by digest (``_seals``), read once.
         self._sealed: dict[str, list[bytes | None]] | None = None
