@@ -620,6 +620,32 @@ def test_an_edit_reaches_only_the_listing_pages_that_hold_the_digest(tmp_path: P
     assert tree(root / "site") == cold_build(root, tmp_path)
 
 
+def test_an_item_removed_before_other_digests_moves_their_search_documents(
+    tmp_path: Path,
+) -> None:
+    """The search documents are numbered across the site: removing an item from the
+    newest digest moves every later digest's documents down one place, so the runs of
+    chunks that hold them are made again although those digests did not change."""
+    root = tmp_path / "blog"
+    (root / "digests").mkdir(parents=True)
+    (root / "digestgen.yaml").write_text(CONFIG, encoding="utf-8")
+    for n in range(1, 9):
+        items = "".join(f"- [Post {n}-{i}](https://example.com/{n}/{i}) - w\n" for i in range(30))
+        text = f'---\ntitle: "D{n}"\ndate: 2024-0{n}-01\n---\n\n## S\n\n{items}'
+        (root / "digests" / f"d{n}.md").write_text(text, encoding="utf-8")
+    build(root)
+    newest = root / "digests" / "d8.md"
+    lines = newest.read_text(encoding="utf-8").splitlines(True)
+    newest.write_text("".join(line for line in lines if "[Post 8-3]" not in line))
+    before = tree(root / "site")
+    build(root)
+    after = tree(root / "site")
+    assert tree(root / "site") == cold_build(root, tmp_path)
+    # The oldest digest's documents sit in the last chunks, which did change.
+    last = max(p for p in after if p.startswith("search/c"))
+    assert after[last] != before[last]
+
+
 def test_a_seeded_output_folder_is_updated_incrementally(tmp_path: Path) -> None:
     """``seed_output`` (how ``digestgen serve`` starts its second build folder) hard-links a
     built folder and hands on its manifest: the next build into the copy renders only what

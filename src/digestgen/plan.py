@@ -135,8 +135,11 @@ class Planner:
         for number, run in enumerate(documents.groups):
             own = [(site.digests[i].title, site.digests[i].url) for i in run.owners]
             items = [site.digests[i] for i in run.digests]
+            # Where each digest's documents start: an item added or removed in an earlier
+            # digest moves them, and the run then holds other documents.
+            starts = [documents.starts[i] for i in run.digests]
             span = (run.first, run.end, run.start, run.stop)
-            key = partial(self.key, "search documents", span, items, own)
+            key = partial(self.key, "search documents", span, items, starts, own)
             name = f"search:documents-{number:02x}"
             jobs.append(Job(name, key, partial(documents.documents, run)))
         for number in range(WORD_GROUPS):
