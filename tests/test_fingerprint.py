@@ -71,3 +71,49 @@ def test_a_pair_stands_for_its_first_and_what_pair_gives() -> None:
     assert Fingerprinter(KNOWN, by_type, in_pair)(list(reversed(PAIRS))) != base
     # Without ``pair``, the second value stands for what ``by_type`` gives.
     assert Fingerprinter(KNOWN, by_type)(PAIRS) != base
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """A value that holds known values inside it, as a tag holds its digests."""
+
+    label: str
+    owners: tuple[Owner, ...]
+
+
+def known_in(value: Any) -> set[int]:
+    """The ids of the known values ``value`` holds, found by looking at it."""
+    if id(value) in KNOWN:
+        return {id(value)}
+    if isinstance(value, list | tuple):
+        return set().union(*map(known_in, value))
+    if isinstance(value, Holder):
+        return known_in(value.owners)
+    return set()
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_traced_gives_the_fingerprint_and_the_known_values_taken_in(name: str) -> None:
+    value = LISTS[name]
+    fingerprinter = Fingerprinter(KNOWN, {Entry: lambda e: f"entry:{e.owner}#{e.anchor}"}, in_pair)
+    fingerprint, used = fingerprinter.traced("page", value)
+    assert fingerprint == fingerprinter("page", value)
+    assert used == known_in(value)
+    # A walk value by value takes in the same ones.
+    fingerprinter.used = set()
+    walked(fingerprinter, value)
+    assert fingerprinter.used == known_in(value)
+
+
+def test_traced_sees_into_a_value_fingerprinted_before() -> None:
+    """A dataclass's fingerprint is kept once made; a traced call still finds the known
+    values inside it, and leaves the kept fingerprints as they were."""
+    holder = Holder("tag", (OWNERS[1], OWNERS[3]))
+    fingerprinter = Fingerprinter(KNOWN)
+    plain = fingerprinter(holder)
+    assert fingerprinter.traced(holder) == (plain, {id(OWNERS[1]), id(OWNERS[3])})
+    assert fingerprinter.used is None and len(fingerprinter.memo) == 1
+    # ``take`` counts a value in for a ``by_type`` function, only while tracing.
+    fingerprinter.take(id(OWNERS[0]))
+    taking = Fingerprinter(KNOWN, {Entry: lambda e: taking.take(id(OWNERS[2])) or "entry"})
+    assert taking.traced([Entry("x", "y")])[1] == {id(OWNERS[2])}

@@ -269,6 +269,119 @@ def test_keys_worked_out_on_the_workers_skip_the_same_jobs(
     both("a tag added, a digest deleted")
 
 
+def _manifest(root: Path) -> output.Manifest:
+    (path,) = (root / CACHE_DIR).glob("manifest-*.json")
+    manifest = output.Manifest.load(path, str((root / "site").resolve()))
+    assert manifest is not None
+    return manifest
+
+
+def test_outputs_whose_digests_did_not_change_keep_their_keys_unworked(tmp_path: Path) -> None:
+    """Each output records the digests its key was made of. An edit that keeps the site's
+    layout (a comment, not a tag) keeps every output made only of other digests without
+    working out its key; an edit that changes the layout works out every key again."""
+    root = make_site(tmp_path / "blog")
+    build(root)
+    jobs = _manifest(root).jobs
+    assert jobs["digests/d03/index.html"][2] == (
+        "digests/d02.md",
+        "digests/d03.md",
+        "digests/d04.md",
+    )
+    tagged = tuple(f"digests/d{n:02d}.md" for n in (1, 3, 5, 7))
+    assert set(tagged) <= set(jobs["tags/nlp/index.html"][2] or ())
+    assert "digests/d02.md" not in (jobs["tags/nlp/index.html"][2] or ())
+    assert jobs["sitemap"][2] == ()  # made of paths and dates: the layout alone
+    assert jobs["search"][2] is None  # keyed by its own entries, every time
+    made_of_others = {
+        name
+        for name, (_, _, used) in jobs.items()
+        if used is not None and "digests/d02.md" not in used
+    }
+
+    text = (root / "digests" / "d02.md").read_text(encoding="utf-8")
+    (root / "digests" / "d02.md").write_text(text.replace("- fast", "- faster"), encoding="utf-8")
+    result = build(root)
+    assert result.kept == len(made_of_others) > 10
+    assert {n for n, e in _manifest(root).jobs.items() if e[0] != jobs[n][0]} <= set(
+        jobs
+    ) - made_of_others
+    assert tree(root / "site") == cold_build(root, tmp_path)
+
+    (root / "digests" / "d03.md").write_text(digest(3, "ml, vision"), encoding="utf-8")
+    result = build(root)
+    assert result.kept == 0
+    assert tree(root / "site") == cold_build(root, tmp_path)
+    # The next edit that keeps the layout keeps outputs again.
+    text = (root / "digests" / "d02.md").read_text(encoding="utf-8")
+    (root / "digests" / "d02.md").write_text(text.replace("- faster", "- fast"), encoding="utf-8")
+    assert build(root).kept > 0
+    assert tree(root / "site") == cold_build(root, tmp_path)
+
+
+# Edits to d02 (``digest(2)``), as (old text, new text), and whether the site keeps its
+# layout through them: which pages there are, what they list, in which order.
+EDITS = {
+    "a comment": ("- fast", "- faster", True),
+    "a note": ("a note with `code`", "a note with more `code`", True),
+    "a nested note added": ("a nested note\n", "a nested note\n        - and another\n", True),
+    "the intro": ("Intro of digest 2", "The intro of digest 2", True),
+    "a quote": ("> a quote 2", "> another quote 2", True),
+    "a summary added": ("tags: [ml]", 'tags: [ml]\nsummary: "In short"', True),
+    "a line added above the items": ("\n## Papers", "\nMore intro.\n\n## Papers", True),
+    "a tag of an item": ("#theory", "#theory #fresh", False),
+    "a tag of the digest": ("tags: [ml]", "tags: [ml, fresh]", False),
+    "a link": ("arxiv.org/abs/2)", "arxiv.org/abs/2b)", False),
+    "a link to another host": ("github.com/x/2", "gitlab.com/x/2", False),
+    "an item's title": ("[Paper 2]", "[Paper Two]", False),
+    "an item added": ("- [Paper 2]", "- [New](https://new.example/) - new\n- [Paper 2]", False),
+    "an item removed": ("- [video] [Talk 2](https://youtube.com/watch?v=2) - a talk\n", "", False),
+    "a section's title": ("## Papers", "## Papers and preprints", False),
+    "the title": ('title: "Digest 2"', 'title: "Digest two"', False),
+    "the date": ("date: 2024-01-03", "date: 2024-03-03", False),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_every_kind_of_edit_builds_what_a_cold_build_builds(tmp_path: Path, edit: str) -> None:
+    """An edit of any part of a digest gives the cold build's site. Only the edits that
+    keep the layout keep outputs without working out their keys."""
+    old, new, keeps_layout = EDITS[edit]
+    root = make_site(tmp_path / "blog")
+    build(root)
+    path = root / "digests" / "d02.md"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    result = build(root)
+    assert (result.kept > 0) == keeps_layout
+    assert tree(root / "site") == cold_build(root, tmp_path)
+
+
+def test_a_manifest_without_traced_inputs_still_serves(tmp_path: Path) -> None:
+    """A manifest written before outputs recorded their digests (two values a job) is
+    read with no inputs for each job: the next build works out every key, as before."""
+    root = make_site(tmp_path / "blog")
+    build(root)
+    (path,) = (root / CACHE_DIR).glob("manifest-*.json")
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    raw["jobs"] = {name: entry[:2] for name, entry in raw["jobs"].items()}
+    del raw["sources"], raw["layout"]
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    before = mtimes(root / "site")
+    text = (root / "digests" / "d02.md").read_text(encoding="utf-8")
+    (root / "digests" / "d02.md").write_text(text.replace("- fast", "- faster"), encoding="utf-8")
+    result = build(root)
+    assert result.kept == 0 and 0 < result.rendered < len(raw["jobs"]) // 2
+    after = mtimes(root / "site")
+    assert sum(after[p] != before.get(p) for p in after) == result.written
+    assert tree(root / "site") == cold_build(root, tmp_path)
+    assert build(root).kept == 0  # nothing changed: no build of the site at all
+    text = (root / "digests" / "d02.md").read_text(encoding="utf-8")
+    (root / "digests" / "d02.md").write_text(text.replace("- faster", "- fast"), encoding="utf-8")
+    assert build(root).kept > 0  # the last build recorded the inputs
+
+
 def test_cached_digests_round_trip_through_pickle(tmp_path: Path) -> None:
 
     root = make_site(tmp_path / "blog", count=2)
@@ -579,7 +692,7 @@ def test_broken_search_cache_entries_are_computed_again(tmp_path: Path) -> None:
 def _job_keys(root: Path) -> dict[str, str]:
     (manifest,) = (root / CACHE_DIR).glob("manifest-*.json")
     jobs = json.loads(manifest.read_text(encoding="utf-8"))["jobs"]
-    return {name: key for name, (key, _files) in jobs.items()}
+    return {name: entry[0] for name, entry in jobs.items()}
 
 
 def test_an_edit_reaches_only_the_listing_pages_that_hold_the_digest(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from digestgen.config import CONFIG_FILE, SiteConfig, load_config
 from digestgen.errors import ConfigError, DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, folder_fingerprint, sha256
 from digestgen.model import Site
-from digestgen.output import Job, Manifest, pairs, write_outputs
+from digestgen.output import Inputs, Job, Manifest, pairs, write_outputs
 from digestgen.parsecache import ParseCache, Source, parse_cached, scan
 from digestgen.searchindex import WordStore
 from digestgen.workers import default_workers
@@ -46,6 +46,9 @@ class BuildResult:
     seconds: float
     rendered: int = 0
     written: int = 0
+    # Outputs kept as they were without working out their key: no digest they are made
+    # of changed, and the site's layout is the same (``output.Traced``).
+    kept: int = 0
     phases: tuple[tuple[str, float], ...] = ()
     warnings: tuple[DigestError, ...] = ()
     load_site: Callable[[], Site] = field(default=lambda: _no_site(), repr=False, compare=False)
@@ -180,11 +183,15 @@ def build(
         f"parsed {len(site.digests)} digests ({parsed.parsed} parsed now, {parsed.cached} cached)",
     )
 
-    jobs, pages = _plan(root, site, parsed.keys, base, terms)
+    jobs, pages, traced = _plan(root, site, parsed.keys, base, terms)
     clock.lap("plan", f"{len(jobs)} outputs")
 
-    written, manifest = write_outputs(out, jobs, previous, workers)
-    clock.lap("render+write", f"{written.ran} rendered, {written.written} files written")
+    written, manifest = write_outputs(out, jobs, previous, workers, traced)
+    clock.lap(
+        "render+write",
+        f"{written.ran} rendered, {written.written} files written, "
+        f"{written.kept} kept as their digests are",
+    )
 
     items = len(site.links)
     manifest.inputs = inputs
@@ -195,7 +202,8 @@ def build(
     _drop_old_entries(root / CACHE_DIR)
     return BuildResult(
         len(site.digests), items, len(written.files), pages, clock.total,
-        written.ran, written.written, tuple(clock.phases), site.warnings, lambda: site,
+        written.ran, written.written, written.kept, tuple(clock.phases), site.warnings,
+        lambda: site,
     )  # fmt: skip
 
 
@@ -265,8 +273,9 @@ def render_key(root: Path, config: SiteConfig, drafts: bool) -> str:
 
 def _plan(
     root: Path, site: Site, keys: Mapping[int, str], base: str, words: WordStore
-) -> tuple[list[Job], int]:
-    """Every output job of the site, and how many pages there are."""
+) -> tuple[list[Job], int, Inputs | None]:
+    """Every output job of the site, how many pages there are, and the inputs of the
+    jobs' traced keys."""
     # Imported here: a build that finds nothing changed never needs Jinja or feedgen.
     from digestgen.plan import Planner, warm_templates
     from digestgen.render import Renderer
@@ -275,4 +284,4 @@ def _plan(
     planner = Planner(root, site, renderer, keys, base, words)
     jobs = planner.jobs()
     warm_templates(renderer, planner.templates)
-    return jobs, planner.page_count
+    return jobs, planner.page_count, planner.inputs()

@@ -98,6 +98,9 @@ class Fingerprinter:
     ``pair``, when given, stands for the second value of a pair whose first is known
     (a listing's ``(digest, item)``), given both: the first's fingerprint is in the
     result already, so the second may stand for less than it would alone.
+
+    ``traced`` gives a fingerprint with the ``id`` of every object of ``known`` it took
+    in: what the value is made of, besides its shape.
     """
 
     def __init__(
@@ -110,6 +113,8 @@ class Fingerprinter:
         self.by_type = by_type or {}
         self.pair = pair
         self.memo: dict[int, str] = {}
+        # The known objects the fingerprint being made took in, while ``traced`` runs.
+        self.used: set[int] | None = None
 
     def __call__(self, *values: Any) -> str:
         parts: list[str] = []
@@ -117,10 +122,27 @@ class Fingerprinter:
             self._walk(value, parts)
         return sha256("\x1f".join(parts))
 
+    def traced(self, *values: Any) -> tuple[str, set[int]]:
+        """The fingerprint and the ids of the known objects it took in. A dataclass is
+        walked again rather than taken from ``memo``, so that what it holds is traced."""
+        used: set[int] = set()
+        self.used, memo, self.memo = used, self.memo, {}
+        try:
+            return self(*values), used
+        finally:
+            self.used, self.memo = None, memo
+
+    def take(self, ident: int) -> None:
+        """Count the known object ``ident`` in, for a caller's ``by_type`` function."""
+        if self.used is not None:
+            self.used.add(ident)
+
     def _walk(self, value: Any, out: list[str]) -> None:
         known = self.known.get(id(value))
         if known is not None:
             out.append(known)
+            if self.used is not None:
+                self.used.add(id(value))
         elif type(value) in self.by_type:
             out.append(self.by_type[type(value)](value))
         elif value is None or isinstance(value, str | int | float | bool):
@@ -145,10 +167,13 @@ class Fingerprinter:
 
     def _all_known(self, value: tuple[Any, ...] | list[Any], out: list[str]) -> bool:
         """A list of known values only (a page's digests), looked up in one pass in C."""
-        found = list(map(self.known.get, map(id, value)))
+        ids = list(map(id, value))
+        found = list(map(self.known.get, ids))
         if None in found:
             return False
         out += found  # type: ignore[arg-type]
+        if self.used is not None:
+            self.used.update(ids)
         return True
 
     def _all_pairs(self, value: tuple[Any, ...] | list[Any], out: list[str]) -> bool:
@@ -158,13 +183,16 @@ class Fingerprinter:
         if self.pair is None or set(map(type, value)) != {tuple} or set(map(len, value)) != {2}:
             return False
         firsts = list(map(_FIRST, value))
-        found = list(map(self.known.get, map(id, firsts)))
+        ids = list(map(id, firsts))
+        found = list(map(self.known.get, ids))
         if None in found:
             return False
         seconds = list(map(self.pair, firsts, map(_SECOND, value)))
         if None in seconds:
             return False
         out += chain.from_iterable(zip(repeat("(2"), found, seconds))  # type: ignore[arg-type]
+        if self.used is not None:
+            self.used.update(ids)
         return True
 
     def _parts(self, value: tuple[Any, ...] | list[Any], out: list[str]) -> None:
@@ -174,11 +202,15 @@ class Fingerprinter:
             fingerprint = by_id.get(id(part))
             if fingerprint is not None:
                 out.append(fingerprint)
+                if self.used is not None:
+                    self.used.add(id(part))
             elif type(part) in by_type:
                 out.append(by_type[type(part)](part))
             elif type(part) is tuple and len(part) == 2 and id(part[0]) in by_id:
                 out.append("(2")
                 out.append(by_id[id(part[0])])
+                if self.used is not None:
+                    self.used.add(id(part[0]))
                 short = pair(part[0], part[1]) if pair is not None else None
                 if short is not None:
                     out.append(short)

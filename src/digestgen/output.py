@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from digestgen.cachefile import write_cache_file
+from digestgen.fingerprint import sha256 as sha256_hex
 from digestgen.workers import chunks, fork_map, use_processes
 
 # Below this many jobs to run, starting processes costs more than it saves (the jobs
@@ -48,6 +49,19 @@ Files = Mapping[str, bytes] | Iterator[tuple[str, bytes]]
 
 
 @dataclass(frozen=True, slots=True)
+class Traced:
+    """A key with the inputs (by name, see :class:`Input`) it was made of: while the
+    layout of the site stays the same, the key stays the same as long as none of them
+    changed, so a later build need not work it out again."""
+
+    key: str | None
+    inputs: tuple[str, ...]
+
+
+Key = str | Traced | None
+
+
+@dataclass(frozen=True, slots=True)
 class Job:
     """Produces one or more output files. ``key`` ``None`` means: always run it. A
     callable key is worked out when it is needed: by the parent when an earlier build
@@ -55,21 +69,59 @@ class Job:
     (a build from scratch then keys its pages on every core)."""
 
     name: str
-    key: str | Callable[[], str | None] | None
+    key: Key | Callable[[], Key]
     produce: Callable[[], Files]
 
-    def worked_key(self) -> str | None:
+    def worked(self) -> Key:
         """The key, worked out if it is a callable."""
         return self.key() if callable(self.key) else self.key
 
+    def worked_key(self) -> str | None:
+        """The key alone, worked out if it is a callable."""
+        key = self.worked()
+        return key.key if isinstance(key, Traced) else key
+
     def resolved(self) -> Job:
         """The job with its key worked out."""
-        return self if not callable(self.key) else Job(self.name, self.worked_key(), self.produce)
+        return self if not callable(self.key) else Job(self.name, self.worked(), self.produce)
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """Something many outputs are made of (a digest), by name: ``fingerprint`` stands
+    for all of it, ``shape`` (worked out only when the fingerprint is new) for what of it
+    can shape outputs that do not show it (which pages exist, what they list)."""
+
+    name: str
+    fingerprint: str
+    shape: Callable[[], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """The inputs of a build, in order, and what else shapes every output (``base``)."""
+
+    base: str
+    items: Sequence[Input]
 
 
 def pairs(files: Files) -> Iterable[tuple[str, bytes]]:
     """The ``(path, bytes)`` of what a job produced."""
     return files.items() if isinstance(files, Mapping) else files
+
+
+# A job's entry in the manifest: its key, its files and the inputs its key was made of
+# (``None``: not known, so the key is worked out every time).
+Entry = tuple[str | None, list[str], tuple[str, ...] | None]
+
+
+def _entry(raw: list[object], names: list[str]) -> Entry:
+    key, files = raw[0], raw[1]
+    used = raw[2] if len(raw) > 2 else None
+    if not (key is None or isinstance(key, str)) or not isinstance(files, list):
+        raise TypeError("not a job entry")
+    inputs = None if not isinstance(used, list) else tuple(names[n] for n in used)
+    return key, [str(f) for f in files], inputs
 
 
 @dataclass(slots=True)
@@ -78,12 +130,16 @@ class Manifest:
 
     output: str
     inputs: str = ""
-    jobs: dict[str, tuple[str | None, list[str]]] = field(default_factory=dict)
+    jobs: dict[str, Entry] = field(default_factory=dict)
     # path -> (sha256, size, mtime_ns)
     files: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     summary: dict[str, int] = field(default_factory=dict)
     # The parse warnings of the build: (message, path, line, column).
     warnings: list[tuple[str, str | None, int | None, int | None]] = field(default_factory=list)
+    # What the build's outputs were made of (``Inputs``): their layout (the base and every
+    # input's shape, in order) and each input's fingerprint and shape, by name.
+    layout: str = ""
+    sources: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path, output: str) -> Manifest | None:
@@ -92,23 +148,34 @@ class Manifest:
             raw = json.loads(path.read_text(encoding="utf-8"))
             if raw.get("version") != MANIFEST_VERSION or raw.get("output") != output:
                 return None
+            # Inputs by number in the jobs' entries; an entry may have none (an earlier
+            # digestgen's, or a job whose key is not traced).
+            names = [name for name, _, _ in raw.get("sources", ())]
             return cls(
                 output=output,
                 inputs=raw["inputs"],
-                jobs={k: (v[0], list(v[1])) for k, v in raw["jobs"].items()},
+                jobs={k: _entry(v, names) for k, v in raw["jobs"].items()},
                 files={k: (v[0], v[1], v[2]) for k, v in raw["files"].items()},
                 summary=dict(raw["summary"]),
                 warnings=[(w[0], w[1], w[2], w[3]) for w in raw["warnings"]],
+                layout=str(raw.get("layout", "")),
+                sources={name: (fp, shape) for name, fp, shape in raw.get("sources", ())},
             )
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
             return None
 
     def save(self, path: Path) -> None:
+        number = {name: n for n, name in enumerate(self.sources)}
         data = {
             "version": MANIFEST_VERSION,
             "output": self.output,
             "inputs": self.inputs,
-            "jobs": self.jobs,
+            "layout": self.layout,
+            "sources": [[name, fp, shape] for name, (fp, shape) in self.sources.items()],
+            "jobs": {
+                name: [key, files, None if used is None else [number[u] for u in used]]
+                for name, (key, files, used) in self.jobs.items()
+            },
             "files": self.files,
             "summary": self.summary,
             "warnings": self.warnings,
@@ -179,15 +246,13 @@ def _on_disk(output: Path) -> dict[str, tuple[int, int]]:
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
-    """Which files the build produced (with their SHA-256) and how much work it did."""
+    """Which files the build produced (with their SHA-256) and how much work it did:
+    jobs run, files written, and jobs kept without working out their key (``Traced``)."""
 
     files: dict[str, str]
     ran: int
     written: int
-
-
-# A job's entry in the manifest: its key and its files.
-Entry = tuple[str | None, list[str]]
+    kept: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,9 +270,14 @@ class _Run:
 
 _RUN: _Run | None = None
 
-# ``(job index, job key, {path: sha} or None if the job failed, files staged, skipped)``;
-# a job skipped as unchanged keeps its recorded files.
-_Result = tuple[int, str | None, dict[str, str] | None, int, bool]
+# ``(job index, job key, inputs it was made of, {path: sha} or None if the job failed,
+# files staged, skipped)``; a job skipped as unchanged keeps its recorded files.
+_Result = tuple[int, str | None, tuple[str, ...] | None, dict[str, str] | None, int, bool]
+
+
+def _split(key: Key) -> tuple[str | None, tuple[str, ...] | None]:
+    """A worked-out key and the inputs it was made of, if traced."""
+    return (key.key, key.inputs) if isinstance(key, Traced) else (key, None)
 
 
 def _unchanged(key: str | None, before: Entry | None, intact: Mapping[str, str]) -> bool:
@@ -231,9 +301,9 @@ def _run_chunk(indexes: Sequence[int]) -> list[_Result]:
         staged = 0
         try:
             job = jobs[index]
-            key = job.worked_key()
+            key, used = _split(job.worked())
             if _unchanged(key, _RUN.recorded.get(job.name), intact):
-                out.append((index, key, {}, 0, True))
+                out.append((index, key, used, {}, 0, True))
                 continue
             for path, data in pairs(job.produce()):
                 sha = shas[path] = hashlib.sha256(data).hexdigest()
@@ -249,9 +319,9 @@ def _run_chunk(indexes: Sequence[int]) -> list[_Result]:
         except OSError:
             raise  # the disk, not the job: stop the build
         except Exception:
-            out.append((index, None, None, 0, False))  # the parent runs it again to raise it
+            out.append((index, None, None, None, 0, False))  # the parent runs it again to raise it
             continue
-        out.append((index, key, shas, staged, False))
+        out.append((index, key, used, shas, staged, False))
     return out
 
 
@@ -270,7 +340,7 @@ def _run_jobs(run: _Run, workers: int) -> list[_Result]:
                 results.extend(part)
         else:
             results = _run_chunk(everything)
-        for index, _, shas, _, _ in results:
+        for index, _, _, shas, _, _ in results:
             if shas is None:
                 dict(pairs(jobs[index].produce()))  # raises the job's error, with its traceback
         return results
@@ -278,26 +348,81 @@ def _run_jobs(run: _Run, workers: int) -> list[_Result]:
         _RUN = None
 
 
+def _layout(
+    inputs: Inputs | None, previous: Manifest | None
+) -> tuple[str, dict[str, tuple[str, str]], set[str] | None]:
+    """The layout of ``inputs``, their fingerprints and shapes by name, and which of them
+    changed since ``previous`` (``None`` when the layout changed, or is not known). A shape
+    is worked out only for an input whose fingerprint the previous build did not have."""
+    if inputs is None:
+        return "", {}, None
+    before = previous.sources if previous is not None else {}
+    sources: dict[str, tuple[str, str]] = {}
+    for item in inputs.items:
+        recorded = before.get(item.name)
+        if recorded is not None and recorded[0] == item.fingerprint:
+            sources[item.name] = recorded
+        else:
+            sources[item.name] = (item.fingerprint, item.shape())
+    parts = [f"{name}\x1f{shape}" for name, (_, shape) in sources.items()]
+    layout = sha256_hex(inputs.base, *parts)
+    if previous is None or not previous.layout or previous.layout != layout:
+        return layout, sources, None
+    changed = {name for name, (fp, _) in sources.items() if before.get(name, ("",))[0] != fp}
+    return layout, sources, changed
+
+
+def _same_inputs(before: Entry, changed: set[str], intact: Mapping[str, str]) -> bool:
+    """Whether a job whose key was made of ``before``'s inputs keeps its key and files:
+    none of those inputs changed, in a site of the same layout, and its files are intact."""
+    used = before[2]
+    return (
+        used is not None
+        and before[0] is not None
+        and changed.isdisjoint(used)
+        and all(path in intact for path in before[1])
+    )
+
+
 def write_outputs(
-    output: Path, jobs: Sequence[Job], previous: Manifest | None, workers: int = 1
+    output: Path,
+    jobs: Sequence[Job],
+    previous: Manifest | None,
+    workers: int = 1,
+    inputs: Inputs | None = None,
 ) -> tuple[WriteResult, Manifest]:
-    """Run the jobs that need it and bring ``output`` up to date; returns the new manifest."""
+    """Run the jobs that need it and bring ``output`` up to date; returns the new manifest.
+
+    With ``inputs``, a job whose key was traced (:class:`Traced`) by the previous build
+    keeps that key without working it out, as long as the site's layout is the same and
+    none of the inputs it was made of changed."""
     on_disk = _on_disk(output)
     intact = previous.intact(on_disk) if previous is not None else {}
     incremental = bool(intact)
     recorded = previous.jobs if previous is not None else {}
-    deferred = sum(1 for job in jobs if callable(job.key) and job.name in recorded)
-    on_workers = incremental and use_processes(workers, deferred, KEYS_ON_WORKERS_MIN)
+    layout, sources, changed = _layout(inputs, previous)
     todo: list[Job] = []
     files: dict[str, str] = {}
     job_files: dict[str, Entry] = {}
     for job in jobs:
         before = recorded.get(job.name)
+        if before is not None and changed is not None and _same_inputs(before, changed, intact):
+            files.update((path, intact[path]) for path in before[1])
+            job_files[job.name] = before
+            continue
+        todo.append(job)
+    kept = len(jobs) - len(todo)
+    deferred = sum(1 for job in todo if callable(job.key) and job.name in recorded)
+    on_workers = incremental and use_processes(workers, deferred, KEYS_ON_WORKERS_MIN)
+    jobs, todo = todo, []
+    for job in jobs:
+        before = recorded.get(job.name)
         if before is not None and not (on_workers and callable(job.key)):
             job = job.resolved()
-            if _unchanged(job.worked_key(), before, intact):
+            key, used = _split(job.worked())
+            if _unchanged(key, before, intact):
                 files.update((path, intact[path]) for path in before[1])
-                job_files[job.name] = before
+                job_files[job.name] = (key, before[1], used)
                 continue
         todo.append(job)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -306,16 +431,16 @@ def write_outputs(
         run = _Run(todo, intact if incremental else {}, staging, recorded if on_workers else {})
         results = _run_jobs(run, workers)
         written = ran = 0
-        for index, key, shas, staged, skipped in results:
+        for index, key, used, shas, staged, skipped in results:
             assert shas is not None
             name = todo[index].name
             if skipped:  # unchanged, found by its worker
                 before = run.recorded[name]
                 files.update((path, intact[path]) for path in before[1])
-                job_files[name] = before
+                job_files[name] = (key, before[1], used)
                 continue
             files.update(shas)
-            job_files[name] = (key, sorted(shas))
+            job_files[name] = (key, sorted(shas), used)
             written += staged
             ran += 1
         if incremental:
@@ -330,7 +455,8 @@ def write_outputs(
         shutil.rmtree(staging, ignore_errors=True)
     manifest = Manifest(output=str(output.resolve()), jobs=job_files)
     manifest.files = {path: (sha, *found[path]) for path, sha in files.items() if path in found}
-    return WriteResult(files, ran, written), manifest
+    manifest.layout, manifest.sources = layout, sources
+    return WriteResult(files, ran, written, kept), manifest
 
 
 def _swap_in(staging: Path, output: Path) -> None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 
 from digestgen.errors import ParseError
 from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries, tag_selection
 from digestgen.fingerprint import Fingerprinter, sha256
 from digestgen.model import Digest, Item, Site
-from digestgen.output import Job
+from digestgen.output import Input, Inputs, Job, Traced
 from digestgen.render import THEME_DIR, Page, Renderer
 from digestgen.searchindex import (
     SHARDS_ROW,
@@ -59,8 +60,12 @@ class Planner:
         self.templates: list[str] = []
         self.featured = renderer.featured
         self.digest_keys: dict[str, str] = {}
-        known = self._known(site, keys) if keys is not None else {}
-        self.fingerprint = Fingerprinter(known, {Item: self._item_fingerprint}, self._in_pair)
+        self._paths = {id(d): d.path for d in site.digests}
+        self._ids = {d.path: id(d) for d in site.digests}
+        self.known: dict[int, str] = {}
+        self.fingerprint = Fingerprinter(self.known, {Item: self._item_fingerprint}, self._in_pair)
+        if keys is not None:
+            self.known.update(self._known(site, keys))
         self._content: dict[int, str] = {}
 
     @staticmethod
@@ -78,6 +83,8 @@ class Planner:
         Made when a page lists it, not kept for every item: that would be a string per
         item for the whole build."""
         own = f"{self.digest_keys.get(item.path, '?')}#{item.anchor}"
+        if item.path in self._ids:
+            self.fingerprint.take(self._ids[item.path])
         earlier = self.featured.get(id(item))
         if earlier is None:
             return own
@@ -108,6 +115,27 @@ class Planner:
             return self.fingerprint(self.base, *values)
         except TypeError:
             return None  # something we cannot fingerprint: render it every time
+
+    def traced_key(self, *values: object) -> Traced | None:
+        """The key with the digests it was made of, for an output whose values come from
+        the site's layout (``digest_shape``) and from the digests it shows, by reference:
+        while the layout stays, its key changes only with one of those digests."""
+        if not self.keyed:
+            return None
+        try:
+            key, used = self.fingerprint.traced(self.base, *values)
+        except TypeError:
+            return None
+        return Traced(key, tuple(sorted(map(self._paths.__getitem__, used))))
+
+    def inputs(self) -> Inputs | None:
+        """The digests as the inputs of the outputs' traced keys (see ``write_outputs``)."""
+        if not self.keyed:
+            return None
+        return Inputs(
+            self.base,
+            [Input(d.path, self.known[id(d)], partial(digest_shape, d)) for d in self.site.digests],
+        )
 
     def jobs(self) -> list[Job]:
         """Every output of the site, pages first."""
@@ -173,9 +201,8 @@ class Planner:
         def produce() -> dict[str, bytes]:
             return {page.path: self.renderer.render_page(page).encode("utf-8")}
 
-        return Job(
-            page.path, partial(self.key, "page", page.template, page.path, page.context), produce
-        )
+        key = partial(self.traced_key, "page", page.template, page.path, page.context)
+        return Job(page.path, key, produce)
 
     # Feed readers resolve links against the feed, not the page: every link is absolute.
     def content(self, digest: Digest) -> str:
@@ -213,12 +240,12 @@ class Planner:
             jobs.append(Job(f"feed:{tag.url}", key, partial(self._tag_feed, tag)))
         return jobs
 
-    def _tag_feed_key(self, tag: Tag) -> str | None:
+    def _tag_feed_key(self, tag: Tag) -> Traced | None:
         # Keyed by the entries the feed keeps, not by the whole tag: an edit to an older
         # digest does not reach a feed of the latest entries. Worked out when needed (on
         # a worker, when the workers work out the keys).
         kept = tag_selection(self.site, tag, self.config.feed_limit)
-        return self.key("tag feed", tag.name, tag.url, kept)
+        return self.traced_key("tag feed", tag.name, tag.url, kept)
 
     def _tag_feed(self, tag: Tag) -> dict[str, bytes]:
         config = self.config
@@ -249,7 +276,7 @@ class Planner:
                 "robots.txt": renderer.fragment("robots.txt").encode("utf-8"),
             }
 
-        return Job("sitemap", partial(self.key, "sitemap", sorted(paths), lastmod), produce)
+        return Job("sitemap", partial(self.traced_key, "sitemap", sorted(paths), lastmod), produce)
 
     def _static(self) -> list[Job]:
         """The theme's assets under ``static/``, overridden file by file by the site's."""
@@ -264,6 +291,30 @@ class Planner:
             data = path.read_bytes()
             jobs.append(Job(rel, sha256(rel, data), _constant(rel, data)))
         return jobs
+
+
+_ITEM_SHAPE = attrgetter(
+    "anchor", "url", "title", "title_html", "label", "tags", "domain", "link", "host", "path"
+)
+_SECTION_SHAPE = attrgetter("title", "title_html", "anchor", "level")
+_DIGEST_SHAPE = attrgetter(
+    "path", "slug", "url", "title", "date", "updated", "number", "author", "tags", "draft",
+    "image", "item_count",
+)  # fmt: skip
+
+
+def digest_shape(digest: Digest) -> str:
+    """What of a digest can shape the pages and feeds that do not show it: which pages
+    there are (tags, hosts, items), what they list and in which order (dates, links), and
+    what they say of it there (titles, counts). Not in it: commentary, notes, blocks,
+    intro, summary, word count and line numbers, which only the outputs that show the
+    digest itself (by reference, so traced) can hold."""
+    parts = [repr(_DIGEST_SHAPE(digest))]
+    for section in digest.all_sections():
+        parts.append(repr(_SECTION_SHAPE(section)))
+        items = (part for part in section.content if type(part) is Item)
+        parts += map(repr, map(_ITEM_SHAPE, items))
+    return sha256(*parts)
 
 
 def _edition(site: Site, digest: Digest, fmt: str, templates: Path, path: str) -> dict[str, bytes]:
