@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from digestgen.cachefile import write_cache_file
 from digestgen.fingerprint import sha256 as sha256_hex
@@ -115,13 +116,13 @@ def pairs(files: Files) -> Iterable[tuple[str, bytes]]:
 Entry = tuple[str | None, list[str], tuple[str, ...] | None]
 
 
-def _entry(raw: list[object], names: list[str]) -> Entry:
+def _entry(raw: list[Any], names: list[str]) -> Entry:
     key, files = raw[0], raw[1]
     used = raw[2] if len(raw) > 2 else None
     if not (key is None or isinstance(key, str)) or not isinstance(files, list):
         raise TypeError("not a job entry")
-    inputs = None if not isinstance(used, list) else tuple(names[n] for n in used)
-    return key, [str(f) for f in files], inputs
+    inputs = None if not isinstance(used, list) else tuple(map(names.__getitem__, used))
+    return key, files, inputs
 
 
 @dataclass(slots=True)
@@ -173,7 +174,7 @@ class Manifest:
             "layout": self.layout,
             "sources": [[name, fp, shape] for name, (fp, shape) in self.sources.items()],
             "jobs": {
-                name: [key, files, None if used is None else [number[u] for u in used]]
+                name: [key, files, None if used is None else list(map(number.__getitem__, used))]
                 for name, (key, files, used) in self.jobs.items()
             },
             "files": self.files,

@@ -4,6 +4,8 @@ a fingerprint of everything it is made of, so that the build can skip unchanged 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import marshal
 from collections.abc import Callable, Mapping
 from functools import partial
 from operator import attrgetter
@@ -298,9 +300,8 @@ _ITEM_SHAPE = attrgetter(
 )
 _SECTION_SHAPE = attrgetter("title", "title_html", "anchor", "level")
 _DIGEST_SHAPE = attrgetter(
-    "path", "slug", "url", "title", "date", "updated", "number", "author", "tags", "draft",
-    "image", "item_count",
-)  # fmt: skip
+    "path", "slug", "url", "title", "number", "author", "tags", "draft", "image", "item_count"
+)
 
 
 def digest_shape(digest: Digest) -> str:
@@ -309,12 +310,14 @@ def digest_shape(digest: Digest) -> str:
     what they say of it there (titles, counts). Not in it: commentary, notes, blocks,
     intro, summary, word count and line numbers, which only the outputs that show the
     digest itself (by reference, so traced) can hold."""
-    parts = [repr(_DIGEST_SHAPE(digest))]
+    updated = digest.updated.isoformat() if digest.updated is not None else None
+    parts: list[object] = [_DIGEST_SHAPE(digest), digest.date.isoformat(), updated]
     for section in digest.all_sections():
-        parts.append(repr(_SECTION_SHAPE(section)))
-        items = (part for part in section.content if type(part) is Item)
-        parts += map(repr, map(_ITEM_SHAPE, items))
-    return sha256(*parts)
+        parts.append(_SECTION_SHAPE(section))
+        parts.append(tuple(map(_ITEM_SHAPE, [p for p in section.content if type(p) is Item])))
+    # Version 0: strings by value alone, whether interned or shared (later versions
+    # mark both, and the same digest parsed or loaded could then differ).
+    return hashlib.sha256(marshal.dumps(parts, 0)).hexdigest()
 
 
 def _edition(site: Site, digest: Digest, fmt: str, templates: Path, path: str) -> dict[str, bytes]:
