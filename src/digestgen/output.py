@@ -405,31 +405,44 @@ def write_outputs(
     todo: list[Job] = []
     files: dict[str, str] = {}
     job_files: dict[str, Entry] = {}
+    # Jobs made of a digest that changed: their keys are all but sure to change, so the
+    # process that runs each works its key out (and still skips it if it did not change).
+    by_runner: dict[str, Entry] = {}
     for job in jobs:
         before = recorded.get(job.name)
-        if before is not None and changed is not None and _same_inputs(before, changed, intact):
-            files.update((path, intact[path]) for path in before[1])
-            job_files[job.name] = before
-            continue
+        if before is not None and changed is not None:
+            if _same_inputs(before, changed, intact):
+                files.update((path, intact[path]) for path in before[1])
+                job_files[job.name] = before
+                continue
+            if before[2] is not None and callable(job.key):
+                by_runner[job.name] = before
         todo.append(job)
     kept = len(jobs) - len(todo)
-    deferred = sum(1 for job in todo if callable(job.key) and job.name in recorded)
+    deferred = sum(
+        1
+        for job in todo
+        if callable(job.key) and job.name in recorded and job.name not in by_runner
+    )
     on_workers = incremental and use_processes(workers, deferred, KEYS_ON_WORKERS_MIN)
     jobs, todo = todo, []
     for job in jobs:
         before = recorded.get(job.name)
-        if before is not None and not (on_workers and callable(job.key)):
-            job = job.resolved()
-            key, used = _split(job.worked())
-            if _unchanged(key, before, intact):
-                files.update((path, intact[path]) for path in before[1])
-                job_files[job.name] = (key, before[1], used)
-                continue
+        if before is None or job.name in by_runner or (on_workers and callable(job.key)):
+            todo.append(job)
+            continue
+        job = job.resolved()
+        key, used = _split(job.worked())
+        if _unchanged(key, before, intact):
+            files.update((path, intact[path]) for path in before[1])
+            job_files[job.name] = (key, before[1], used)
+            continue
         todo.append(job)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
     try:
-        run = _Run(todo, intact if incremental else {}, staging, recorded if on_workers else {})
+        skippable = recorded if on_workers else by_runner if incremental else {}
+        run = _Run(todo, intact if incremental else {}, staging, skippable)
         results = _run_jobs(run, workers)
         written = ran = 0
         for index, key, used, shas, staged, skipped in results:
