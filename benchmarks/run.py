@@ -108,13 +108,22 @@ def venv(tools: Path, name: str, packages: list[str]) -> Path:
     return folder
 
 
+# An item's tags, at the end of its line (as the parser reads them).
+TRAILING_TAGS = re.compile(r"((?:\s+#[^\W\d_][\w-]*)*)$")
+
+
 def edit(root: Path, round_: int) -> None:
-    """Change one item's commentary in the middle digest."""
+    """Change one item's commentary in the middle digest: its words, before its tags
+    (until 5c423ff the words went after the tags, so the first edit of an archive also
+    took the item off its tags)."""
     files = sorted((root / "digests").glob("*.md"))
     path = files[len(files) // 2]
     lines = path.read_text(encoding="utf-8").split("\n")
     first = next(i for i, line in enumerate(lines) if line.startswith("- "))
-    lines[first] = re.sub(r" \(edit \d+\)$", "", lines[first]) + f" (edit {round_})"
+    line = re.sub(r" \(edit \d+\)", "", lines[first])
+    tags = TRAILING_TAGS.search(line)
+    assert tags is not None  # it matches the empty end of any line
+    lines[first] = f"{line[: tags.start()]} (edit {round_}){tags.group(1)}"
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
