@@ -284,21 +284,19 @@ def test_outputs_whose_digests_did_not_change_keep_their_keys_unworked(tmp_path:
     working out its key; an edit that changes the layout works out every key again."""
     root = make_site(tmp_path / "blog")
     build(root)
-    jobs = _manifest(root).jobs
-    assert jobs["digests/d03/index.html"][2] == (
-        "digests/d02.md",
-        "digests/d03.md",
-        "digests/d04.md",
-    )
-    tagged = tuple(f"digests/d{n:02d}.md" for n in (1, 3, 5, 7))
-    assert set(tagged) <= set(jobs["tags/nlp/index.html"][2] or ())
-    assert "digests/d02.md" not in (jobs["tags/nlp/index.html"][2] or ())
-    assert jobs["sitemap"][2] == ()  # made of paths and dates: the layout alone
-    assert jobs["search"][2] is None  # keyed by its own entries, every time
+    manifest = _manifest(root)
+    jobs, names = manifest.jobs, list(manifest.sources)
+    # The digests (by their place in the site, newest first) each output was made of.
+    made_of = {name: None if e[2] is None else {names[n] for n in e[2]} for name, e in jobs.items()}
+    assert made_of["digests/d03/index.html"] == {f"digests/d0{n}.md" for n in (2, 3, 4)}
+    tagged = {f"digests/d{n:02d}.md" for n in (1, 3, 5, 7)}
+    assert tagged <= (made_of["tags/nlp/index.html"] or set())
+    assert "digests/d02.md" not in (made_of["tags/nlp/index.html"] or set())
+    assert made_of["sitemap"] == set()  # made of paths and dates: the layout alone
+    assert made_of["search"] is None  # keyed by its own entries, every time
+    assert names == [f"digests/d{n:02d}.md" for n in range(8, 0, -1)]
     made_of_others = {
-        name
-        for name, (_, _, used) in jobs.items()
-        if used is not None and "digests/d02.md" not in used
+        name for name, used in made_of.items() if used is not None and "digests/d02.md" not in used
     }
 
     text = (root / "digests" / "d02.md").read_text(encoding="utf-8")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import marshal
+from array import array
 from collections.abc import Callable, Mapping
 from functools import partial
 from operator import attrgetter
@@ -62,7 +63,8 @@ class Planner:
         self.templates: list[str] = []
         self.featured = renderer.featured
         self.digest_keys: dict[str, str] = {}
-        self._paths = {id(d): d.path for d in site.digests}
+        # Each digest's place in the site (and in ``inputs``), and its id by path.
+        self._places = {id(d): n for n, d in enumerate(site.digests)}
         self._ids = {d.path: id(d) for d in site.digests}
         self.known: dict[int, str] = {}
         self.fingerprint = Fingerprinter(self.known, {Item: self._item_fingerprint}, self._in_pair)
@@ -128,7 +130,7 @@ class Planner:
             key, used = self.fingerprint.traced(self.base, *values)
         except TypeError:
             return None
-        return Traced(key, tuple(sorted(map(self._paths.__getitem__, used))))
+        return Traced(key, array("I", sorted(map(self._places.__getitem__, used))))
 
     def inputs(self) -> Inputs | None:
         """The digests as the inputs of the outputs' traced keys (see ``write_outputs``)."""
