@@ -392,6 +392,69 @@ def _same_inputs(before: Entry, changed: set[int], intact: Mapping[str, str]) ->
     )
 
 
+@dataclass(slots=True)
+class _Triage:
+    """Which jobs run (``todo``), and the files and manifest entries of those that keep
+    theirs; ``skippable`` holds the entries of the jobs that run with their key still to
+    work out, so that whoever works it out skips them if it did not change."""
+
+    todo: list[Job]
+    files: dict[str, str]
+    entries: dict[str, Entry]
+    kept: int
+    skippable: Mapping[str, Entry]
+
+
+def _triage(
+    jobs: Sequence[Job],
+    recorded: Mapping[str, Entry],
+    changed: set[int] | None,
+    intact: Mapping[str, str],
+    incremental: bool,
+    workers: int,
+) -> _Triage:
+    """Keep the jobs none of whose inputs changed (``changed``, when the layout is the
+    same), then those whose key, worked out here, is as recorded; the rest run."""
+    todo: list[Job] = []
+    files: dict[str, str] = {}
+    entries: dict[str, Entry] = {}
+    # Jobs made of a digest that changed: their keys are all but sure to change, so the
+    # process that runs each works its key out (and still skips it if it did not change).
+    by_runner: dict[str, Entry] = {}
+    for job in jobs:
+        before = recorded.get(job.name)
+        if before is not None and changed is not None:
+            if _same_inputs(before, changed, intact):
+                files.update((path, intact[path]) for path in before[1])
+                entries[job.name] = before
+                continue
+            if before[2] is not None and callable(job.key):
+                by_runner[job.name] = before
+        todo.append(job)
+    kept = len(jobs) - len(todo)
+    deferred = sum(
+        1
+        for job in todo
+        if callable(job.key) and job.name in recorded and job.name not in by_runner
+    )
+    on_workers = incremental and use_processes(workers, deferred, KEYS_ON_WORKERS_MIN)
+    left, todo = todo, []
+    for job in left:
+        before = recorded.get(job.name)
+        if before is None or job.name in by_runner or (on_workers and callable(job.key)):
+            todo.append(job)
+            continue
+        job = job.resolved()
+        key, used = _split(job.worked())
+        if _unchanged(key, before, intact):
+            files.update((path, intact[path]) for path in before[1])
+            entries[job.name] = (key, before[1], used)
+            continue
+        todo.append(job)
+    skippable = recorded if on_workers else by_runner if incremental else {}
+    return _Triage(todo, files, entries, kept, skippable)
+
+
 def write_outputs(
     output: Path,
     jobs: Sequence[Job],
@@ -409,47 +472,12 @@ def write_outputs(
     incremental = bool(intact)
     recorded = previous.jobs if previous is not None else {}
     layout, sources, changed = _layout(inputs, previous)
-    todo: list[Job] = []
-    files: dict[str, str] = {}
-    job_files: dict[str, Entry] = {}
-    # Jobs made of a digest that changed: their keys are all but sure to change, so the
-    # process that runs each works its key out (and still skips it if it did not change).
-    by_runner: dict[str, Entry] = {}
-    for job in jobs:
-        before = recorded.get(job.name)
-        if before is not None and changed is not None:
-            if _same_inputs(before, changed, intact):
-                files.update((path, intact[path]) for path in before[1])
-                job_files[job.name] = before
-                continue
-            if before[2] is not None and callable(job.key):
-                by_runner[job.name] = before
-        todo.append(job)
-    kept = len(jobs) - len(todo)
-    deferred = sum(
-        1
-        for job in todo
-        if callable(job.key) and job.name in recorded and job.name not in by_runner
-    )
-    on_workers = incremental and use_processes(workers, deferred, KEYS_ON_WORKERS_MIN)
-    jobs, todo = todo, []
-    for job in jobs:
-        before = recorded.get(job.name)
-        if before is None or job.name in by_runner or (on_workers and callable(job.key)):
-            todo.append(job)
-            continue
-        job = job.resolved()
-        key, used = _split(job.worked())
-        if _unchanged(key, before, intact):
-            files.update((path, intact[path]) for path in before[1])
-            job_files[job.name] = (key, before[1], used)
-            continue
-        todo.append(job)
+    plan = _triage(jobs, recorded, changed, intact, incremental, workers)
+    todo, files, job_files = plan.todo, plan.files, plan.entries
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
     try:
-        skippable = recorded if on_workers else by_runner if incremental else {}
-        run = _Run(todo, intact if incremental else {}, staging, skippable)
+        run = _Run(todo, intact if incremental else {}, staging, plan.skippable)
         results = _run_jobs(run, workers)
         written = ran = 0
         for index, key, used, shas, staged, skipped in results:
@@ -477,7 +505,7 @@ def write_outputs(
     manifest = Manifest(output=str(output.resolve()), jobs=job_files)
     manifest.files = {path: (sha, *found[path]) for path, sha in files.items() if path in found}
     manifest.layout, manifest.sources = layout, sources
-    return WriteResult(files, ran, written, kept), manifest
+    return WriteResult(files, ran, written, plan.kept), manifest
 
 
 def _swap_in(staging: Path, output: Path) -> None:
