@@ -295,7 +295,13 @@ class Renderer:
         return self.render(page.template, page.path, page.context)
 
     def page_list(self) -> list[Page]:
-        """Every page of the site, not yet rendered (the build renders only changed ones)."""
+        """Every page of the site, not yet rendered (the build renders only changed ones).
+
+        A page's context holds digests and items themselves, and values worked out from
+        what ``plan.digest_shape`` covers (titles, dates, tags, links, counts). A value
+        worked out from anything else of a digest (its commentary, notes, blocks, intro,
+        summary, word count or lines) must sit on a page that also holds that digest: a
+        page's key is kept while the digests it holds keep theirs."""
         out: list[Page] = []
         out.extend(self.index_pages())
         for index, digest in enumerate(self.site.digests):
