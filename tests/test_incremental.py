@@ -157,11 +157,12 @@ def test_cached_builds_equal_cold_builds_through_edits(tmp_path: Path) -> None:
 
 def test_nothing_changed_rewrites_nothing(tmp_path: Path) -> None:
     root = make_site(tmp_path / "blog")
-    build(root)
+    assert build(root).config == load_config(root)
     before = mtimes(root / "site")
     result = build(root)
     assert result.written == 0 and result.rendered == 0
     assert mtimes(root / "site") == before
+    assert result.config == load_config(root)  # without loading the site
     assert len(result.site.digests) == 8  # the site is still there, loaded on demand
     assert [phase for phase, _ in result.phases] == ["config", "scan", "check"]
 

@@ -52,6 +52,8 @@ class BuildResult:
     phases: tuple[tuple[str, float], ...] = ()
     warnings: tuple[DigestError, ...] = ()
     load_site: Callable[[], Site] = field(default=lambda: _no_site(), repr=False, compare=False)
+    # The config the build read (``site.config`` without loading the site).
+    config: SiteConfig | None = None
 
     @cached_property
     def site(self) -> Site:
@@ -171,7 +173,7 @@ def build(
         warnings = tuple(ParseError(*w) for w in previous.warnings)
         return BuildResult(
             s["digests"], s["items"], len(previous.files), s["pages"], clock.total,
-            phases=tuple(clock.phases), warnings=warnings, load_site=load_site,
+            phases=tuple(clock.phases), warnings=warnings, load_site=load_site, config=config,
         )  # fmt: skip
 
     with _collector_paused():
@@ -203,7 +205,7 @@ def build(
     return BuildResult(
         len(site.digests), items, len(written.files), pages, clock.total,
         written.ran, written.written, written.kept, tuple(clock.phases), site.warnings,
-        lambda: site,
+        lambda: site, config,
     )  # fmt: skip
 
 

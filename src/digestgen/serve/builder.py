@@ -46,7 +46,7 @@ def build_outcome(root: Path, output: Path, drafts: bool) -> Outcome:
     """Build ``root`` into ``output``; every way it can end, as an ``Outcome``."""
     try:
         result = build(root, output=output, drafts=drafts)
-        return Outcome(result.summary(), result.site.config)
+        return Outcome(result.summary(), result.config)
     except DigestError as exc:
         return Outcome(error=str(exc))
     except Exception as exc:
