@@ -5,7 +5,7 @@ of what a pair stands for changes it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -117,3 +117,23 @@ def test_traced_sees_into_a_value_fingerprinted_before() -> None:
     fingerprinter.take(id(OWNERS[0]))
     taking = Fingerprinter(KNOWN, {Entry: lambda e: taking.take(id(OWNERS[2])) or "entry"})
     assert taking.traced([Entry("x", "y")])[1] == {id(OWNERS[2])}
+
+
+class Point(NamedTuple):
+    x: int
+    y: int
+
+
+class Size(NamedTuple):
+    x: int
+    y: int
+
+
+def test_a_named_tuple_is_fingerprinted_as_its_class_and_fields() -> None:
+    """The model's records are named tuples: one is not a plain tuple of its values, nor a
+    record of another class with the same values, and each field counts."""
+    values = [Point(1, 2), Point(1, 2), (1, 2), Size(1, 2), Point(1, 3)]
+    fingerprint = Fingerprinter({})  # its memo is by id: the values stay alive
+    point, same, plain, other_class, other_field = map(fingerprint, values)
+    assert point == same
+    assert point not in {plain, other_class, other_field}

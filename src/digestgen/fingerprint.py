@@ -10,7 +10,7 @@ import dataclasses
 import hashlib
 import importlib.util
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
 from itertools import chain, repeat
@@ -91,8 +91,9 @@ class Fingerprinter:
 
     Objects in ``known`` (by ``id``) stand for their given fingerprint, which is how
     a whole parsed digest counts as the hash of its source file; objects of a type in
-    ``by_type`` stand for what its function returns for them. Other frozen
-    dataclasses are walked field by field. A value of any other kind raises
+    ``by_type`` stand for what its function returns for them. Named tuples (the
+    model's records) and other frozen dataclasses are walked field by field, under
+    their class's name. A value of any other kind raises
     ``TypeError``: the caller then renders that page every time, never stale.
 
     ``pair``, when given, stands for the second value of a pair whose first is known
@@ -123,7 +124,7 @@ class Fingerprinter:
         return sha256("\x1f".join(parts))
 
     def traced(self, *values: Any) -> tuple[str, set[int]]:
-        """The fingerprint and the ids of the known objects it took in. A dataclass is
+        """The fingerprint and the ids of the known objects it took in. A record is
         walked again rather than taken from ``memo``, so that what it holds is traced."""
         used: set[int] = set()
         self.used, memo, self.memo = used, self.memo, {}
@@ -149,6 +150,8 @@ class Fingerprinter:
             out.append(f"{type(value).__name__}:{value!r}")
         elif isinstance(value, datetime | date):
             out.append(f"{type(value).__name__}:{value.isoformat()}:{value!r}")
+        elif isinstance(value, tuple) and type(value) is not tuple and hasattr(value, "_fields"):
+            out.append(self._record(value, value._fields))
         elif isinstance(value, tuple | list):
             out.append(f"[{len(value)}")
             if not self._all_known(value, out) and not self._all_pairs(value, out):
@@ -161,7 +164,7 @@ class Fingerprinter:
                 self._walk(value[key], out)
             out.append("}")
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            out.append(self._dataclass(value))
+            out.append(self._record(value, [f.name for f in dataclasses.fields(value)]))
         else:
             raise TypeError(f"cannot fingerprint {type(value).__name__}")
 
@@ -221,12 +224,13 @@ class Fingerprinter:
             else:
                 self._walk(part, out)
 
-    def _dataclass(self, value: Any) -> str:
+    def _record(self, value: Any, names: Sequence[str]) -> str:
+        """A named tuple's or a dataclass's fingerprint: its class and its fields."""
         memo = self.memo.get(id(value))
         if memo is None:
             parts = [type(value).__qualname__]
-            for field in dataclasses.fields(value):
-                self._walk(getattr(value, field.name), parts)
+            for name in names:
+                self._walk(getattr(value, name), parts)
             memo = self.memo[id(value)] = sha256("\x1f".join(parts))
         return memo
 

@@ -11,10 +11,8 @@ reported on every build.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import io
 import json
-import operator
 import os
 import pickle
 import secrets
@@ -47,15 +45,12 @@ PARSE_SETTINGS = (
 PARALLEL_MIN = 24
 
 
-def _reducer(cls: type) -> Callable[[Any], tuple[type, tuple[Any, ...]]]:
-    # attrgetter reads all the fields in C (a generator of getattr calls took twice as
-    # long to pickle a digest).
-    fields = operator.attrgetter(*(f.name for f in dataclasses.fields(cls)))
-    return lambda obj: (cls, fields(obj))
+def _reducer(cls: type) -> Callable[[Any], tuple[Any, tuple[Any, ...]]]:
+    return lambda obj: (tuple.__new__, (cls, tuple(obj)))
 
 
-# Pickled as constructor calls: about twice as fast to load as the default
-# __setstate__ of frozen slotted dataclasses, which looks up fields() per object.
+# The model's named tuples pickled as ``tuple.__new__(cls, fields)``, made in C when
+# loaded: their own ``__new__`` (the default) is Python code with a parameter a field.
 _DISPATCH = {cls: _reducer(cls) for cls in (Block, Item, Section, Digest)}
 
 
