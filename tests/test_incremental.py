@@ -416,6 +416,18 @@ def test_cache_is_under_the_site_root_and_pruned(tmp_path: Path) -> None:
     after = cache_rows(root, "parsed")
     assert len(after) == 3 and len(set(after) - set(before)) == 1
     assert words_by_digest(root) == {key: WORD_ROWS for key in after}
+    # Rows no build would read: a digest key under an unknown prefix, a stale key
+    # under a known one, and stale keys in the parsed table. The next build drops them.
+    kept = next(iter(after))
+    planted = {"terms": ["zz:" + kept, "0a:" + "f" * 64, "0a:" + kept + "x"], "parsed": ["e" * 64]}
+    with contextlib.closing(sqlite3.connect(root / CACHE_DIR / STORE_FILE)) as db, db:
+        for table, keys in planted.items():
+            db.executemany(f"INSERT INTO {table} VALUES (?, ?)", [(k, b"x" * 40) for k in keys])
+    (root / "digests" / "d03.md").write_text(digest(3, extra="changed"))
+    build(root)
+    after = cache_rows(root, "parsed")
+    assert len(after) == 3
+    assert words_by_digest(root) == {key: WORD_ROWS for key in after}
     # One file holds the entries: no file per digest, and the folders of the earlier
     # layout (a file per entry) are removed by the next build.
     assert sorted(p.name for p in (root / CACHE_DIR).iterdir() if p.is_dir()) == []

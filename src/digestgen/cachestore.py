@@ -148,16 +148,21 @@ class CacheStore:
         except (sqlite3.Error, OSError):
             return {}
 
-    def seals(self, table: str) -> Iterator[tuple[str, bytes]]:
-        """``(key, seal)`` of every entry: its first ``SEAL`` bytes, read in one pass over
+    def seals(self, table: str) -> dict[str, bytes]:
+        """``{key: seal}`` of every entry: its first ``SEAL`` bytes, read in one pass over
         the table (a lookup by key range walks the key index and then finds each row on
-        its own: 5 ms for 1,000 entries, against 20 ms for all 17,000 in one pass). It
-        stops early when the store cannot be read."""
-        query = f"SELECT key, substr(data, 1, {SEAL}) FROM {table}"
-        with contextlib.suppress(sqlite3.Error, OSError), self._session() as db:
-            for key, seal in db.execute(query):
-                if isinstance(key, str) and isinstance(seal, bytes) and len(seal) == SEAL:
-                    yield key, seal
+        its own: 5 ms for 1,000 entries, against 20 ms for all 17,000 in one pass). Rows
+        that cannot hold an entry are left out by the query; empty when the store cannot
+        be read."""
+        query = (
+            f"SELECT key, substr(data, 1, {SEAL}) FROM {table} "
+            f"WHERE typeof(key) = 'text' AND typeof(data) = 'blob' AND length(data) >= {SEAL}"
+        )
+        try:
+            with self._session() as db:
+                return dict(db.execute(query).fetchall())
+        except (sqlite3.Error, OSError):
+            return {}
 
     def put_many(self, table: str, rows: Iterable[tuple[str, bytes]]) -> None:
         """Store the entries, replacing any with the same key (in one transaction)."""
@@ -171,11 +176,20 @@ class CacheStore:
             for table, rows in tables.items():
                 db.executemany(f"INSERT OR REPLACE INTO {table} (key, data) VALUES (?, ?)", rows)
 
-    def keep_only(self, table: str, keep: Collection[str]) -> None:
-        """Delete the entries whose keys are not in ``keep``."""
-        keep = set(keep)
+    def keep_only(
+        self, table: str, keep: Collection[str], prefixes: Collection[str] = ("",)
+    ) -> None:
+        """Delete the entries whose keys are not one of ``prefixes`` followed by a key of
+        ``keep``. A prefix ends at the key's first ``:``; the keys of ``keep`` hold none.
+
+        Worked out by SQLite over the table's rows (the 17,000 rows of the words of 1,000
+        digests in 5 ms, against 35-40 ms for their keys compared one by one in Python)."""
+        marks = ", ".join("?" * len(prefixes))
+        query = (
+            f"DELETE FROM {table} WHERE substr(key, 1, instr(key, ':')) NOT IN ({marks}) "
+            "OR substr(key, instr(key, ':') + 1) NOT IN (SELECT key FROM kept)"
+        )
         with contextlib.suppress(sqlite3.Error, OSError), self._session() as db:
-            rows = db.execute(f"SELECT key FROM {table}").fetchall()
-            stale = [row for row in rows if row[0] not in keep]
-            if stale:
-                db.executemany(f"DELETE FROM {table} WHERE key = ?", stale)
+            db.execute("CREATE TEMP TABLE kept (key TEXT PRIMARY KEY)")
+            db.executemany("INSERT OR IGNORE INTO kept VALUES (?)", ((key,) for key in keep))
+            db.execute(query, tuple(prefixes))

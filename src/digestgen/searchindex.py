@@ -198,19 +198,16 @@ class WordStore:
                 out[key] = body
         return out
 
-    def seals(self) -> Iterator[tuple[str, str, bytes]]:
-        """``(group prefix, parse key, seal)`` of every entry, unchecked: equal seals mean
+    def seals(self) -> dict[str, bytes]:
+        """``{group prefix + parse key: seal}`` of every entry, unchecked: equal seals mean
         equal entries (a seal is a keyed hash of its entry), so they stand for the entries
         in a fingerprint. An entry itself is only ever used once its seal holds."""
-        for key, seal in self.store.seals("terms"):
-            prefix, colon, rest = key.partition(":")
-            if colon:
-                yield prefix + colon, rest, seal
+        return self.store.seals("terms")
 
     def prune(self, keep: Iterable[str]) -> None:
         """Drop the entries of digests no source uses any more."""
         prefixes = [*map(group_row, range(WORD_GROUPS)), SHARDS_ROW]
-        self.store.keep_only("terms", {prefix + key for key in keep for prefix in prefixes})
+        self.store.keep_only("terms", set(keep), prefixes)
 
 
 # One encoder for every file: ``json.dumps`` with options makes a new one per call.
@@ -325,8 +322,8 @@ class SearchWords:
         # missing is it made from the entries, and the job then makes its files from
         # the same read instead of reading them again.
         self._last: tuple[str, list[bytes]] | None = None
-        # Each group's seals by digest (``_seals``), read once.
-        self._sealed: dict[str, list[bytes | None]] | None = None
+        # Every entry's seal by row key (``_seals``), read once.
+        self._sealed: dict[str, bytes] | None = None
 
     def rows(self, prefix: str) -> list[bytes]:
         """Every digest's entry under ``prefix``, in site order."""
@@ -374,15 +371,12 @@ class SearchWords:
         if self.store is None or self.keys is None:
             return None
         if self._sealed is None:
-            position = {self.keys.get(id(d)): n for n, d in enumerate(self.site.digests)}
-            count = len(self.site.digests)
-            self._sealed = {}
-            for group, key, seal in self.store.seals():
-                at = position.get(key)
-                if at is not None:
-                    self._sealed.setdefault(group, [None] * count)[at] = seal
-        seals = self._sealed.get(prefix)
-        if seals is None or None in seals:
+            self._sealed = self.store.seals()
+        keys = list(map(self.keys.get, map(id, self.site.digests)))
+        if None in keys:
+            return None
+        seals = list(map(self._sealed.get, [prefix + key for key in keys]))  # type: ignore[operator]
+        if None in seals:
             return None
         return seals  # type: ignore[return-value]
 
