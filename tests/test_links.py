@@ -17,7 +17,7 @@ from digestgen.links import (
     reading_minutes,
     table_of_contents,
 )
-from digestgen.model import Site
+from digestgen.model import Digest, Item, Site
 from digestgen.parse import parse_site, source_files
 
 OLD = """---
@@ -100,6 +100,40 @@ def test_also_featured_only_points_to_earlier_digests(site: Site) -> None:
     ((digest, item),) = by_title["Intro to nets, again"]
     assert (digest.title, item.title) == ("Old digest", "Intro to nets")
     assert by_title["Same repo"][0][1].title == "Some repo"
+
+
+def _featured_before(site: Site) -> dict[int, tuple[tuple[Digest, Item], ...]]:
+    """ "Also featured in" as defined: for each item, every item of an earlier digest (by
+    date, then slug) with the same link, oldest digest first, each in page order."""
+    order = sorted(site.digests, key=lambda d: (d.date, d.slug))
+    rank = {id(d): n for n, d in enumerate(order)}
+    out = {}
+    for digest, item in site.links:
+        earlier = tuple(
+            (other, its)
+            for other in order[: rank[id(digest)]]
+            for its in other.items()
+            if item.link is not None and its.link == item.link
+        )
+        if earlier:
+            out[id(item)] = earlier
+    return out
+
+
+def test_also_featured_follows_its_definition_on_many_repeats(tmp_path: Path) -> None:
+    """Links featured in three digests, twice in one digest, in digests of one day (the
+    slug orders them) and once only, beside text items."""
+    links = ["https://a.org/1", "https://a.org/2", "https://b.org/x", "https://c.org/"]
+    extra = {}
+    for n in range(8):
+        day = f"2022-03-{1 + n // 3:02d}"  # three digests a day
+        picks = [links[(n + k) % 4] for k in range(3)] + [f"https://once.org/{n}", links[n % 4]]
+        body = "".join(f"- [L{n}-{k}]({url}) - c\n" for k, url in enumerate(picks))
+        extra[f"s{7 - n}.md"] = f'---\ntitle: "S{n}"\ndate: {day}\n---\n\n## A\n\n{body}- a note\n'
+    site = load(write_site(tmp_path / "src", extra))
+    expected = _featured_before(site)
+    assert len(expected) == 7 * 4  # every digest but the oldest: its 4 repeated links
+    assert also_featured(site) == expected
 
 
 def test_toc_and_reading_time(site: Site) -> None:

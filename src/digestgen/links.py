@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import compress
+from operator import attrgetter, itemgetter
 
 from digestgen.model import Digest, Item, Section, Site
 from digestgen.taxonomy import Tag, collect_tags
@@ -90,23 +92,39 @@ def domains_with_links(site: Site) -> list[tuple[Domain, tuple[Link, ...]]]:
 def also_featured(site: Site) -> dict[int, tuple[Link, ...]]:
     """For each item (by ``id``: the site keeps its items alive), the earlier digests'
     items with the same normalised link, oldest first. Hashing a frozen item would
-    hash all of its fields, which takes longer than the rest of this walk."""
-    mine: dict[int, list[tuple[str, Link]]] = defaultdict(list)
-    for link in site.links:
-        if link[1].link is not None:
-            mine[id(link[0])].append((link[1].link, link))
-    seen: dict[str, list[Link]] = {}
+    hash all of its fields, which takes longer than the rest of this walk.
+
+    Most links are featured once: the links are counted in C first, and only those
+    featured more than once are walked."""
+    links = site.links
+    keys = list(map(_LINK, map(_ITEM, links)))
+    counts = Counter(keys)
+    again = {key for key, count in counts.items() if count > 1 and key is not None}
+    if not again:
+        return {}
+    groups: dict[str, list[Link]] = defaultdict(list)
+    for link in compress(links, map(again.__contains__, keys)):
+        groups[link[1].link].append(link)  # type: ignore[index]
     out: dict[int, tuple[Link, ...]] = {}
-    for digest in sorted(site.digests, key=lambda d: (d.date, d.slug)):
-        here = mine.get(id(digest), [])
-        for key, link in here:
-            earlier = seen.get(key)
-            if earlier:
-                out[id(link[1])] = tuple(earlier)
-        # Added after the digest: a link twice in one digest is not "featured before".
-        for key, link in here:
-            seen.setdefault(key, []).append(link)
+    for group in groups.values():
+        # Oldest digest first; a digest's own links stay in page order (a stable sort).
+        group.sort(key=lambda link: (link[0].date, link[0].slug))
+        start = 0
+        while start < len(group):
+            digest, end = group[start][0], start + 1
+            while end < len(group) and group[end][0] is digest:
+                end += 1
+            # A link twice in one digest is not "featured before" for either of them.
+            if start:
+                earlier = tuple(group[:start])
+                for _, item in group[start:end]:
+                    out[id(item)] = earlier
+            start = end
     return out
+
+
+_ITEM = itemgetter(1)
+_LINK = attrgetter("link")
 
 
 def reading_minutes(digest: Digest) -> int:
