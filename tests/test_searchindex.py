@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from digestgen.cachestore import SEAL, CacheStore
 from digestgen.config import parse_config
 from digestgen.model import Site
 from digestgen.parse import parse_site
@@ -209,3 +210,21 @@ def test_the_runs_of_document_chunks_are_the_whole_set() -> None:
             assert runs.keys().isdisjoint(made), counts
             runs.update(made)
         assert runs == one_walk_documents(site), counts
+
+
+def test_seal_runs_are_each_groups_seals_in_the_order_asked(tmp_path: Path) -> None:
+    """A group's seals come in the order of the keys asked for, one after another; a group
+    that lacks an entry of one of them, or holds one too short to carry a seal, is left
+    out (its key is then made from the entries themselves), and so is a whole store that
+    cannot be read."""
+    store = CacheStore(tmp_path / "entries.sqlite")
+    seal = {key: bytes([n]) * SEAL for n, key in enumerate("abc", start=1)}
+    rows = [(f"00:{k}", seal[k] + b"words") for k in "abc"]
+    rows += [(f"01:{k}", seal[k] + b"other") for k in "ab"]  # c has no entry here
+    rows += [("02:a", seal["a"]), ("02:b", b"short"), ("02:c", seal["c"])]
+    rows += [("00:z", b"z" * 40)]  # a digest not asked for
+    store.put_many("terms", rows)
+    assert store.seal_runs("terms", ["c", "a", "b"]) == {"00:": seal["c"] + seal["a"] + seal["b"]}
+    assert store.seal_runs("terms", ["a"]) == {"00:": seal["a"], "01:": seal["a"], "02:": seal["a"]}
+    (tmp_path / "entries.sqlite").write_bytes(b"not a database" * 100)
+    assert CacheStore(tmp_path / "entries.sqlite").seal_runs("terms", ["a"]) == {}

@@ -20,6 +20,8 @@ import contextlib
 import hmac
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from itertools import count, groupby
+from operator import itemgetter
 from pathlib import Path
 
 # Each table maps a key (a digest's parse key; in ``terms``, behind a group's prefix) to bytes.
@@ -28,6 +30,7 @@ TABLES = ("parsed", "terms")
 BUSY_SECONDS = 10.0
 # The length of an entry's seal (an HMAC-SHA256), in front of it.
 SEAL = 32
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 class Signer:
@@ -148,21 +151,35 @@ class CacheStore:
         except (sqlite3.Error, OSError):
             return {}
 
-    def seals(self, table: str) -> dict[str, bytes]:
-        """``{key: seal}`` of every entry: its first ``SEAL`` bytes, read in one pass over
-        the table (a lookup by key range walks the key index and then finds each row on
-        its own: 5 ms for 1,000 entries, against 20 ms for all 17,000 in one pass). Rows
-        that cannot hold an entry are left out by the query; empty when the store cannot
-        be read."""
+    def seal_runs(self, table: str, keys: Sequence[str]) -> dict[str, bytes]:
+        """For each key prefix (up to a key's first ``:``), the seals (the first ``SEAL``
+        bytes) of the entries of ``keys`` under it, one after another in the order of
+        ``keys``; a prefix missing some of them is left out. Empty when the store cannot
+        be read.
+
+        SQLite joins, orders and cuts them, in one pass over the table (a lookup by key
+        range walks the key index and then finds each row on its own: 5 ms for 1,000
+        entries, against 20 ms for all 17,000 in one pass); they come back one row at a
+        time and are joined per prefix as they come, so only the runs are kept (17,000
+        entries as a map of keys to seals took 38 MB at 10,000 digests)."""
         query = (
-            f"SELECT key, substr(data, 1, {SEAL}) FROM {table} "
-            f"WHERE typeof(key) = 'text' AND typeof(data) = 'blob' AND length(data) >= {SEAL}"
+            f"SELECT substr(t.key, 1, instr(t.key, ':')), substr(t.data, 1, {SEAL}) "
+            f"FROM {table} AS t JOIN places ON places.key = substr(t.key, instr(t.key, ':') + 1) "
+            f"WHERE typeof(t.data) = 'blob' AND length(t.data) >= {SEAL} "
+            "ORDER BY 1, places.place"
         )
+        runs: dict[str, bytes] = {}
         try:
             with self._session() as db:
-                return dict(db.execute(query).fetchall())
+                db.execute("CREATE TEMP TABLE places (key TEXT PRIMARY KEY, place INTEGER)")
+                db.executemany("INSERT INTO places VALUES (?, ?)", zip(keys, count()))
+                for prefix, rows in groupby(db.execute(query), key=_FIRST):
+                    run = b"".join(map(_SECOND, rows))
+                    if len(run) == SEAL * len(keys):
+                        runs[prefix] = run
         except (sqlite3.Error, OSError):
             return {}
+        return runs
 
     def put_many(self, table: str, rows: Iterable[tuple[str, bytes]]) -> None:
         """Store the entries, replacing any with the same key (in one transaction)."""

@@ -16,7 +16,7 @@ import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
@@ -198,11 +198,12 @@ class WordStore:
                 out[key] = body
         return out
 
-    def seals(self) -> dict[str, bytes]:
-        """``{group prefix + parse key: seal}`` of every entry, unchecked: equal seals mean
+    def seal_runs(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """For each group prefix, the seals of the entries of the digests of parse keys
+        ``keys``, in that order (``CacheStore.seal_runs``), unchecked: equal seals mean
         equal entries (a seal is a keyed hash of its entry), so they stand for the entries
         in a fingerprint. An entry itself is only ever used once its seal holds."""
-        return self.store.seals("terms")
+        return self.store.seal_runs("terms", keys)
 
     def prune(self, keep: Iterable[str]) -> None:
         """Drop the entries of digests no source uses any more."""
@@ -322,7 +323,7 @@ class SearchWords:
         # missing is it made from the entries, and the job then makes its files from
         # the same read instead of reading them again.
         self._last: tuple[str, list[bytes]] | None = None
-        # Every entry's seal by row key (``_seals``), read once.
+        # Each group's seals in site order (``_seals``), read once.
         self._sealed: dict[str, bytes] | None = None
 
     def rows(self, prefix: str) -> list[bytes]:
@@ -356,29 +357,23 @@ class SearchWords:
         themselves when some are missing from the store."""
         seals = self._seals(prefix)
         if seals is not None:
-            return hashlib.sha256(
-                b"".join([b"sealed:", prefix.encode("utf-8"), *seals])
-            ).hexdigest()
+            return hashlib.sha256(b"".join([b"sealed:", prefix.encode("utf-8"), seals])).hexdigest()
         digest = hashlib.sha256(prefix.encode("utf-8"))
         for data in self.rows(prefix):
             digest.update(len(data).to_bytes(8, "little"))
             digest.update(data)
         return digest.hexdigest()
 
-    def _seals(self, prefix: str) -> list[bytes] | None:
-        """Every digest's seal under ``prefix``, in site order; ``None`` if one is missing.
-        All groups' seals are read at once, on first use."""
+    def _seals(self, prefix: str) -> bytes | None:
+        """Every digest's seal under ``prefix``, in site order, one after another; ``None``
+        if one is missing. All groups' seals are read at once, on first use."""
         if self.store is None or self.keys is None:
             return None
         if self._sealed is None:
-            self._sealed = self.store.seals()
-        keys = list(map(self.keys.get, map(id, self.site.digests)))
-        if None in keys:
-            return None
-        seals = list(map(self._sealed.get, [prefix + key for key in keys]))  # type: ignore[operator]
-        if None in seals:
-            return None
-        return seals  # type: ignore[return-value]
+            keys = [key for key in map(self.keys.get, map(id, self.site.digests)) if key]
+            whole = len(keys) == len(self.site.digests)
+            self._sealed = self.store.seal_runs(keys) if whole else {}
+        return self._sealed.get(prefix)
 
     def index(self) -> dict[str, bytes]:
         """``index.json``, listing every shard."""
