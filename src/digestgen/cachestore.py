@@ -193,22 +193,23 @@ class CacheStore:
             for table, rows in tables.items():
                 db.executemany(f"INSERT OR REPLACE INTO {table} (key, data) VALUES (?, ?)", rows)
 
-    def keep_only(
-        self, table: str, keep: Collection[str], prefixes: Collection[str] = ("",)
-    ) -> None:
-        """Delete the entries whose keys are not one of ``prefixes`` followed by a key of
-        ``keep``. A prefix ends at the key's first ``:``; the keys of ``keep`` hold none.
+    def keep_only(self, keep: Collection[str], tables: Mapping[str, Collection[str]]) -> None:
+        """Delete the entries whose keys are not one of their table's prefixes followed by
+        a key of ``keep``, in each of ``tables`` (``{table: prefixes}``; ``("",)`` for
+        keys without a prefix), in one transaction. A prefix ends at the key's first
+        ``:``; the keys of ``keep`` hold none.
 
         Worked out by SQLite (the 17,000 rows of the words of 1,000 digests in 0.02 s,
         against 0.04 s for their keys compared one by one in Python)."""
-        marks = ", ".join("?" * len(prefixes))
-        # The keys to drop are found over the key index alone, not the rows and their data.
-        query = (
-            f"DELETE FROM {table} WHERE key IN (SELECT key FROM {table} "
-            f"WHERE substr(key, 1, instr(key, ':')) NOT IN ({marks}) "
-            "OR substr(key, instr(key, ':') + 1) NOT IN (SELECT key FROM kept))"
-        )
         with contextlib.suppress(sqlite3.Error, OSError), self._session() as db:
             db.execute("CREATE TEMP TABLE kept (key TEXT PRIMARY KEY)")
             db.executemany("INSERT OR IGNORE INTO kept VALUES (?)", ((key,) for key in keep))
-            db.execute(query, tuple(prefixes))
+            for table, prefixes in tables.items():
+                marks = ", ".join("?" * len(prefixes))
+                # The keys to drop are found over the key index alone, not the rows.
+                query = (
+                    f"DELETE FROM {table} WHERE key IN (SELECT key FROM {table} "
+                    f"WHERE substr(key, 1, instr(key, ':')) NOT IN ({marks}) "
+                    "OR substr(key, instr(key, ':') + 1) NOT IN (SELECT key FROM kept))"
+                )
+                db.execute(query, tuple(prefixes))

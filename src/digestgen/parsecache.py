@@ -170,9 +170,11 @@ class ParseCache:
         """The keys of the entries the cache holds."""
         return self.store.keys("parsed")
 
-    def prune(self, keep: set[str]) -> None:
-        """Drop entries no source file uses any more, so the cache does not grow forever."""
-        self.store.keep_only("parsed", keep)
+    def prune(self, keep: set[str], words: WordStore | None = None) -> None:
+        """Drop entries no source file uses any more, so the cache does not grow forever,
+        and with ``words``, their search words (in the same transaction)."""
+        tables = {"parsed": ("",), **(words.tables() if words is not None else {})}
+        self.store.keep_only(keep, tables)
 
 
 # File system clocks can be coarse (ext4 ticks every few milliseconds, FAT every 2 s):
@@ -387,9 +389,7 @@ def parse_cached(
     cache.store.put_many("parsed", cache.signed(refill))
     site = assemble_site(config, digests, errors, drafts, warnings)
     in_use = {s.key for s in sources}
-    cache.prune(in_use)
-    if terms is not None:
-        terms.prune(in_use)
+    cache.prune(in_use, terms)
     # Only published digests: they stay alive with the site, so their ids stay theirs.
     published = {id(d): keys[id(d)] for d in site.digests}
     return ParsedSite(site, published, parsed, len(sources) - parsed)

@@ -205,10 +205,12 @@ class WordStore:
         in a fingerprint. An entry itself is only ever used once its seal holds."""
         return self.store.seal_runs("terms", keys)
 
-    def prune(self, keep: Iterable[str]) -> None:
-        """Drop the entries of digests no source uses any more."""
-        prefixes = [*map(group_row, range(WORD_GROUPS)), SHARDS_ROW]
-        self.store.keep_only("terms", set(keep), prefixes)
+    @staticmethod
+    def tables() -> dict[str, list[str]]:
+        """The table of the words and the prefixes of its entries, for
+        ``CacheStore.keep_only``: each digest's entries under any other prefix (an
+        earlier layout's) are dropped with those of digests no source uses any more."""
+        return {"terms": [*map(group_row, range(WORD_GROUPS)), SHARDS_ROW]}
 
 
 # One encoder for every file: ``json.dumps`` with options makes a new one per call.
