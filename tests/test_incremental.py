@@ -222,8 +222,12 @@ def test_parse_errors_are_reported_on_every_build(tmp_path: Path) -> None:
         assert "bad.md" in str(info.value) and "date" in str(info.value)
 
 
-def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
-    """Enough digests and pages for the parser and the renderer to use worker processes."""
+def test_parallel_build_equals_serial_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enough digests for the parser to use worker processes, and the renderer made to
+    use them for the 109 outputs (it starts them from ``PARALLEL_MIN`` jobs)."""
+    monkeypatch.setattr(output, "PARALLEL_MIN", 1)
     root = make_site(tmp_path / "blog", count=40)
     serial = tmp_path / "serial"
     build(root, output=serial, workers=1)
@@ -241,6 +245,7 @@ def test_keys_worked_out_on_the_workers_skip_the_same_jobs(
     equal those whose keys the parent works out, and cold builds: same files, same jobs
     run, same files written."""
     assert threading.active_count() == 1  # else the build would not fork workers
+    monkeypatch.setattr(output, "PARALLEL_MIN", 1)  # workers even for the few jobs here
     on_workers, in_parent = make_site(tmp_path / "a"), make_site(tmp_path / "b")
 
     def both(step: str) -> None:
