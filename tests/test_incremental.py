@@ -186,18 +186,23 @@ def test_one_edit_rewrites_only_the_pages_that_show_it(tmp_path: Path) -> None:
     assert result.written == len(touched)
 
 
-def test_an_output_file_changed_by_hand_is_repaired(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_output_file_changed_by_hand_is_repaired(tmp_path: Path, workers: int) -> None:
+    """On two workers the output folder is listed by a forked process while the site
+    loads (``output.listed_early``), on one in the build's own process."""
+    assert threading.active_count() == 1  # else the listing would not fork
     root = make_site(tmp_path / "blog")
     build(root)
     good = tree(root / "site")
     (root / "site" / "index.html").write_text("scribbled")
     (root / "site" / "feed.xml").unlink()
     (root / "site" / "stray.txt").write_text("not ours")
-    build(root)
+    build(root, workers=workers)
     assert tree(root / "site") == good
 
 
-def test_a_failed_build_leaves_the_site_untouched(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failed_build_leaves_the_site_untouched(tmp_path: Path, workers: int) -> None:
     root = make_site(tmp_path / "blog")
     build(root)
     good, before = tree(root / "site"), mtimes(root / "site")
@@ -205,12 +210,30 @@ def test_a_failed_build_leaves_the_site_untouched(tmp_path: Path) -> None:
     (root / "templates").mkdir()
     (root / "templates" / "digest.html").write_text("{{ no_such_name }}")
     with pytest.raises(RenderError):
-        build(root)
+        build(root, workers=workers)
     assert tree(root / "site") == good and mtimes(root / "site") == before
     assert [p.name for p in tmp_path.joinpath("blog").iterdir() if p.name.startswith(".site")] == []
     (root / "templates" / "digest.html").unlink()
     build(root)
     assert tree(root / "site") == cold_build(root, tmp_path)
+
+
+def test_a_digest_error_stops_the_build_before_its_listing_is_taken(tmp_path: Path) -> None:
+    """The output folder's listing, made by a forked process from the start, is never
+    taken when a digest fails to parse: the build waits for that process and raises,
+    and the next build, the digest mended, is whole."""
+    assert threading.active_count() == 1  # else the listing would not fork
+    root = make_site(tmp_path / "blog")
+    build(root)
+    good, before = tree(root / "site"), mtimes(root / "site")
+    text = (root / "digests" / "d02.md").read_text(encoding="utf-8")
+    (root / "digests" / "d02.md").write_text(text.replace("date:", "datum:"), encoding="utf-8")
+    with pytest.raises(DigestError, match=r"d02\.md"):
+        build(root, workers=2)
+    assert tree(root / "site") == good and mtimes(root / "site") == before
+    (root / "digests" / "d02.md").write_text(text, encoding="utf-8")
+    build(root, workers=2)
+    assert tree(root / "site") == good
 
 
 def test_parse_errors_are_reported_on_every_build(tmp_path: Path) -> None:

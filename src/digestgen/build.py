@@ -24,7 +24,7 @@ from digestgen.config import CONFIG_FILE, SiteConfig, load_config
 from digestgen.errors import ConfigError, DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, folder_fingerprint, sha256
 from digestgen.model import Site
-from digestgen.output import Inputs, Job, Manifest, pairs, write_outputs
+from digestgen.output import Inputs, Job, Manifest, listed_early, pairs, write_outputs
 from digestgen.parsecache import ParseCache, Source, parse_cached, scan
 from digestgen.searchindex import WordStore
 from digestgen.workers import default_workers
@@ -176,19 +176,21 @@ def build(
             phases=tuple(clock.phases), warnings=warnings, load_site=load_site, config=config,
         )  # fmt: skip
 
-    with _collector_paused():
-        terms = WordStore(store, parse_cache.signer)
-        parsed = parse_cached(root, config, parse_cache, sources, drafts, workers, terms)
-    site = parsed.site
-    clock.lap(
-        "parse",
-        f"parsed {len(site.digests)} digests ({parsed.parsed} parsed now, {parsed.cached} cached)",
-    )
+    with listed_early(out, workers, previous is not None) as on_disk:
+        with _collector_paused():
+            terms = WordStore(store, parse_cache.signer)
+            parsed = parse_cached(root, config, parse_cache, sources, drafts, workers, terms)
+        site = parsed.site
+        clock.lap(
+            "parse",
+            f"parsed {len(site.digests)} digests "
+            f"({parsed.parsed} parsed now, {parsed.cached} cached)",
+        )
 
-    jobs, pages, traced = _plan(root, site, parsed.keys, base, terms)
-    clock.lap("plan", f"{len(jobs)} outputs")
+        jobs, pages, traced = _plan(root, site, parsed.keys, base, terms)
+        clock.lap("plan", f"{len(jobs)} outputs")
 
-    written, manifest = write_outputs(out, jobs, previous, workers, traced)
+        written, manifest = write_outputs(out, jobs, previous, workers, traced, on_disk())
     clock.lap(
         "render+write",
         f"{written.ran} rendered, {written.written} files written, "

@@ -17,8 +17,10 @@ folder is swapped in at once, as before.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import marshal
 import os
 import re
 import shutil
@@ -251,6 +253,53 @@ def _on_disk(output: Path) -> dict[str, tuple[int, int]]:
     return found
 
 
+@contextlib.contextmanager
+def listed_early(
+    output: Path, workers: int, wanted: bool = True
+) -> Iterator[Callable[[], dict[str, tuple[int, int]]]]:
+    """The listing of ``output`` (``_on_disk``), made by a forked process meanwhile: a
+    build lists its output folder (5,100 files at 1,000 digests, 0.06-0.09 s) on the
+    second core while it loads and plans the site on the first. Yields the function that
+    gives the listing; without ``wanted`` (no earlier build to compare with), or where
+    this process cannot fork, it lists there and then. A listing never handed over
+    (the child failed) is made again in this process; the child is waited for on exit."""
+    if not wanted or not use_processes(workers, 1, 1):
+        yield lambda: _on_disk(output)
+        return
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: list, hand the listing over, end at once
+        code = 1
+        try:
+            os.close(read)
+            with open(write, "wb") as sink:
+                sink.write(marshal.dumps(_on_disk(output)))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    waited = False
+    with open(read, "rb") as stream:
+
+        def take() -> dict[str, tuple[int, int]]:
+            nonlocal waited
+            data = stream.read()
+            _, status = os.waitpid(pid, 0)
+            waited = True
+            with contextlib.suppress(EOFError, ValueError, TypeError):
+                found = marshal.loads(data) if status == 0 else None
+                if isinstance(found, dict):
+                    return found
+            return _on_disk(output)
+
+        try:
+            yield take
+        finally:
+            if not waited:  # the build stopped before it needed the listing:
+                stream.close()  # the child's write fails, and it ends
+                os.waitpid(pid, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class WriteResult:
     """Which files the build produced (with their SHA-256) and how much work it did:
@@ -465,13 +514,15 @@ def write_outputs(
     previous: Manifest | None,
     workers: int = 1,
     inputs: Inputs | None = None,
+    on_disk: dict[str, tuple[int, int]] | None = None,
 ) -> tuple[WriteResult, Manifest]:
     """Run the jobs that need it and bring ``output`` up to date; returns the new manifest.
 
     With ``inputs``, a job whose key was traced (:class:`Traced`) by the previous build
     keeps that key without working it out, as long as the site's layout is the same and
-    none of the inputs it was made of changed."""
-    on_disk = _on_disk(output)
+    none of the inputs it was made of changed. ``on_disk`` is the listing of ``output``
+    when the caller made it already (``listed_early``)."""
+    on_disk = _on_disk(output) if on_disk is None else on_disk
     intact = previous.intact(on_disk) if previous is not None else {}
     incremental = bool(intact)
     recorded = previous.jobs if previous is not None else {}
