@@ -50,7 +50,7 @@ def _reducer(cls: type) -> Callable[[Any], tuple[Any, tuple[Any, ...]]]:
 
 
 # The model's named tuples pickled as ``tuple.__new__(cls, fields)``, made in C when
-# loaded: their own ``__new__`` (the default) is Python code with a parameter a field.
+# loaded: their own ``__new__`` is Python code that takes each field as a parameter.
 _DISPATCH = {cls: _reducer(cls) for cls in (Block, Item, Section, Digest)}
 
 
