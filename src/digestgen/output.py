@@ -262,32 +262,34 @@ def listed_early(
     second core while it loads and plans the site on the first. Yields the function that
     gives the listing; without ``wanted`` (no earlier build to compare with), or where
     this process cannot fork, it lists there and then. A listing never handed over
-    (the child failed) is made again in this process; the child is waited for on exit."""
+    (the child failed) is made again in this process.
+
+    The child writes into an unnamed temporary file and ends at once, rather than
+    waiting on a pipe for the build to read: a child that lives shares the parent's
+    memory pages, and the parent copies each one it then writes to (``digestgen serve``
+    holds its last build's model, which the next build touches throughout)."""
     if not wanted or not use_processes(workers, 1, 1):
         yield lambda: _on_disk(output)
         return
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: list, hand the listing over, end at once
-        code = 1
-        try:
-            os.close(read)
-            with open(write, "wb") as sink:
-                sink.write(marshal.dumps(_on_disk(output)))
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    waited = False
-    with open(read, "rb") as stream:
+    with tempfile.TemporaryFile() as listing:
+        pid = os.fork()
+        if pid == 0:  # the child: list, hand the listing over, end at once
+            code = 1
+            try:
+                listing.write(marshal.dumps(_on_disk(output)))
+                listing.flush()
+                code = 0
+            finally:
+                os._exit(code)
+        waited = False
 
         def take() -> dict[str, tuple[int, int]]:
             nonlocal waited
-            data = stream.read()
             _, status = os.waitpid(pid, 0)
             waited = True
+            listing.seek(0)
             with contextlib.suppress(EOFError, ValueError, TypeError):
-                found = marshal.loads(data) if status == 0 else None
+                found = marshal.loads(listing.read()) if status == 0 else None
                 if isinstance(found, dict):
                     return found
             return _on_disk(output)
@@ -295,8 +297,7 @@ def listed_early(
         try:
             yield take
         finally:
-            if not waited:  # the build stopped before it needed the listing:
-                stream.close()  # the child's write fails, and it ends
+            if not waited:  # the build stopped before it needed the listing
                 os.waitpid(pid, 0)
 
 
