@@ -190,7 +190,7 @@ def build(
         jobs, pages, traced = _plan(root, site, parsed.keys, base, terms)
         clock.lap("plan", f"{len(jobs)} outputs")
 
-        written, manifest = write_outputs(out, jobs, previous, workers, traced, on_disk())
+        written, manifest = write_outputs(out, jobs, previous, on_disk(), workers, traced)
     clock.lap(
         "render+write",
         f"{written.ran} rendered, {written.written} files written, "

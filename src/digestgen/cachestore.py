@@ -31,6 +31,9 @@ BUSY_SECONDS = 10.0
 # The length of an entry's seal (an HMAC-SHA256), in front of it.
 SEAL = 32
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
+# A key's prefix (up to its first ``:``, or ``""``) and the rest, in SQL, for ``{k}``.
+_PREFIX = "substr({k}, 1, instr({k}, ':'))"
+_REST = "substr({k}, instr({k}, ':') + 1)"
 
 
 class Signer:
@@ -162,9 +165,10 @@ class CacheStore:
         entries, against 20 ms for all 17,000 in one pass); they come back one row at a
         time and are joined per prefix as they come, so only the runs are kept (a map of the
         170,000 keys to their seals took 38 MB at 10,000 digests)."""
+        prefix, rest = _PREFIX.format(k="t.key"), _REST.format(k="t.key")
         query = (
-            f"SELECT substr(t.key, 1, instr(t.key, ':')), substr(t.data, 1, {SEAL}) "
-            f"FROM {table} AS t JOIN places ON places.key = substr(t.key, instr(t.key, ':') + 1) "
+            f"SELECT {prefix}, substr(t.data, 1, {SEAL}) "
+            f"FROM {table} AS t JOIN places ON places.key = {rest} "
             f"WHERE typeof(t.data) = 'blob' AND length(t.data) >= {SEAL} "
             "ORDER BY 1, places.place"
         )
@@ -207,9 +211,9 @@ class CacheStore:
             for table, prefixes in tables.items():
                 marks = ", ".join("?" * len(prefixes))
                 # The keys to drop are found over the key index alone, not the rows.
+                prefix, rest = _PREFIX.format(k="key"), _REST.format(k="key")
                 query = (
                     f"DELETE FROM {table} WHERE key IN (SELECT key FROM {table} "
-                    f"WHERE substr(key, 1, instr(key, ':')) NOT IN ({marks}) "
-                    "OR substr(key, instr(key, ':') + 1) NOT IN (SELECT key FROM kept))"
+                    f"WHERE {prefix} NOT IN ({marks}) OR {rest} NOT IN (SELECT key FROM kept))"
                 )
                 db.execute(query, tuple(prefixes))

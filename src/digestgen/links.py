@@ -89,6 +89,10 @@ def domains_with_links(site: Site) -> list[tuple[Domain, tuple[Link, ...]]]:
     return domains
 
 
+_ITEM = itemgetter(1)
+_LINK = attrgetter("link")
+
+
 def also_featured(site: Site) -> dict[int, tuple[Link, ...]]:
     """For each item (by ``id``: the site keeps its items alive), the earlier digests'
     items with the same normalised link, oldest first. Hashing a frozen item would
@@ -121,10 +125,6 @@ def also_featured(site: Site) -> dict[int, tuple[Link, ...]]:
                     out[id(item)] = earlier
             start = end
     return out
-
-
-_ITEM = itemgetter(1)
-_LINK = attrgetter("link")
 
 
 def reading_minutes(digest: Digest) -> int:

@@ -86,11 +86,6 @@ class Job:
         """The key, worked out if it is a callable."""
         return self.key() if callable(self.key) else self.key
 
-    def worked_key(self) -> str | None:
-        """The key alone, worked out if it is a callable."""
-        key = self.worked()
-        return key.key if isinstance(key, Traced) else key
-
     def resolved(self) -> Job:
         """The job with its key worked out."""
         return self if not callable(self.key) else Job(self.name, self.worked(), self.produce)
@@ -255,7 +250,7 @@ def _on_disk(output: Path) -> dict[str, tuple[int, int]]:
 
 @contextlib.contextmanager
 def listed_early(
-    output: Path, workers: int, wanted: bool = True
+    output: Path, workers: int, wanted: bool
 ) -> Iterator[Callable[[], dict[str, tuple[int, int]]]]:
     """The listing of ``output`` (``_on_disk``), made by a forked process meanwhile: a
     build lists its output folder (5,100 files at 1,000 digests, 0.06-0.09 s) on the
@@ -513,17 +508,16 @@ def write_outputs(
     output: Path,
     jobs: Sequence[Job],
     previous: Manifest | None,
+    on_disk: dict[str, tuple[int, int]],
     workers: int = 1,
     inputs: Inputs | None = None,
-    on_disk: dict[str, tuple[int, int]] | None = None,
 ) -> tuple[WriteResult, Manifest]:
     """Run the jobs that need it and bring ``output`` up to date; returns the new manifest.
 
     With ``inputs``, a job whose key was traced (:class:`Traced`) by the previous build
     keeps that key without working it out, as long as the site's layout is the same and
     none of the inputs it was made of changed. ``on_disk`` is the listing of ``output``
-    when the caller made it already (``listed_early``)."""
-    on_disk = _on_disk(output) if on_disk is None else on_disk
+    (``listed_early``)."""
     intact = previous.intact(on_disk) if previous is not None else {}
     incremental = bool(intact)
     recorded = previous.jobs if previous is not None else {}
