@@ -1,9 +1,11 @@
 """Markdown nodes -> HTML, byte for byte as markdown-it renders them, and their words.
 
-markdown-it's HTML rules kept here: tight lists hide their paragraphs, a block
-rendered by the generic tag rule starts on a new line after a hidden paragraph
-(fence, code and HTML blocks do not), ``<br>`` and ``<hr>`` without a slash, and
-``& < > "`` escaped. Raw HTML passes through the site's policy.
+markdown-it's HTML rules kept here: tight lists hide their paragraphs, ``<br>`` and
+``<hr>`` without a slash, and ``& < > "`` escaped. Raw HTML passes through the site's
+policy. One rule is CommonMark's reference renderer's (commonmark.js) and markdown-it.rs's
+rather than markdown-it-py's: every block after a hidden paragraph starts on a new line.
+markdown-it-py breaks the line only before blocks of its generic tag rule, so the text of
+``- note\n  <!-- c -->more`` would show as ``notemore``.
 """
 
 from __future__ import annotations
@@ -15,11 +17,6 @@ from html import unescape
 from digestgen.htmlpolicy import filter_html
 from digestgen.markdown import INLINE_NAMES, Node, inline_run_end
 
-# Blocks that markdown-it renders through its generic tag rule: after a tight
-# list's hidden paragraph they start on a new line (fence, code and HTML do not).
-_TAG_BLOCKS = frozenset(
-    ["paragraph", "heading", "blockquote", "bullet_list", "ordered_list", "table", "hr"]
-)
 _INLINE_TAGS = {"em": "em", "strong": "strong", "strikethrough": "s"}
 _FENCE_INFO_SPLIT = re.compile(r"[ \t\n\r\f\v]+")
 _UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])|&(#?[A-Za-z0-9]{1,32});")
@@ -101,7 +98,7 @@ class HtmlRenderer:
                 self._inline(nodes[index:end], out)
                 index, after_hidden = end, True
                 continue
-            if after_hidden and node.name in _TAG_BLOCKS:
+            if after_hidden:
                 out.append("\n")
             self._block(node, out)
             index, after_hidden = index + 1, False
