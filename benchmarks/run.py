@@ -70,7 +70,7 @@ def discard(path: Path, trash: Path) -> None:
     Deleting a site's thousands of files just before a timed build slows that build
     down, whichever tool it is: this machine's ext4 has no journal, and such a file
     system, when it allocates an inode, skips every inode freed in the last minute
-    (five while their table block is unwritten), reading the table for each one
+    (six while their table block is unwritten), reading the table for each one
     (``recently_deleted`` in the kernel). Right after ``rm -rf`` of the 1,000-digest
     site that scan took 23% of a cold build's CPU samples (``perf record``), and the
     build's system time was 2.9-3.7 s against 1.5-1.9 s with the old files moved
