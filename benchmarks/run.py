@@ -160,10 +160,14 @@ class Tool:
     cwd: Path | None
     cold_removes: tuple[str, ...]
     edit: Callable[[int], None]
-    trash: Path
     runs: dict[str, Runs] = field(
         default_factory=lambda: {"cold": Runs(), "no change": Runs(), "one edit": Runs()}
     )
+
+    @property
+    def trash(self) -> Path:
+        """Where a cold step moves the old output: beside the tool's folder."""
+        return self.root.parent / TRASH
 
     def step(self, kind: str, round_: int) -> None:
         if kind == "cold":
@@ -181,15 +185,7 @@ def digestgen_tool(src: Path, work: Path, python: str) -> Tool:
     shutil.copytree(src, root)
     cmd = [python, "-m", "digestgen", "build", "--root", str(root)]
     compile_modules(python)
-    return Tool(
-        "digestgen",
-        root,
-        cmd,
-        None,
-        ("site", ".digestgen-cache"),
-        partial(edit, root),
-        work / TRASH,
-    )
+    return Tool("digestgen", root, cmd, None, ("site", ".digestgen-cache"), partial(edit, root))
 
 
 # Pelican --------------------------------------------------------------------------------
@@ -243,7 +239,7 @@ def pelican_tool(src: Path, work: Path, tools: Path) -> Tool:
         path = files[len(files) // 2]
         path.write_text(path.read_text(encoding="utf-8") + f"\nEdit {n}.\n", encoding="utf-8")
 
-    return Tool("Pelican", root, cmd, root, ("output", "cache"), edit_one, work / TRASH)
+    return Tool("Pelican", root, cmd, root, ("output", "cache"), edit_one)
 
 
 # Hugo -----------------------------------------------------------------------------------
@@ -298,8 +294,7 @@ def hugo_tool(src: Path, work: Path, tools: Path) -> Tool:
         (root / "layouts" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "layouts" / name).write_text(text, encoding="utf-8")
     cmd = [str(binary), "--quiet", "--source", str(root), "--destination", str(root / "public")]
-    edit_hugo = partial(edit, root / "content")
-    return Tool("Hugo", root, cmd, None, ("public", "resources"), edit_hugo, work / TRASH)
+    return Tool("Hugo", root, cmd, None, ("public", "resources"), partial(edit, root / "content"))
 
 
 # Report ---------------------------------------------------------------------------------

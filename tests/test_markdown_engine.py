@@ -50,6 +50,7 @@ def _after_hidden_paragraph(name: str) -> None:
 
 for _name in ("fence", "code_block", "html_block"):
     _after_hidden_paragraph(_name)
+
 CONFIG = load_config(REPO_ROOT)
 
 Dump = list[tuple[object, ...]]

@@ -208,10 +208,10 @@ class CacheStore:
         with contextlib.suppress(sqlite3.Error, OSError), self._session() as db:
             db.execute("CREATE TEMP TABLE kept (key TEXT PRIMARY KEY)")
             db.executemany("INSERT OR IGNORE INTO kept VALUES (?)", ((key,) for key in keep))
+            # The keys to drop are found over the key index alone, not the rows.
+            prefix, rest = _PREFIX.format(k="key"), _REST.format(k="key")
             for table, prefixes in tables.items():
                 marks = ", ".join("?" * len(prefixes))
-                # The keys to drop are found over the key index alone, not the rows.
-                prefix, rest = _PREFIX.format(k="key"), _REST.format(k="key")
                 query = (
                     f"DELETE FROM {table} WHERE key IN (SELECT key FROM {table} "
                     f"WHERE {prefix} NOT IN ({marks}) OR {rest} NOT IN (SELECT key FROM kept))"
