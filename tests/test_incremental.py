@@ -20,11 +20,12 @@ from click.testing import CliRunner
 
 from digestgen import output
 from digestgen.build import CACHE_DIR, STORE_FILE, build, seed_output
+from digestgen.cachestore import SEAL, CacheStore, Signer
 from digestgen.cli import main
 from digestgen.config import load_config
 from digestgen.errors import DigestError, RenderError
 from digestgen.parse import parse_site, source_files
-from digestgen.parsecache import dumps
+from digestgen.parsecache import ParseCache, dumps
 from digestgen.plan import digest_shape
 from digestgen.searchindex import (
     SHARDS_ROW,
@@ -299,9 +300,14 @@ def test_keys_worked_out_on_the_workers_skip_the_same_jobs(
     both("a tag added, a digest deleted")
 
 
+def _signer() -> Signer:
+    """This user's key, as the build seals its cache with it."""
+    return ParseCache(CacheStore(Path("unused"))).signer
+
+
 def _manifest(root: Path) -> output.Manifest:
-    (path,) = (root / CACHE_DIR).glob("manifest-*.json")
-    manifest = output.Manifest.load(path, str((root / "site").resolve()))
+    (path,) = (root / CACHE_DIR).glob("manifest-*.bin")
+    manifest = output.Manifest.load(path, str((root / "site").resolve()), _signer())
     assert manifest is not None
     return manifest
 
@@ -386,28 +392,32 @@ def test_every_kind_of_edit_builds_what_a_cold_build_builds(tmp_path: Path, edit
     assert tree(root / "site") == cold_build(root, tmp_path)
 
 
-def test_a_manifest_without_traced_inputs_still_serves(tmp_path: Path) -> None:
-    """A manifest written before outputs recorded their digests (two values a job) is
-    read with no inputs for each job: the next build works out every key, as before."""
+def test_a_manifest_not_sealed_with_the_users_key_is_never_loaded(tmp_path: Path) -> None:
+    """The manifest is marshalled, which is not safe for data of unknown origin (a cache
+    folder could come with a site): one whose seal does not hold is ignored, and the
+    next build makes the whole site as from scratch, then seals a manifest of its own.
+    A manifest of the JSON format of earlier versions is removed."""
     root = make_site(tmp_path / "blog")
     build(root)
-    (path,) = (root / CACHE_DIR).glob("manifest-*.json")
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    raw["jobs"] = {name: entry[:2] for name, entry in raw["jobs"].items()}
-    del raw["sources"], raw["layout"]
-    path.write_text(json.dumps(raw), encoding="utf-8")
-    before = mtimes(root / "site")
+    (path,) = (root / CACHE_DIR).glob("manifest-*.bin")
+    sealed = path.read_bytes()
+    assert _signer().open(sealed) is not None
+    # The same manifest behind another key's seal, as a site's own cache folder would be.
+    path.write_bytes(Signer(b"another user's key" * 2).seal(sealed[SEAL:]))
+    old_format = root / CACHE_DIR / "manifest-0123456789abcdef.json"
+    old_format.write_text('{"version": 2}', encoding="utf-8")
     text = (root / "digests" / "d02.md").read_text(encoding="utf-8")
     (root / "digests" / "d02.md").write_text(text.replace("- fast", "- faster"), encoding="utf-8")
+    before = mtimes(root / "site")
     result = build(root)
-    assert result.kept == 0 and 0 < result.rendered < len(raw["jobs"]) // 2
+    assert result.kept == 0 and result.rendered == len(_manifest(root).jobs)
     after = mtimes(root / "site")
-    assert sum(after[p] != before.get(p) for p in after) == result.written
+    assert all(after[p] != before.get(p) for p in after)  # the whole folder made again
     assert tree(root / "site") == cold_build(root, tmp_path)
-    assert build(root).kept == 0  # nothing changed: no build of the site at all
-    text = (root / "digests" / "d02.md").read_text(encoding="utf-8")
-    (root / "digests" / "d02.md").write_text(text.replace("- faster", "- fast"), encoding="utf-8")
-    assert build(root).kept > 0  # the last build recorded the inputs
+    assert not old_format.exists()
+    assert _signer().open(path.read_bytes()) is not None
+    (root / "digests" / "d02.md").write_text(text, encoding="utf-8")
+    assert build(root).kept > 0  # the manifest the last build sealed is loaded
 
 
 def test_cached_digests_round_trip_through_pickle(tmp_path: Path) -> None:
@@ -652,7 +662,7 @@ def test_manifests_of_removed_outputs_are_dropped(tmp_path: Path) -> None:
     shutil.rmtree(first)
     build(root, output=second)
     build(root)
-    manifests = sorted((root / CACHE_DIR).glob("manifest-*.json"))
+    manifests = sorted((root / CACHE_DIR).glob("manifest-*.bin"))
     assert len(manifests) == 2  # out-2 and site/, not the removed out-1
 
 
@@ -734,10 +744,8 @@ def test_broken_search_cache_entries_are_computed_again(tmp_path: Path) -> None:
     assert tree(root / "site") == cold_build(root, tmp_path)
 
 
-def _job_keys(root: Path) -> dict[str, str]:
-    (manifest,) = (root / CACHE_DIR).glob("manifest-*.json")
-    jobs = json.loads(manifest.read_text(encoding="utf-8"))["jobs"]
-    return {name: entry[0] for name, entry in jobs.items()}
+def _job_keys(root: Path) -> dict[str, str | None]:
+    return {name: entry[0] for name, entry in _manifest(root).jobs.items()}
 
 
 def test_an_edit_reaches_only_the_listing_pages_that_hold_the_digest(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from digestgen.config import CONFIG_FILE, SiteConfig, load_config
 from digestgen.errors import ConfigError, DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, folder_fingerprint, sha256
 from digestgen.model import Site
+from digestgen.output import SUFFIX as MANIFEST_SUFFIX
 from digestgen.output import Inputs, Job, Manifest, listed_early, pairs, write_outputs
 from digestgen.parsecache import ParseCache, Source, parse_cached, scan
 from digestgen.searchindex import WordStore
@@ -161,7 +162,7 @@ def build(
     base = render_key(root, config, drafts)
     inputs = input_key(root, config, sources, base, out)
     manifest_path = _manifest_path(root, out)
-    previous = Manifest.load(manifest_path, str(out))
+    previous = Manifest.load(manifest_path, str(out), parse_cache.signer)
     clock.lap("scan", f"{len(sources)} digest files")
 
     def load_site() -> Site:
@@ -201,8 +202,8 @@ def build(
     manifest.inputs = inputs
     manifest.summary = {"digests": len(site.digests), "items": items, "pages": pages}
     manifest.warnings = [(w.message, w.path, w.line, w.column) for w in site.warnings]
-    manifest.save(manifest_path)
-    Manifest.prune(manifest_path.parent, manifest_path)
+    manifest.save(manifest_path, parse_cache.signer)
+    Manifest.prune(manifest_path.parent, manifest_path, parse_cache.signer)
     _drop_old_entries(root / CACHE_DIR)
     return BuildResult(
         len(site.digests), items, len(written.files), pages, clock.total,
@@ -224,7 +225,7 @@ def _drop_old_entries(cache: Path) -> None:
 
 def _manifest_path(root: Path, out: Path) -> Path:
     """Where the manifest of the output folder ``out`` (resolved) is kept."""
-    return root / CACHE_DIR / f"manifest-{sha256(str(out))[:16]}.json"
+    return root / CACHE_DIR / f"manifest-{sha256(str(out))[:16]}{MANIFEST_SUFFIX}"
 
 
 def seed_output(root: Path, built: Path, target: Path) -> bool:
@@ -234,7 +235,8 @@ def seed_output(root: Path, built: Path, target: Path) -> bool:
     writing into them, so the two folders never change each other. Returns whether it
     seeded anything (``False`` leaves ``target`` for a full build)."""
     built, target = built.resolve(), target.resolve()
-    manifest = Manifest.load(_manifest_path(root, built), str(built))
+    signer = ParseCache(CacheStore(root / CACHE_DIR / STORE_FILE)).signer
+    manifest = Manifest.load(_manifest_path(root, built), str(built), signer)
     if manifest is None or target.exists():
         return False
     try:
@@ -246,7 +248,7 @@ def seed_output(root: Path, built: Path, target: Path) -> bool:
         shutil.rmtree(target, ignore_errors=True)
         return False
     manifest.output = str(target)
-    manifest.save(_manifest_path(root, target))
+    manifest.save(_manifest_path(root, target), signer)
     return True
 
 

@@ -46,11 +46,12 @@ class Signer:
     def seal(self, blob: bytes) -> bytes:
         return hmac.digest(self.secret, blob, "sha256") + blob
 
-    def open(self, data: bytes) -> bytes | None:
-        """The entry, or ``None`` when its seal does not hold."""
-        blob = data[SEAL:]
-        if hmac.compare_digest(data[:SEAL], hmac.digest(self.secret, blob, "sha256")):
-            return blob
+    def open(self, data: bytes) -> memoryview | None:
+        """The entry (a view into ``data``, not a copy: the parsed digests of a build are
+        35 MB at 1,000 digests), or ``None`` when its seal does not hold."""
+        view = memoryview(data)
+        if hmac.compare_digest(view[:SEAL], hmac.digest(self.secret, view[SEAL:], "sha256")):
+            return view[SEAL:]
         return None
 
 

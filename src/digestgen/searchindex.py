@@ -189,9 +189,9 @@ class WordStore:
     def put(self, entries: Iterable[tuple[str, Rows]]) -> None:
         self.store.put_many("terms", self.signed(entries))
 
-    def group(self, prefix: str) -> dict[str, bytes]:
+    def group(self, prefix: str) -> dict[str, memoryview]:
         """The entries under ``prefix`` whose seal holds, by parse key."""
-        out: dict[str, bytes] = {}
+        out: dict[str, memoryview] = {}
         for key, data in self.store.with_prefix("terms", prefix).items():
             body = self.signer.open(data)
             if body is not None:
@@ -324,21 +324,21 @@ class SearchWords:
         # The entries last read. A group's key comes from its seals; only when some are
         # missing is it made from the entries, and the job then makes its files from
         # the same read instead of reading them again.
-        self._last: tuple[str, list[bytes]] | None = None
+        self._last: tuple[str, list[bytes | memoryview]] | None = None
         # Each group's seals in site order (``_seals``), read once.
         self._sealed: dict[str, bytes] | None = None
 
-    def rows(self, prefix: str) -> list[bytes]:
+    def rows(self, prefix: str) -> list[bytes | memoryview]:
         """Every digest's entry under ``prefix``, in site order."""
         if self._last is not None and self._last[0] == prefix:
             return self._last[1]
         stored = self.store.group(prefix) if self.store is not None else {}
         keys = self.keys
-        out: list[bytes] = []
+        out: list[bytes | memoryview] = []
         new: list[tuple[str, list[tuple[str, bytes]]]] = []
         for digest in self.site.digests:
             key = keys.get(id(digest)) if keys is not None else None
-            data = stored.get(key) if key is not None else None
+            data: bytes | memoryview | None = stored.get(key) if key is not None else None
             if data is None:
                 made = self._made.get(id(digest))
                 if made is None:
