@@ -455,3 +455,50 @@ def test_og_image_is_an_absolute_url_below_the_base(make_site: MakeSite) -> None
     assert og_image("three") == ["https://example.org/blog/static/cover.png"]
     assert og_image("two") == ["https://cdn.example.net/two.png"]
     assert og_image("one") == []
+
+
+def test_digest_files_are_found_in_nested_folders_in_path_order(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """Every ``*.md`` below ``digests/``, nested folders included, sorted by path parts; a
+    symlink to a file counts, a broken symlink and a symlink to a folder do not (a linked
+    folder could reach anywhere), and neither do other files."""
+    from digestgen.config import load_config
+    from digestgen.sources import source_names, source_stats
+
+    def one(title: str, day: int) -> str:
+        return digest_file(
+            title, f"2024-01-{day:02d}", f"## S\n\n- [L](https://example.com/{day}) - c\n"
+        )
+
+    root = make_site(
+        {
+            "digests/b.md": one("B", 2),
+            "digests/a-b/c.md": one("C", 3),
+            "digests/a/z.md": one("Z", 4),
+            "digests/a/deeper/y.md": one("Y", 5),
+            "digests/notes.txt": "not a digest",
+        }
+    )
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.md").write_text(one("X", 6), encoding="utf-8")
+    (root / "digests" / "linked.md").symlink_to(outside / "x.md")
+    (root / "digests" / "broken.md").symlink_to(outside / "missing.md")
+    (root / "digests" / "folder").symlink_to(outside, target_is_directory=True)
+    config = load_config(root)
+    expected = [
+        "digests/a/deeper/y.md",
+        "digests/a/z.md",
+        "digests/a-b/c.md",
+        "digests/b.md",
+        "digests/linked.md",
+    ]
+    assert source_names(root, config) == expected
+    assert [st.st_size for _, st in source_stats(root, config)] == [
+        (root / rel).stat().st_size for rel in expected
+    ]
+    result = build(root)
+    assert result.digests == 5
+    titles = sorted(d.title for d in result.site.digests)
+    assert titles == ["B", "C", "X", "Y", "Z"]

@@ -30,7 +30,7 @@ from digestgen.errors import DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, sha256, user_cache_dir
 from digestgen.model import Block, Digest, Item, Section, Site
 from digestgen.searchindex import WordStore, digest_terms
-from digestgen.sources import source_names
+from digestgen.sources import source_stats
 from digestgen.workers import chunks, fork_map, use_processes
 
 PARSE_SETTINGS = (
@@ -198,15 +198,13 @@ def scan(root: Path, config: SiteConfig, cache: ParseCache) -> list[Source]:
     seen: dict[str, list[int | str]] = {}
     hashed = 0
     stored = cache.stored()
-    for rel in source_names(root, config):
-        path = root / rel
-        st = path.stat()
+    for rel, st in source_stats(root, config):
         stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
         old = known.get(rel)
         if old is not None and old[:3] == stamp and st.st_mtime_ns < trusted_before:
             key = str(old[3])
         else:
-            key = sha256(settings, rel, path.read_bytes())
+            key = sha256(settings, rel, (root / rel).read_bytes())
             hashed += 1
         seen[rel] = [*stamp, key]
         sources.append(Source(rel, key, key in stored))
