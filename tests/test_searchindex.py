@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 from digestgen.cachestore import SEAL, CacheStore
@@ -15,6 +16,7 @@ from digestgen.searchindex import (
     SearchDocuments,
     SearchWords,
     digest_documents,
+    digest_terms,
     fold,
     group_row,
     search_files,
@@ -168,6 +170,44 @@ def test_each_group_of_words_makes_its_own_shards() -> None:
     for group in groups:
         together.update(group)
     assert together == search_files(site)
+
+
+def test_word_shards_hold_every_posting_in_id_order_delta_encoded() -> None:
+    """The shards, merged from each digest's gaps, against postings made the plain way:
+    every item's words with their absolute ids (``id * 2 + in_title``), the digests' own
+    documents after all items, each list sorted and delta-encoded. Words recur within a
+    digest, across digests and in the digests' own documents."""
+    texts = [
+        DIGEST,
+        DIGEST.replace("Café", "Bayes café").replace("classic", "bayes classic"),
+        DIGEST.replace("2021-01-11", "2020-06-01").replace("tuning", "bayes tuning bayes"),
+    ]
+    site = make_site(*texts)
+    postings: dict[str, list[int]] = {}
+    documents = 0
+    for digest in site.digests:
+        terms = digest_terms(digest)
+        for token, values in terms.terms.items():
+            postings.setdefault(token, []).extend(documents * 2 + v for v in values)
+        documents += terms.count
+    for digest in site.digests:
+        title, rest = digest_terms(digest).digest_words
+        for token in title:
+            postings.setdefault(token, []).append(documents * 2 + 1)
+        for token in rest:
+            postings.setdefault(token, []).append(documents * 2)
+        documents += 1
+    expected = {
+        token: [ids[0], *(b - a for a, b in pairwise(ids))] for token, ids in postings.items()
+    }
+    assert all(ids == sorted(ids) for ids in postings.values())
+    assert len(postings["bayes"]) > len(site.digests) + 3
+    words = SearchWords(site)
+    found: dict[str, list[int]] = {}
+    for group in range(WORD_GROUPS):
+        for _, data in words.shards(group_row(group)):
+            found.update(json.loads(data))
+    assert found == expected
 
 
 def one_walk_documents(site: Site) -> dict[str, bytes]:
