@@ -213,8 +213,8 @@ def _unsealed(path: Path, signer: Signer) -> Any:
     """The data of the manifest at ``path``, or ``None`` when it cannot be read or its
     seal does not hold: ``marshal`` is not meant for data of unknown origin (a cache
     folder could come with a site), so only what this user's digestgen wrote is loaded.
-    Marshal rather than JSON: the manifest of 1,000 digests (1.4 MB) loaded in 4 ms
-    instead of 22 and was made in 3 ms instead of 31."""
+    Marshal rather than JSON: at 1,000 digests (a 1.4 MB manifest) an edit's build loaded
+    it in 0.01 s instead of 0.02-0.03 s and saved it in 0.01 s instead of 0.05-0.07 s."""
     try:
         blob = signer.open(path.read_bytes())
         return marshal.loads(blob) if blob is not None else None
