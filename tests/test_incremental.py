@@ -12,7 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ from digestgen.cli import main
 from digestgen.config import load_config
 from digestgen.errors import DigestError, RenderError
 from digestgen.parse import parse_site, source_files
-from digestgen.parsecache import ParseCache, dumps
+from digestgen.parsecache import ParseCache, dumps, loads
 from digestgen.plan import digest_shape
 from digestgen.searchindex import (
     SHARDS_ROW,
@@ -420,17 +420,48 @@ def test_a_manifest_not_sealed_with_the_users_key_is_never_loaded(tmp_path: Path
     assert build(root).kept > 0  # the manifest the last build sealed is loaded
 
 
-def test_cached_digests_round_trip_through_pickle(tmp_path: Path) -> None:
-    """A digest loaded from the cache equals the parsed one, and has the same shape (the
-    layout compares shapes of digests parsed in one build and loaded in another)."""
-    root = make_site(tmp_path / "blog", count=2)
-    config = load_config(root)
-    site = parse_site(config, source_files(root, config))
-    for parsed in site.digests:
-        loaded = pickle.loads(dumps(parsed))[0]
+def _same_model(loaded: object, parsed: object) -> None:
+    """Equal, and of the same types all the way down (a named tuple equals a plain tuple
+    of the same fields), dates with the same time zone object kind."""
+    assert type(loaded) is type(parsed)
+    if isinstance(parsed, datetime):
+        assert isinstance(loaded, datetime)
+        assert (loaded, repr(loaded), loaded.tzinfo) == (parsed, repr(parsed), parsed.tzinfo)
+    elif isinstance(parsed, tuple):
+        assert isinstance(loaded, tuple) and len(loaded) == len(parsed)
+        for a, b in zip(loaded, parsed, strict=True):
+            _same_model(a, b)
+    else:
         assert loaded == parsed
-        assert digest_shape(loaded) == digest_shape(parsed)
-        assert digest_shape(parsed._replace(title=parsed.title + "!")) != digest_shape(parsed)
+
+
+def test_cached_digests_round_trip_through_the_cache_codec(tmp_path: Path) -> None:
+    """A digest loaded from the cache equals the parsed one, field by field and type by
+    type (digest, sections, items, blocks, dates in the site's zone, warnings), and has
+    the same shape (the layout compares shapes of digests parsed in one build and loaded
+    in another). Bytes the codec did not write are no entry."""
+    root = make_site(tmp_path / "blog", count=2)
+    (root / "digestgen.yaml").write_text(CONFIG + 'timezone: "Europe/Paris"\n', encoding="utf-8")
+    text = digest(2).replace("number: 2\n", "number: 2\nupdated: 2024-03-05 10:30\n")
+    (root / "digests" / "d02.md").write_text(text + "\n## Empty\n", encoding="utf-8")
+    config = load_config(root)
+    parsed = parse_site(config, source_files(root, config))
+    warnings = parsed.warnings
+    assert warnings and any(d.intro for d in parsed.digests)
+    assert any(s.subsections for d in parsed.digests for s in d.sections)
+    assert any(d.updated is not None for d in parsed.digests)
+    for digest_ in parsed.digests:
+        mine = [w for w in warnings if w.path == digest_.path]
+        entry = loads(dumps(digest_, mine))
+        assert entry is not None
+        loaded, plain = entry
+        _same_model(loaded, digest_)
+        assert plain == tuple((w.message, w.path, w.line, w.column) for w in mine)
+        assert digest_shape(loaded) == digest_shape(digest_)
+        assert digest_shape(digest_._replace(title=digest_.title + "!")) != digest_shape(digest_)
+    good = dumps(parsed.digests[0])
+    for broken in (b"", b"\x80not marshal", good[: len(good) // 2], pickle.dumps((1, 2))):
+        assert loads(broken) is None
 
 
 def test_timings_flag_prints_each_phase(tmp_path: Path) -> None:

@@ -2,16 +2,15 @@
 
 A digest's cache key is the SHA-256 of its path and bytes, the settings that
 change how it parses (timezone, default author, raw HTML policy, permalink) and
-the fingerprint of digestgen's code. An entry is a pickle of the frozen
-:class:`~digestgen.model.Digest`, signed, in the ``parsed`` table of the cache store
-(``cachestore.py``). Files that fail to parse are never cached, so their errors are
-reported on every build.
+the fingerprint of digestgen's code. An entry is the frozen
+:class:`~digestgen.model.Digest` as bytes (``modelcodec``), signed, in the ``parsed``
+table of the cache store (``cachestore.py``). Files that fail to parse are never cached,
+so their errors are reported on every build.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import pickle
@@ -20,7 +19,6 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from digestgen.assemble import assemble_site
 from digestgen.cachefile import write_cache_file
@@ -28,7 +26,8 @@ from digestgen.cachestore import CacheStore, Signer
 from digestgen.config import SiteConfig
 from digestgen.errors import DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, sha256, user_cache_dir
-from digestgen.model import Block, Digest, Item, Section, Site
+from digestgen.model import Digest, Site
+from digestgen.modelcodec import Warning, dump_digest, load_digest
 from digestgen.searchindex import WordStore, digest_terms
 from digestgen.sources import source_stats
 from digestgen.workers import chunks, fork_map, use_processes
@@ -45,35 +44,22 @@ PARSE_SETTINGS = (
 PARALLEL_MIN = 24
 
 
-def _reducer(cls: type) -> Callable[[Any], tuple[Any, tuple[Any, ...]]]:
-    return lambda obj: (tuple.__new__, (cls, tuple(obj)))
-
-
-# The model's named tuples pickled as ``tuple.__new__(cls, fields)``, made in C when
-# loaded: their own ``__new__`` is Python code that takes each field as a parameter.
-_DISPATCH = {cls: _reducer(cls) for cls in (Block, Item, Section, Digest)}
-
-
-# A parse warning as plain data: (message, path, line, column).
-Warning = tuple[str, str | None, int | None, int | None]
 Entry = tuple[Digest, tuple[Warning, ...]]
 
 
 def dumps(digest: Digest, warnings: Sequence[DigestError] = ()) -> bytes:
-    """A compact pickle of a digest and the warnings its parse gave."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _DISPATCH  # type: ignore[assignment]
-    plain = tuple((w.message, w.path, w.line, w.column) for w in warnings)
-    pickler.dump((digest, plain))
-    return buffer.getvalue()
+    """A digest and the warnings its parse gave, as a cache entry (``modelcodec``)."""
+    return dump_digest(digest, tuple((w.message, w.path, w.line, w.column) for w in warnings))
 
 
-def _entry(value: object) -> Entry | None:
-    """A loaded pickle if it has the shape of an entry."""
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], Digest):
-        return value
-    return None
+def loads(data: bytes | memoryview) -> Entry | None:
+    """The entry in ``data``, or ``None`` when it is not one."""
+    try:
+        return load_digest(data)
+    except (ValueError, EOFError, TypeError, KeyError, IndexError, AttributeError, ImportError):
+        return None
+    except pickle.UnpicklingError:
+        return None
 
 
 def _warnings(plain: Sequence[Warning]) -> list[DigestError]:
@@ -144,12 +130,8 @@ class ParseCache:
     def _open(self, data: bytes) -> Entry | None:
         blob = self.signer.open(data)
         if blob is None:
-            return None  # not written by this user's digestgen: never unpickled
-        try:
-            value = pickle.loads(blob)
-        except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, ImportError):
-            return None
-        return _entry(value)
+            return None  # not written by this user's digestgen: never loaded
+        return loads(blob)
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[Callable[[str], Entry | None]]:
@@ -336,7 +318,7 @@ def parse_cached(
     for part in _parse_misses(root, config, sources, workers, terms is not None, before):
         for index, blob, _ in part:  # loaded as they come: the pickles never pile up
             if blob is not None:
-                found[index] = _entry(pickle.loads(blob))
+                found[index] = loads(blob)
                 parsed += 1
         pending += part
         if len(pending) >= STORE_BATCH:
