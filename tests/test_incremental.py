@@ -508,6 +508,30 @@ def test_cache_is_under_the_site_root_and_pruned(tmp_path: Path) -> None:
     assert sorted(p.name for p in (root / CACHE_DIR).iterdir() if p.is_dir()) == []
 
 
+def test_the_store_reads_ahead_in_the_order_it_is_given(tmp_path: Path) -> None:
+    """A reader given the order of the keys to come reads them a batch at a time and
+    still answers any key: asked in that order, out of it, missing, not announced, or
+    from a store that cannot be read."""
+    store = CacheStore(tmp_path / "entries.sqlite")
+    keys = [f"k{n:03d}" for n in range(150)]
+    store.put_many("parsed", [(k, k.encode() * 3) for k in keys if k != "k070"])
+    ahead = [*keys, "k999"]
+    with store.reader("parsed", ahead) as get:
+        assert [get(k) for k in keys[:70]] == [k.encode() * 3 for k in keys[:70]]
+        assert get("k070") is None  # announced, not stored
+        assert get("k005") == b"k005" * 3  # asked again, out of order
+        assert get("k140") == b"k140" * 3  # ahead of the batch
+        assert [get(k) for k in keys[71:140]] == [k.encode() * 3 for k in keys[71:140]]
+        assert get("k999") is None
+        assert get("k001") == b"k001" * 3 and get("k001") == b"k001" * 3
+        assert get("other") is None  # not announced
+    with store.reader("parsed") as get:
+        assert get("k149") == b"k149" * 3
+    (tmp_path / "entries.sqlite").write_bytes(b"not a database" * 100)
+    with CacheStore(tmp_path / "entries.sqlite").reader("parsed", ahead) as get:
+        assert get("k001") is None
+
+
 class _Planted:
     """What a hostile site could ship in its cache: unpickling it would run code."""
 

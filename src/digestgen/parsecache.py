@@ -134,9 +134,10 @@ class ParseCache:
         return loads(blob)
 
     @contextlib.contextmanager
-    def reader(self) -> Iterator[Callable[[str], Entry | None]]:
-        """A lookup of one entry at a time (see ``CacheStore.reader``)."""
-        with self.store.reader("parsed") as get:
+    def reader(self, ahead: Sequence[str] = ()) -> Iterator[Callable[[str], Entry | None]]:
+        """A lookup of one entry at a time, read ahead in the order of ``ahead`` (see
+        ``CacheStore.reader``)."""
+        with self.store.reader("parsed", ahead) as get:
 
             def load(key: str) -> Entry | None:
                 data = get(key)
@@ -334,7 +335,12 @@ def parse_cached(
     # Entries to store again: kept in memory from the last build but gone from the store
     # (it was broken or locked then), or found broken there and parsed again here.
     refill: list[tuple[str, bytes]] = []
-    with cache.reader() as load:
+    ahead = [
+        s.key
+        for s, entry in zip(sources, found, strict=True)
+        if entry is None and s.cached and s.key not in before
+    ]
+    with cache.reader(ahead) as load:
         for index, source in enumerate(sources):
             entry = found[index] or before.get(source.key)
             if entry is not None and found[index] is None and not source.cached:
