@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from digestgen import output
+from digestgen import output, parsecache
 from digestgen.build import CACHE_DIR, STORE_FILE, build, seed_output
 from digestgen.cachestore import SEAL, CacheStore, Signer
 from digestgen.cli import main
@@ -259,6 +259,44 @@ def test_parallel_build_equals_serial_build(
     result = build(root, output=tmp_path / "parallel", workers=2)
     assert result.rendered > 48
     assert tree(tmp_path / "parallel") == tree(serial)
+
+
+def test_a_few_misses_are_parsed_beside_the_loading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit's few files to parse go to a child process, which also prunes the store,
+    while the build loads the stored entries (here from one stored entry on): the site
+    equals a cold build, the edited digest's old entries are gone and its new ones kept,
+    and a file that fails to parse there is parsed again by the build, which reports it.
+    Each build runs on a copy of the built site, as a new process would find it (a
+    process that built a site keeps its digests in memory and loads none)."""
+    assert threading.active_count() == 1  # else the build would not fork
+    monkeypatch.setattr(parsecache, "ASIDE_MIN", 1)
+    built = make_site(tmp_path / "built")
+    build(built, workers=2)
+    before = cache_rows(built, "parsed")
+    text = (built / "digests" / "d02.md").read_text(encoding="utf-8")
+
+    def copy(name: str) -> Path:
+        shutil.copytree(built, tmp_path / name, symlinks=True)
+        return tmp_path / name
+
+    root = copy("edited")
+    (root / "digests" / "d02.md").write_text(text.replace("- fast", "- faster"), encoding="utf-8")
+    messages: list[str] = []
+    build(root, workers=2, log=messages.append)
+    assert any("1 parsed now beside the loading" in m for m in messages), messages
+    assert tree(root / "site") == cold_build(root, tmp_path)
+    after = cache_rows(root, "parsed")
+    assert len(after) == len(before) == 8 and len(set(after) - set(before)) == 1
+    assert words_by_digest(root) == {key: WORD_ROWS for key in after}
+    root = copy("broken")
+    (root / "digests" / "d02.md").write_text(text.replace("- fast", "- quick"), encoding="utf-8")
+    (root / "digests" / "d04.md").write_text("---\ntitle: x\n---\n\n- [a](https://a.org) - b\n")
+    with pytest.raises(DigestError) as info:
+        build(root, workers=2)
+    assert "digests/d04.md:" in str(info.value) and "date" in str(info.value)
+    assert tree(root / "site") == tree(built / "site")
 
 
 def test_keys_worked_out_on_the_workers_skip_the_same_jobs(

@@ -185,7 +185,8 @@ def build(
         clock.lap(
             "parse",
             f"parsed {len(site.digests)} digests "
-            f"({parsed.parsed} parsed now, {parsed.cached} cached)",
+            f"({parsed.parsed} parsed now{' beside the loading' if parsed.beside else ''}, "
+            f"{parsed.cached} cached)",
         )
 
         jobs, pages, traced = _plan(root, site, parsed.keys, base, terms)

@@ -32,7 +32,7 @@ from typing import Any
 from digestgen.cachefile import write_cache_file
 from digestgen.cachestore import Signer
 from digestgen.fingerprint import sha256 as sha256_hex
-from digestgen.workers import chunks, fork_map, use_processes
+from digestgen.workers import aside, chunks, fork_map, use_processes
 
 # Below this many jobs to run, starting processes costs more than it saves. A worker
 # forked from a process that holds the whole model copies each memory page of it that
@@ -256,43 +256,17 @@ def listed_early(
     second core while it loads and plans the site on the first. Yields the function that
     gives the listing; without ``wanted`` (no earlier build to compare with), or where
     this process cannot fork, it lists there and then. A listing never handed over
-    (the child failed) is made again in this process.
-
-    The child writes into an unnamed temporary file and ends at once, rather than
-    waiting on a pipe for the build to read: a child that lives shares the parent's
-    memory pages, and the parent copies each one it then writes to (``digestgen serve``
-    holds its last build's model, which the next build touches throughout)."""
+    (the child failed) is made again in this process."""
     if not wanted or not use_processes(workers, 1, 1):
         yield lambda: _on_disk(output)
         return
-    with tempfile.TemporaryFile() as listing:
-        pid = os.fork()
-        if pid == 0:  # the child: list, hand the listing over, end at once
-            code = 1
-            try:
-                listing.write(marshal.dumps(_on_disk(output)))
-                listing.flush()
-                code = 0
-            finally:
-                os._exit(code)
-        waited = False
+    with aside(lambda: _on_disk(output)) as take:
 
-        def take() -> dict[str, tuple[int, int]]:
-            nonlocal waited
-            _, status = os.waitpid(pid, 0)
-            waited = True
-            listing.seek(0)
-            with contextlib.suppress(EOFError, ValueError, TypeError):
-                found = marshal.loads(listing.read()) if status == 0 else None
-                if isinstance(found, dict):
-                    return found
-            return _on_disk(output)
+        def listing() -> dict[str, tuple[int, int]]:
+            found = take()
+            return found if isinstance(found, dict) else _on_disk(output)
 
-        try:
-            yield take
-        finally:
-            if not waited:  # the build stopped before it needed the listing
-                os.waitpid(pid, 0)
+        yield listing
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,15 @@ and is safe (a forked child of a process with other threads can deadlock)."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import marshal
 import os
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -58,3 +61,45 @@ def _start_worker() -> None:
     # collector off those pages. A worker keeps the parent's collector setting: the
     # build pauses it while parsing, which makes no cycles.
     gc.freeze()
+
+
+@contextlib.contextmanager
+def aside(work: Callable[[], Any]) -> Iterator[Callable[[], Any]]:
+    """``work()`` run by a forked child while the caller goes on, on the second core.
+    Yields ``take``, which waits for the child and returns what ``work`` returned (it
+    must be ``marshal``-able and not ``None``), or ``None`` when the child failed; the
+    caller then does the work itself. Only where ``use_processes`` allows forking.
+
+    The child writes its result into an unnamed temporary file and ends at once, rather
+    than waiting on a pipe for the caller to read: a child that lives shares the
+    parent's memory pages, and the parent copies each one it then writes to. A child
+    never taken is waited for on the way out."""
+    with tempfile.TemporaryFile() as result:
+        pid = os.fork()
+        if pid == 0:  # the child: work, hand the result over, end at once
+            code = 1
+            try:
+                result.write(marshal.dumps(work()))
+                result.flush()
+                code = 0
+            finally:
+                os._exit(code)
+        waited = False
+
+        def take() -> Any:
+            nonlocal waited
+            _, status = os.waitpid(pid, 0)
+            waited = True
+            if status != 0:
+                return None
+            result.seek(0)
+            try:
+                return marshal.loads(result.read())
+            except (EOFError, ValueError, TypeError):
+                return None
+
+        try:
+            yield take
+        finally:
+            if not waited:  # the caller stopped before it needed the result
+                os.waitpid(pid, 0)
