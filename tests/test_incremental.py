@@ -279,14 +279,27 @@ def test_a_few_misses_are_parsed_beside_the_loading(
 
     def copy(name: str) -> Path:
         shutil.copytree(built, tmp_path / name, symlinks=True)
+        for manifest in (tmp_path / name / CACHE_DIR).glob("manifest-*"):
+            manifest.unlink()  # it describes the original's output folder
         return tmp_path / name
 
+    inline = copy("inline")
     root = copy("edited")
-    (root / "digests" / "d02.md").write_text(text.replace("- fast", "- faster"), encoding="utf-8")
+    for site in (inline, root):
+        edited = text.replace("- fast", "- faster")
+        (site / "digests" / "d02.md").write_text(edited, encoding="utf-8")
     messages: list[str] = []
     build(root, workers=2, log=messages.append)
     assert any("1 parsed now beside the loading" in m for m in messages), messages
     assert tree(root / "site") == cold_build(root, tmp_path)
+    # The same build with the parse in the build's own process: the same keys, the
+    # search groups' among them (their seals were read by the child above).
+    monkeypatch.setattr(parsecache, "ASIDE_MIN", 10**9)
+    messages.clear()
+    build(inline, workers=2, log=messages.append)
+    assert not any("beside" in m for m in messages), messages
+    assert _job_keys(inline) == _job_keys(root)
+    assert tree(inline / "site") == tree(root / "site")
     after = cache_rows(root, "parsed")
     assert len(after) == len(before) == 8 and len(set(after) - set(before)) == 1
     assert words_by_digest(root) == {key: WORD_ROWS for key in after}

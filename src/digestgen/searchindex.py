@@ -181,6 +181,11 @@ class WordStore:
     def __init__(self, store: CacheStore, signer: Signer) -> None:
         self.store = store
         self.signer = signer
+        # Parse keys in the order of their files, and the seal runs of their entries
+        # (``seal_runs``), read ahead by the process that parsed an edit's files
+        # (``parsecache``): a build whose digests have those keys takes them instead of
+        # reading them again.
+        self.presealed: tuple[list[str], dict[str, bytes]] | None = None
 
     def signed(self, entries: Iterable[tuple[str, Rows]]) -> list[tuple[str, bytes]]:
         """``(parse key, rows)`` as the table keeps them."""
@@ -217,6 +222,11 @@ class WordStore:
 
 # One encoder for every file: ``json.dumps`` with options makes a new one per call.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _file_order(digest: Digest) -> list[str]:
+    """Where a digest's file comes in ``scan``'s list (``sources.source_stats``)."""
+    return digest.path.split("/")
 
 
 def _pickle(data: object) -> bytes:
@@ -327,7 +337,7 @@ class SearchWords:
         # missing is it made from the entries, and the job then makes its files from
         # the same read instead of reading them again.
         self._last: tuple[str, list[bytes | memoryview]] | None = None
-        # Each group's seals in site order (``_seals``), read once.
+        # Each group's seals (``_seals``), read once.
         self._sealed: dict[str, bytes] | None = None
 
     def rows(self, prefix: str) -> list[bytes | memoryview]:
@@ -369,14 +379,26 @@ class SearchWords:
         return digest.hexdigest()
 
     def _seals(self, prefix: str) -> bytes | None:
-        """Every digest's seal under ``prefix``, in site order, one after another; ``None``
-        if one is missing. All groups' seals are read at once, on first use."""
+        """Every digest's seal under ``prefix``, in the order of the digests' files (as
+        ``scan`` lists them), one after another, behind a hash of the files in site order
+        (a group's shards depend on both; neither moves when a digest's words change);
+        ``None`` if one is missing. All groups' seals are read at once, on first use,
+        unless the store has them already (``WordStore.presealed``)."""
         if self.store is None or self.keys is None:
             return None
         if self._sealed is None:
-            keys = [key for key in map(self.keys.get, map(id, self.site.digests)) if key]
-            whole = len(keys) == len(self.site.digests)
-            self._sealed = self.store.seal_runs(keys) if whole else {}
+            by_file = sorted(self.site.digests, key=_file_order)
+            keys = [key for key in map(self.keys.get, map(id, by_file)) if key]
+            if len(keys) != len(self.site.digests):
+                self._sealed = {}
+                return None
+            ahead = self.store.presealed
+            runs = ahead[1] if ahead is not None and ahead[0] == keys else None
+            if runs is None:
+                runs = self.store.seal_runs(keys)
+            files = "\x1f".join(digest.path for digest in self.site.digests)
+            order = hashlib.sha256(files.encode("utf-8")).digest()
+            self._sealed = {prefix: order + run for prefix, run in runs.items()}
         return self._sealed.get(prefix)
 
     def index(self) -> dict[str, bytes]:
