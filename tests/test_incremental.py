@@ -312,29 +312,6 @@ def test_a_few_misses_are_parsed_beside_the_loading(
     assert tree(root / "site") == tree(built / "site")
 
 
-def test_an_edit_makes_its_search_files_beside_the_pages(tmp_path: Path) -> None:
-    """With two cores and too few jobs for workers, the search index's jobs of an edit
-    run in a child beside the pages: the same keys, files and counts as a build on one
-    core, and the site of a cold build."""
-    assert threading.active_count() == 1  # else the build would not fork
-    one, two = make_site(tmp_path / "one"), make_site(tmp_path / "two")
-    for root, workers in ((one, 1), (two, 2)):
-        build(root, workers=workers)
-    runs = []
-    for root, workers in ((one, 1), (two, 2)):
-        text = (root / "digests" / "d02.md").read_text(encoding="utf-8")
-        edited = text.replace("- fast", "- faster zebra quokka")
-        (root / "digests" / "d02.md").write_text(edited, encoding="utf-8")
-        before = _job_keys(root)
-        result = build(root, workers=workers)
-        after = _job_keys(root)
-        changed = sorted(name for name in after if after[name] != before.get(name))
-        runs.append((result.rendered, result.written, changed, after))
-    assert runs[0] == runs[1]
-    assert any(name.startswith("search:words-") for name in runs[1][2])
-    assert tree(one / "site") == tree(two / "site") == cold_build(two, tmp_path)
-
-
 def test_keys_worked_out_on_the_workers_skip_the_same_jobs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -26,7 +26,6 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -81,9 +80,6 @@ class Job:
     name: str
     key: Key | Callable[[], Key]
     produce: Callable[[], Files]
-    # Made mostly from the cache store, not the model (the search index): when too few
-    # jobs run for workers, such jobs run in a child beside the others (``_run_jobs``).
-    apart: bool = False
 
     def worked(self) -> Key:
         """The key, worked out if it is a callable."""
@@ -91,9 +87,7 @@ class Job:
 
     def resolved(self) -> Job:
         """The job with its key worked out."""
-        if not callable(self.key):
-            return self
-        return Job(self.name, self.worked(), self.produce, self.apart)
+        return self if not callable(self.key) else Job(self.name, self.worked(), self.produce)
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,42 +364,13 @@ def _run_jobs(run: _Run, workers: int) -> list[_Result]:
             for part in fork_map(_run_chunk, chunks(backwards, workers, 16, 16), workers):
                 results.extend(part)
         else:
-            results = _run_beside(jobs, everything, workers)
+            results = _run_chunk(everything)
         for index, _, _, shas, _, _ in results:
             if shas is None:
                 dict(pairs(jobs[index].produce()))  # raises the job's error, with its traceback
         return results
     finally:
         _RUN = None
-
-
-def _run_beside(jobs: Sequence[Job], indexes: list[int], workers: int) -> list[_Result]:
-    """Run the jobs in this process, but those made ``apart`` from the model in a forked
-    child meanwhile, on the second core: a child that renders pages would copy each
-    memory page of the model it touches, one that makes the search index reads the
-    cache store. An edit at 1,000 digests makes its one or two groups of search words
-    (0.04-0.05 s each) there. Without the child's results, they run here."""
-    apart = [i for i in indexes if jobs[i].apart]
-    if not apart or len(apart) == len(indexes) or not use_processes(workers, 1, 1):
-        return _run_chunk(indexes)
-    rest = [i for i in indexes if not jobs[i].apart]
-    with aside(partial(_portable_chunk, apart)) as take:
-        results = _run_chunk(rest)
-        done = take()
-    if done is None:
-        return results + _run_chunk(apart)
-    for index, key, used, shas, staged, skipped in done:
-        inputs = None if used is None else array("I", used)
-        results.append((index, key, inputs, shas, staged, skipped))
-    return results
-
-
-def _portable_chunk(indexes: Sequence[int]) -> list[tuple[Any, ...]]:
-    """``_run_chunk``'s results, each job's inputs as bytes (``marshal`` takes no array)."""
-    return [
-        (index, key, None if used is None else used.tobytes(), shas, staged, skipped)
-        for index, key, used, shas, staged, skipped in _run_chunk(indexes)
-    ]
 
 
 def _layout(

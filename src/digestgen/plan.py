@@ -162,7 +162,7 @@ class Planner:
         the digests whose documents it holds)."""
         site = self.site
         words = SearchWords(site, self.keys, self.words)
-        jobs = [Job("search", partial(self._words_key, words, SHARDS_ROW), words.index, True)]
+        jobs = [Job("search", partial(self._words_key, words, SHARDS_ROW), words.index)]
         documents = SearchDocuments(site)
         for number, run in enumerate(documents.groups):
             own = [(site.digests[i].title, site.digests[i].url) for i in run.owners]
@@ -173,12 +173,12 @@ class Planner:
             span = (run.first, run.end, run.start, run.stop)
             key = partial(self.key, "search documents", span, items, starts, own)
             name = f"search:documents-{number:02x}"
-            jobs.append(Job(name, key, partial(documents.documents, run), True))
+            jobs.append(Job(name, key, partial(documents.documents, run)))
         for number in range(WORD_GROUPS):
             prefix = group_row(number)
             name = f"search:words-{prefix[:-1]}"
             keyed = partial(self._words_key, words, prefix)
-            jobs.append(Job(name, keyed, partial(words.shards, prefix), True))
+            jobs.append(Job(name, keyed, partial(words.shards, prefix)))
         return jobs
 
     def _words_key(self, words: SearchWords, prefix: str) -> str | None:
