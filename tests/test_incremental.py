@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import marshal
 import os
 import pickle
 import shutil
@@ -581,6 +582,49 @@ def test_the_store_reads_ahead_in_the_order_it_is_given(tmp_path: Path) -> None:
     (tmp_path / "entries.sqlite").write_bytes(b"not a database" * 100)
     with CacheStore(tmp_path / "entries.sqlite").reader("parsed", ahead) as get:
         assert get("k001") is None
+
+
+def test_the_config_is_remembered_sealed_and_read_again_when_it_changes(
+    tmp_path: Path,
+) -> None:
+    """A build remembers the valid config it read (by its bytes and digestgen's code,
+    sealed with the user's key), so a build whose config did not change runs without
+    the YAML parser. A changed config is read again; one with a mistake is reported on
+    every build; a record another key sealed is never taken."""
+    from digestgen.config import CONFIG_RECORD, SiteConfig
+
+    root = make_site(tmp_path / "blog")
+    build(root)
+    record = root / CACHE_DIR / CONFIG_RECORD
+    assert _signer().open(record.read_bytes()) is not None
+    (root / "templates").mkdir()
+    (root / "templates" / "404.html").write_text("gone {{ site.title }}", encoding="utf-8")
+    script = (
+        "import sys; from pathlib import Path; from digestgen.build import build; "
+        f"build(Path({str(root)!r})); print('yaml' in sys.modules)"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert ran.stdout.strip() == "False"
+    assert (root / "site" / "404.html").read_text(encoding="utf-8") == "gone Test Digest"
+    config = root / "digestgen.yaml"
+    config.write_text(CONFIG.replace("Test Digest", "Renamed"), encoding="utf-8")
+    build(root)
+    assert (root / "site" / "404.html").read_text(encoding="utf-8") == "gone Renamed"
+    # A record sealed with another key, for the config as it is now: not taken.
+    key, values = marshal.loads(_signer().open(record.read_bytes()))
+    planted = {**values, "title": "Planted"}
+    record.write_bytes(Signer(b"another user's key" * 2).seal(marshal.dumps((key, planted))))
+    (root / "templates" / "404.html").write_text("lost {{ site.title }}", encoding="utf-8")
+    build(root)
+    assert (root / "site" / "404.html").read_text(encoding="utf-8") == "lost Renamed"
+    assert SiteConfig(**planted).title == "Planted"  # the record would have been taken
+    config.write_text(CONFIG + "per_page: -1\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(DigestError) as info:
+            build(root)
+        assert "digestgen.yaml:" in str(info.value) and "per_page" in str(info.value)
 
 
 class _Planted:

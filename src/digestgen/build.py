@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 
 from digestgen.cachestore import CacheStore
-from digestgen.config import CONFIG_FILE, SiteConfig, load_config
+from digestgen.config import CONFIG_FILE, SiteConfig, load_config_remembered
 from digestgen.errors import ConfigError, DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, folder_fingerprint, sha256
 from digestgen.model import Site
@@ -151,11 +151,11 @@ def build(
     """
     clock = _Clock(log)
     workers = workers or default_workers()
-    config = load_config(root)
-    out = (output or root / config.output_dir).resolve()
-    check_output(root, config, out)
     store = CacheStore(root / CACHE_DIR / STORE_FILE)
     parse_cache = ParseCache(store)
+    config, remember_config = load_config_remembered(root, root / CACHE_DIR, parse_cache.signer)
+    out = (output or root / config.output_dir).resolve()
+    check_output(root, config, out)
     clock.lap("config", str(root / "digestgen.yaml"))
 
     sources = scan(root, config, parse_cache)
@@ -169,6 +169,8 @@ def build(
         return parse_cached(root, config, parse_cache, sources, drafts, workers).site
 
     if previous is not None and previous.inputs == inputs and previous.unchanged(out):
+        if remember_config is not None:
+            remember_config()
         clock.lap("check", "nothing changed")
         s = previous.summary
         warnings = tuple(ParseError(*w) for w in previous.warnings)
@@ -205,6 +207,8 @@ def build(
     manifest.warnings = [(w.message, w.path, w.line, w.column) for w in site.warnings]
     manifest.save(manifest_path, parse_cache.signer)
     Manifest.prune(manifest_path.parent, manifest_path, parse_cache.signer)
+    if remember_config is not None:
+        remember_config()
     _drop_old_entries(root / CACHE_DIR)
     return BuildResult(
         len(site.digests), items, len(written.files), pages, clock.total,
