@@ -14,6 +14,8 @@ from digestgen.links import (
     all_links,
     also_featured,
     collect_domains,
+    domain_slug,
+    domains_with_links,
     reading_minutes,
     table_of_contents,
 )
@@ -134,6 +136,37 @@ def test_also_featured_follows_its_definition_on_many_repeats(tmp_path: Path) ->
     expected = _featured_before(site)
     assert len(expected) == 7 * 4  # every digest but the oldest: its 4 repeated links
     assert also_featured(site) == expected
+
+
+def test_domains_follow_their_definition_when_hosts_share_a_slug(tmp_path: Path) -> None:
+    """Each domain holds the links of every host of its slug, in site order (newest digest
+    first, page order within one), named by the first host met, counted; text items have
+    none. ``a_b.example`` and ``a-b.example`` share the folder ``domains/a-b.example/``."""
+    hosts = ["a_b.example", "a-b.example", "c.example", "a-b.example"]
+    extra = {}
+    for n in range(5):
+        body = "".join(
+            f"- [L{n}-{k}](https://{hosts[(n + k) % 4]}/{n}/{k}) - c\n" for k in range(3)
+        )
+        extra[f"h{n}.md"] = (
+            f'---\ntitle: "H{n}"\ndate: 2022-04-0{n + 1}\n---\n\n## A\n\n{body}- a note\n'
+        )
+    site = load(write_site(tmp_path / "src", extra))
+    expected: dict[str, list[tuple[Digest, Item]]] = {}
+    names: dict[str, str] = {}
+    for digest, item in site.links:
+        if item.host is not None:
+            slug = domain_slug(item.host)
+            names.setdefault(slug, item.host)
+            expected.setdefault(slug, []).append((digest, item))
+    found = domains_with_links(site)
+    assert {d.slug: list(links) for d, links in found} == expected
+    assert {d.slug: (d.host, d.count) for d, _ in found} == {
+        slug: (names[slug], len(links)) for slug, links in expected.items()
+    }
+    shared = dict((d.slug, d) for d, _ in found)["a-b.example"]
+    assert shared.host == names["a-b.example"] and shared.count > 5
+    assert [d.count for d, _ in found] == sorted((d.count for d, _ in found), reverse=True)
 
 
 def test_toc_and_reading_time(site: Site) -> None:
