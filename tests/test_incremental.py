@@ -26,7 +26,7 @@ from digestgen.cli import main
 from digestgen.config import load_config
 from digestgen.errors import DigestError, RenderError
 from digestgen.parse import parse_site, source_files
-from digestgen.parsecache import ParseCache, dumps, loads
+from digestgen.parsecache import dumps, loads, user_signer
 from digestgen.plan import digest_shape
 from digestgen.searchindex import (
     SHARDS_ROW,
@@ -352,14 +352,9 @@ def test_keys_worked_out_on_the_workers_skip_the_same_jobs(
     both("a tag added, a digest deleted")
 
 
-def _signer() -> Signer:
-    """This user's key, as the build seals its cache with it."""
-    return ParseCache(CacheStore(Path("unused"))).signer
-
-
 def _manifest(root: Path) -> output.Manifest:
     (path,) = (root / CACHE_DIR).glob("manifest-*.bin")
-    manifest = output.Manifest.load(path, str((root / "site").resolve()), _signer())
+    manifest = output.Manifest.load(path, str((root / "site").resolve()), user_signer())
     assert manifest is not None
     return manifest
 
@@ -453,7 +448,7 @@ def test_a_manifest_not_sealed_with_the_users_key_is_never_loaded(tmp_path: Path
     build(root)
     (path,) = (root / CACHE_DIR).glob("manifest-*.bin")
     sealed = path.read_bytes()
-    assert _signer().open(sealed) is not None
+    assert user_signer().open(sealed) is not None
     # The same manifest behind another key's seal, as a site's own cache folder would be.
     path.write_bytes(Signer(b"another user's key" * 2).seal(sealed[SEAL:]))
     old_format = root / CACHE_DIR / "manifest-0123456789abcdef.json"
@@ -467,7 +462,7 @@ def test_a_manifest_not_sealed_with_the_users_key_is_never_loaded(tmp_path: Path
     assert all(after[p] != before.get(p) for p in after)  # the whole folder made again
     assert tree(root / "site") == cold_build(root, tmp_path)
     assert not old_format.exists()
-    assert _signer().open(path.read_bytes()) is not None
+    assert user_signer().open(path.read_bytes()) is not None
     (root / "digests" / "d02.md").write_text(text, encoding="utf-8")
     assert build(root).kept > 0  # the manifest the last build sealed is loaded
 
@@ -596,7 +591,7 @@ def test_the_config_is_remembered_sealed_and_read_again_when_it_changes(
     root = make_site(tmp_path / "blog")
     build(root)
     record = root / CACHE_DIR / CONFIG_RECORD
-    assert _signer().open(record.read_bytes()) is not None
+    assert user_signer().open(record.read_bytes()) is not None
     (root / "templates").mkdir()
     (root / "templates" / "404.html").write_text("gone {{ site.title }}", encoding="utf-8")
     script = (
@@ -613,7 +608,7 @@ def test_the_config_is_remembered_sealed_and_read_again_when_it_changes(
     build(root)
     assert (root / "site" / "404.html").read_text(encoding="utf-8") == "gone Renamed"
     # A record sealed with another key, for the config as it is now: not taken.
-    key, values = marshal.loads(_signer().open(record.read_bytes()))
+    key, values = marshal.loads(user_signer().open(record.read_bytes()))
     planted = {**values, "title": "Planted"}
     record.write_bytes(Signer(b"another user's key" * 2).seal(marshal.dumps((key, planted))))
     (root / "templates" / "404.html").write_text("lost {{ site.title }}", encoding="utf-8")

@@ -26,7 +26,7 @@ from digestgen.fingerprint import code_fingerprint, folder_fingerprint, sha256
 from digestgen.model import Site
 from digestgen.output import SUFFIX as MANIFEST_SUFFIX
 from digestgen.output import Inputs, Job, Manifest, listed_early, pairs, write_outputs
-from digestgen.parsecache import ParseCache, Source, parse_cached, scan
+from digestgen.parsecache import ParseCache, Source, parse_cached, scan, user_signer
 from digestgen.searchindex import WordStore
 from digestgen.workers import default_workers
 
@@ -240,7 +240,7 @@ def seed_output(root: Path, built: Path, target: Path) -> bool:
     writing into them, so the two folders never change each other. Returns whether it
     seeded anything (``False`` leaves ``target`` for a full build)."""
     built, target = built.resolve(), target.resolve()
-    signer = ParseCache(CacheStore(root / CACHE_DIR / STORE_FILE)).signer
+    signer = user_signer()
     manifest = Manifest.load(_manifest_path(root, built), str(built), signer)
     if manifest is None or target.exists():
         return False

@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import marshal
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import count, groupby
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
+
+from digestgen.cachefile import write_cache_file
 
 # Each table maps a key (a digest's parse key; in ``terms``, behind a group's prefix) to bytes.
 TABLES = ("parsed", "terms")
@@ -55,6 +59,23 @@ class Signer:
         if hmac.compare_digest(view[:SEAL], hmac.digest(self.secret, view[SEAL:], "sha256")):
             return view[SEAL:]
         return None
+
+
+def read_sealed(path: Path, signer: Signer) -> Any:
+    """The data of the cache file at ``path`` (``write_sealed``), or ``None`` when it
+    cannot be read or its seal does not hold: ``marshal`` is not meant for data of
+    unknown origin (a cache folder could come with a site), so only what this user's
+    digestgen wrote is loaded."""
+    try:
+        blob = signer.open(path.read_bytes())
+        return marshal.loads(blob) if blob is not None else None
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+
+
+def write_sealed(path: Path, signer: Signer, data: Any) -> None:
+    """Write ``data`` (``marshal``-able) to the cache file at ``path``, sealed."""
+    write_cache_file(path, signer.seal(marshal.dumps(data)))
 
 
 class CacheStore:

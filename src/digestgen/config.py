@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import marshal
+import contextlib
 import posixpath
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from digestgen.cachefile import write_cache_file
-from digestgen.cachestore import Signer
+from digestgen.cachestore import Signer, read_sealed, write_sealed
 from digestgen.errors import ConfigError, DigestError, collect
 from digestgen.fingerprint import code_fingerprint, sha256
 
@@ -237,18 +237,10 @@ def load_config_remembered(
     except OSError:
         return load_config(root), None  # reports what is wrong
     record = folder / CONFIG_RECORD
-    try:
-        blob = signer.open(record.read_bytes())
-        if blob is not None:
-            remembered, values = marshal.loads(blob)
-            if remembered == key:
-                return SiteConfig(**values), None
-    except (OSError, ValueError, EOFError, TypeError):
-        pass
+    with contextlib.suppress(ValueError, TypeError):
+        remembered, values = read_sealed(record, signer) or ("", {})
+        if remembered == key:
+            return SiteConfig(**values), None
     config = load_config(root)
     values = {f.name: getattr(config, f.name) for f in fields(SiteConfig)}
-
-    def remember() -> None:
-        write_cache_file(record, signer.seal(marshal.dumps((key, values))))
-
-    return config, remember
+    return config, partial(write_sealed, record, signer, (key, values))

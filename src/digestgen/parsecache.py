@@ -59,9 +59,10 @@ def loads(data: bytes | memoryview) -> Entry | None:
     """The entry in ``data``, or ``None`` when it is not one."""
     try:
         return load_digest(data)
-    except (ValueError, EOFError, TypeError, KeyError, IndexError, AttributeError, ImportError):
-        return None
-    except pickle.UnpicklingError:
+    except (
+        ValueError, EOFError, TypeError, KeyError, IndexError, AttributeError, ImportError,
+        pickle.UnpicklingError,
+    ):  # fmt: skip
         return None
 
 
@@ -123,6 +124,11 @@ def _user_secret() -> bytes:
     return key
 
 
+def user_signer() -> Signer:
+    """Seals with this user's key (``_user_secret``), for everything the cache keeps."""
+    return Signer(_user_secret())
+
+
 class ParseCache:
     """Parsed digests in the cache store's ``parsed`` table, each signed; unreadable,
     unsigned or missing entries are misses."""
@@ -130,7 +136,7 @@ class ParseCache:
     def __init__(self, store: CacheStore, secret: bytes | None = None) -> None:
         self.store = store
         self.folder = store.path.parent
-        self.signer = Signer(secret if secret is not None else _user_secret())
+        self.signer = Signer(secret) if secret is not None else user_signer()
 
     def _open(self, data: bytes) -> Entry | None:
         blob = self.signer.open(data)
@@ -310,20 +316,19 @@ def _parse_and_prune(
     config: SiteConfig,
     sources: Sequence[Source],
     misses: list[int],
-    with_terms: bool,
     cache: ParseCache,
-    in_use: set[str],
     terms: WordStore | None,
 ) -> tuple[list[Parsed], dict[str, bytes] | None]:
     """What a child process does beside a build that loads the rest (``parse_cached``):
     parse the misses and store them, read the seal runs of every source's search words
     (``WordStore.presealed``), then drop the entries no source uses."""
     global _WORK
-    _WORK = (root, config, sources, with_terms)
+    _WORK = (root, config, sources, terms is not None)
     done = _parse_chunk(misses)
     _keep(cache, terms, sources, done)
-    runs = terms.seal_runs([s.key for s in sources]) if terms is not None else None
-    cache.prune(in_use, terms)
+    keys = [s.key for s in sources]
+    runs = terms.seal_runs(keys) if terms is not None else None
+    cache.prune(set(keys), terms)
     return done, runs
 
 
@@ -361,21 +366,18 @@ def parse_cached(
     found: list[Entry | None] = [None] * len(sources)
     parsed = 0
     before = _RECENT.get(cache.store.path, {})
-    in_use = {s.key for s in sources}
     misses = [i for i, s in enumerate(sources) if not s.cached and s.key not in before]
     stored = sum(1 for s in sources if s.cached and s.key not in before)
-    pruned = False
+    beside = False  # the child parsed the misses and pruned the store
     if 0 < len(misses) < PARALLEL_MIN and stored >= ASIDE_MIN and use_processes(workers, 1, 1):
-        work = partial(
-            _parse_and_prune, root, config, sources, misses, terms is not None, cache, in_use, terms
-        )
+        work = partial(_parse_and_prune, root, config, sources, misses, cache, terms)
         with aside(work) as take:
             _load_cached(cache, sources, found, before)
             result: tuple[list[Parsed], dict[str, bytes] | None] | None = take()
         # Without the child's result, the misses are parsed below, one by one.
         if result is not None:
             done, runs = result
-            pruned = True
+            beside = True
             parsed = _found_parsed(done, found)
             if terms is not None and runs is not None:
                 terms.presealed = ([s.key for s in sources], runs)
@@ -429,11 +431,11 @@ def parse_cached(
     _RECENT[cache.store.path] = recent
     cache.store.put_many("parsed", cache.signed(refill))
     site = assemble_site(config, digests, errors, drafts, warnings)
-    if not pruned:
-        cache.prune(in_use, terms)
+    if not beside:
+        cache.prune({s.key for s in sources}, terms)
     # Only published digests: they stay alive with the site, so their ids stay theirs.
     published = {id(d): keys[id(d)] for d in site.digests}
-    return ParsedSite(site, published, parsed, len(sources) - parsed, pruned)
+    return ParsedSite(site, published, parsed, len(sources) - parsed, beside)
 
 
 def _found_parsed(done: Sequence[Parsed], found: list[Entry | None]) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from operator import itemgetter
 from pathlib import Path
 from stat import S_ISREG
 
@@ -23,6 +22,12 @@ def source_names(root: Path, config: SiteConfig) -> list[str]:
     return [rel for rel, _ in source_stats(root, config)]
 
 
+def file_order(rel: str) -> list[str]:
+    """How digest files sort, by the ``/``-separated path below the root: folder by
+    folder, then by name (``a/z.md`` before ``a-b/c.md``)."""
+    return rel.split("/")
+
+
 def source_stats(root: Path, config: SiteConfig) -> list[tuple[str, os.stat_result]]:
     """``source_names`` with each file's ``stat`` (through a symlink), taken as the folders
     are listed: one ``stat`` a file, and no path objects (the scan of 1,000 digests took
@@ -30,7 +35,7 @@ def source_stats(root: Path, config: SiteConfig) -> list[tuple[str, os.stat_resu
     folder = root / config.digests_dir
     if not folder.is_dir():
         raise ParseError(f"no '{config.digests_dir}' folder with digests", folder)
-    found: list[tuple[tuple[str, ...], str, os.stat_result]] = []
+    found: list[tuple[str, os.stat_result]] = []
     stack = [(str(folder), Path(config.digests_dir).parts)]
     while stack:
         current, parts = stack.pop()
@@ -49,6 +54,6 @@ def source_stats(root: Path, config: SiteConfig) -> list[tuple[str, os.stat_resu
                     except OSError:
                         continue  # a broken symlink
                     if S_ISREG(st.st_mode):
-                        found.append(((*parts, entry.name), "/".join((*parts, entry.name)), st))
-    found.sort(key=itemgetter(0))
-    return [(rel, st) for _, rel, st in found]
+                        found.append(("/".join((*parts, entry.name)), st))
+    found.sort(key=lambda pair: file_order(pair[0]))
+    return found
