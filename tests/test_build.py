@@ -3,6 +3,7 @@ the base path, determinism, and what a failed build leaves behind."""
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import subprocess
@@ -319,6 +320,36 @@ def test_failed_render_leaves_site_untouched(make_site: MakeSite) -> None:
     assert read_tree(root / "site") == before
     leftovers = [p.name for p in root.iterdir() if p.name.startswith(".site")]
     assert leftovers == []
+
+
+def test_the_collector_runs_rarely_during_a_build(make_site: MakeSite) -> None:
+    """A build makes many objects that live until it ends: the cyclic collector looks
+    for garbage rarely meanwhile (``build.COLLECT_AFTER``), and the caller's thresholds
+    are back afterwards, after a failed build too."""
+    root = make_site(three_digests())
+    starts: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            starts.append(info["generation"])
+
+    caller = gc.get_threshold()
+    gc.set_threshold(100, 10, 10)
+    gc.callbacks.append(count)
+    try:
+        build(root, workers=1)
+        built = list(starts)
+        after_build = gc.get_threshold()
+        (root / "digests/bad.md").write_text("---\ntitle: Bad\ndate: not-a-date\n---\n- x\n")
+        with pytest.raises(DigestError):
+            build(root, workers=1)
+        after_failure = gc.get_threshold()
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*caller)
+    # With the caller's thresholds, the same build collects more than a hundred times.
+    assert len(built) <= 2, built
+    assert after_build == after_failure == (100, 10, 10)
 
 
 def test_rebuild_removes_files_of_deleted_digests(make_site: MakeSite) -> None:

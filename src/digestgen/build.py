@@ -145,6 +145,16 @@ def build(
 ) -> BuildResult:
     """Build the site at ``root``; raises ``DigestError`` for the user's mistakes.
 
+    The cyclic collector runs rarely during the build (``_collector_eased``)."""
+    with _collector_eased():
+        return _build(root, output, drafts, log, workers)
+
+
+def _build(
+    root: Path, output: Path | None, drafts: bool, log: Log | None, workers: int | None
+) -> BuildResult:
+    """The build itself (``build``).
+
     Steps: read the config; scan the digest files (hashing them); stop there if
     nothing the last build read has changed; parse what the cache lacks; plan
     every output with its key; render and write what changed.
@@ -255,6 +265,26 @@ def seed_output(root: Path, built: Path, target: Path) -> bool:
     manifest.output = str(target)
     manifest.save(_manifest_path(root, target), signer)
     return True
+
+
+# Young objects the collector lets pile up before it looks for cycles (Python's own
+# default is 700): a build makes millions of objects that live until it ends, and
+# almost none in cycles.
+COLLECT_AFTER = (200_000, 30, 30)
+
+
+@contextmanager
+def _collector_eased() -> Iterator[None]:
+    """The cyclic collector runs rarely while a build makes its pages: with Python's
+    thresholds, an edit at 1,000 digests spent 0.05-0.08 s (a twentieth of the build)
+    in about 190 collections that found no garbage, the plan's and the render's
+    objects walked again and again. The caller's thresholds come back afterwards."""
+    before = gc.get_threshold()
+    gc.set_threshold(*COLLECT_AFTER)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 @contextmanager
