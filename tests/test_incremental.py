@@ -439,6 +439,39 @@ def test_every_kind_of_edit_builds_what_a_cold_build_builds(tmp_path: Path, edit
     assert tree(root / "site") == cold_build(root, tmp_path)
 
 
+def test_the_tags_overview_follows_the_items_it_holds(tmp_path: Path) -> None:
+    """The tags overview's tags stand for the digests that carry them and those of their
+    items, not for the items (``Planner._tag_fingerprint``): a template that shows the
+    items there still follows an edit of one, in a digest that carries the tag only on
+    that item, and of a digest's own tags."""
+    root = make_site(tmp_path / "blog")
+    path = root / "digests" / "d02.md"
+    path.write_text(digest(2, tags=""), encoding="utf-8")  # its items' tags only
+    (root / "templates").mkdir()
+    (root / "templates" / "tags.html").write_text(
+        "{% for tag in tags %}<h2>{{ tag.name }}</h2>"
+        "{% for d in tag.digests %}<p>{{ d.title }}</p>{% endfor %}"
+        "{% for d, i in tag.items %}<li>{{ d.title }}: {{ i.commentary }}</li>{% endfor %}"
+        "{% endfor %}",
+        encoding="utf-8",
+    )
+    build(root)
+    overview = root / "site" / "tags" / "index.html"
+    text = path.read_text(encoding="utf-8")
+    for old, new in [
+        ("about things #theory", "about other things #theory"),
+        ('title: "Digest 2"', 'title: "Digest two"'),
+        ("tags: []", "tags: [fresh]"),
+    ]:
+        text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+        build(root)
+        assert tree(root / "site") == cold_build(root, tmp_path), new
+    shown = overview.read_text(encoding="utf-8")
+    assert "Digest two: about other things" in shown
+    assert "<h2>fresh</h2><p>Digest two</p>" in shown
+
+
 def test_a_manifest_not_sealed_with_the_users_key_is_never_loaded(tmp_path: Path) -> None:
     """The manifest is marshalled, which is not safe for data of unknown origin (a cache
     folder could come with a site): one whose seal does not hold is ignored, and the

@@ -138,6 +138,11 @@ class Fingerprinter:
         if self.used is not None:
             self.used.add(ident)
 
+    def take_all(self, idents: Iterable[int]) -> None:
+        """Count the known objects ``idents`` in (``take``)."""
+        if self.used is not None:
+            self.used.update(idents)
+
     def _walk(self, value: Any, out: list[str]) -> None:
         known = self.known.get(id(value))
         if known is not None:
