@@ -4,6 +4,7 @@ the files whose bytes changed."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import marshal
 import os
@@ -470,6 +471,81 @@ def test_the_tags_overview_follows_the_items_it_holds(tmp_path: Path) -> None:
     shown = overview.read_text(encoding="utf-8")
     assert "Digest two: about other things" in shown
     assert "<h2>fresh</h2><p>Digest two</p>" in shown
+
+
+def test_remembered_groupings_are_those_worked_out(tmp_path: Path) -> None:
+    """Read back from their record, the groupings (tags, domains, "also featured in")
+    equal those worked out, down to the very items; a digest whose parse key is new is
+    shaped again, and a new shape, another order, another key's seal or a broken record
+    gets them worked out (and recorded) again."""
+    from digestgen.cachestore import read_sealed, write_sealed
+    from digestgen.layout import GROUPINGS_FILE, Groupings, remembered_groupings
+
+    root = make_site(tmp_path / "blog")
+    digests = root / "digests"
+    again = "- [Again](https://arxiv.org/abs/1) - featured before #theory\n"
+    (digests / "d03.md").write_text(digest(3) + again, encoding="utf-8")
+    (digests / "d06.md").write_text(digest(6) + "- [Twin](https://a_b.example/) - x\n")
+    (digests / "d07.md").write_text(digest(7) + "- [Twin](https://a-b.example/) - y\n")
+    config = load_config(root)
+    site = parse_site(config, source_files(root, config))
+    keys = {id(d): f"key-{d.path}" for d in site.digests}
+    path, signer = tmp_path / "groupings.bin", user_signer()
+
+    def same(got: Groupings, expected: Groupings) -> None:
+        assert got == expected
+        pairs = [(a.items, b.items) for a, b in zip(got.tags, expected.tags, strict=True)]
+        pairs += [
+            (a[1], b[1]) for a, b in zip(got.domain_links, expected.domain_links, strict=True)
+        ]
+        pairs += [(got.featured[k], v) for k, v in expected.featured.items()]
+        for a, b in pairs:
+            assert all(x is y for x, y in zip(a, b, strict=True))
+
+    fresh = Groupings.of(site)
+    assert fresh.featured and any(len(links) == 2 for _, links in fresh.domain_links)
+    first = remembered_groupings(site, keys, path, signer)
+    record = read_sealed(path, signer)
+    same(first.groupings, fresh)
+    second = remembered_groupings(site, keys, path, signer)
+    same(second.groupings, fresh)
+    assert second.shapes == first.shapes and read_sealed(path, signer) == record
+    assert second.groupings.tags[0] is not fresh.tags[0]  # read back, not worked out
+
+    # A new parse key: the digest is shaped again, and its shape is the same.
+    keys[id(site.digests[2])] = "another key"
+    same(remembered_groupings(site, keys, path, signer).groupings, fresh)
+    record = read_sealed(path, signer)
+    assert record[3][2] == "another key"
+
+    # A tag added to an item: a new shape, new groupings.
+    (digests / "d02.md").write_text(digest(2).replace("#theory", "#theory #fresh"))
+    changed = parse_site(config, source_files(root, config))
+    olds = zip(changed.digests, site.digests, strict=True)
+    changed_keys = {id(d): keys[id(old)] for d, old in olds}
+    changed_keys[id(changed.digests[6])] = "new key of d02"
+    same(remembered_groupings(changed, changed_keys, path, signer).groupings, Groupings.of(changed))
+    assert "fresh" in [tag[1] for tag in read_sealed(path, signer)[5]]
+
+    # Another order of the same digests, a record sealed with another key, a broken one.
+    reordered = dataclasses.replace(site, digests=site.digests[::-1])
+    same(remembered_groupings(reordered, keys, path, signer).groupings, Groupings.of(reordered))
+    remembered_groupings(site, keys, path, Signer(b"another key"))
+    same(remembered_groupings(site, keys, path, signer).groupings, fresh)
+    path.write_bytes(signer.seal(marshal.dumps([1, "x"])))
+    same(remembered_groupings(site, keys, path, signer).groupings, fresh)
+
+    # A build takes them from its record while the shapes stay: one planted there, with
+    # another spelling of a tag, shows after an edit of a comment.
+    build(root)
+    record_path = root / CACHE_DIR / GROUPINGS_FILE
+    record = read_sealed(record_path, signer)
+    record[5] = [("Planted", *tag[1:]) if tag[1] == "nlp" else tag for tag in record[5]]
+    write_sealed(record_path, signer, record)
+    text = (digests / "d05.md").read_text(encoding="utf-8")
+    (digests / "d05.md").write_text(text.replace("- fast", "- faster"), encoding="utf-8")
+    build(root)
+    assert "Tag: Planted" in (root / "site/tags/nlp/index.html").read_text(encoding="utf-8")
 
 
 def test_a_manifest_not_sealed_with_the_users_key_is_never_loaded(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from digestgen.cachestore import CacheStore
+from digestgen.cachestore import CacheStore, Signer
 from digestgen.config import CONFIG_FILE, SiteConfig, load_config_remembered
 from digestgen.errors import ConfigError, DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, folder_fingerprint, sha256
@@ -201,7 +201,7 @@ def _build(
             f"{parsed.cached} cached)",
         )
 
-        jobs, pages, traced = _plan(root, site, parsed.keys, base, terms)
+        jobs, pages, traced = _plan(root, site, parsed.keys, base, terms, parse_cache.signer)
         clock.lap("plan", f"{len(jobs)} outputs")
 
         written, manifest = write_outputs(out, jobs, previous, on_disk(), workers, traced)
@@ -313,16 +313,18 @@ def render_key(root: Path, config: SiteConfig, drafts: bool) -> str:
 
 
 def _plan(
-    root: Path, site: Site, keys: Mapping[int, str], base: str, words: WordStore
+    root: Path, site: Site, keys: Mapping[int, str], base: str, words: WordStore, signer: Signer
 ) -> tuple[list[Job], int, Inputs | None]:
     """Every output job of the site, how many pages there are, and the inputs of the
     jobs' traced keys."""
     # Imported here: a build that finds nothing changed never needs Jinja or feedgen.
+    from digestgen.layout import GROUPINGS_FILE, remembered_groupings
     from digestgen.plan import Planner, warm_templates
     from digestgen.render import Renderer
 
-    renderer = Renderer(site, root / site.config.templates_dir)
-    planner = Planner(root, site, renderer, keys, base, words)
+    layout = remembered_groupings(site, keys, root / CACHE_DIR / GROUPINGS_FILE, signer)
+    renderer = Renderer(site, root / site.config.templates_dir, layout.groupings)
+    planner = Planner(root, site, renderer, keys, base, words, layout.shapes)
     jobs = planner.jobs()
     warm_templates(renderer, planner.templates)
     return jobs, planner.page_count, planner.inputs()

@@ -4,18 +4,17 @@ a fingerprint of everything it is made of, so that the build can skip unchanged 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import marshal
 from array import array
 from collections.abc import Callable, Mapping
 from functools import partial
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from pathlib import Path
 from typing import cast
 
 from digestgen.errors import ParseError
 from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries, tag_selection
 from digestgen.fingerprint import Fingerprinter, sha256
+from digestgen.layout import digest_shape
 from digestgen.model import Digest, Item, Site
 from digestgen.output import Input, Inputs, Job, Traced
 from digestgen.render import THEME_DIR, Page, Renderer
@@ -52,6 +51,7 @@ class Planner:
         keys: Mapping[int, str] | None,
         base: str,
         words: WordStore | None = None,
+        shapes: Mapping[int, str] | None = None,
     ) -> None:
         self.root = root
         self.keys = keys
@@ -61,6 +61,8 @@ class Planner:
         self.renderer = renderer
         self.base = base
         self.keyed = keys is not None
+        # Each digest's shape (by ``id``), where already worked out (``layout.Layout``).
+        self.shapes = shapes or {}
         self.page_count = 0
         self.templates: list[str] = []
         self.featured = renderer.featured
@@ -160,8 +162,12 @@ class Planner:
             return None
         return Inputs(
             self.base,
-            [Input(d.path, self.known[id(d)], partial(digest_shape, d)) for d in self.site.digests],
+            [Input(d.path, self.known[id(d)], self._shape(d)) for d in self.site.digests],
         )
+
+    def _shape(self, digest: Digest) -> Callable[[], str]:
+        shape = self.shapes.get(id(digest))
+        return partial(digest_shape, digest) if shape is None else partial(str, shape)
 
     def jobs(self) -> list[Job]:
         """Every output of the site, pages first."""
@@ -317,31 +323,6 @@ class Planner:
             data = path.read_bytes()
             jobs.append(Job(rel, sha256(rel, data), _constant(rel, data)))
         return jobs
-
-
-_ITEM_SHAPE = attrgetter(
-    "anchor", "url", "title", "title_html", "label", "tags", "domain", "link", "host", "path"
-)
-_SECTION_SHAPE = attrgetter("title", "title_html", "anchor", "level")
-_DIGEST_SHAPE = attrgetter(
-    "path", "slug", "url", "title", "number", "author", "tags", "draft", "image", "item_count"
-)
-
-
-def digest_shape(digest: Digest) -> str:
-    """What of a digest can shape the pages and feeds that do not show it: which pages
-    there are (tags, hosts, items), what they list and in which order (dates, links), and
-    what they say of it there (titles, counts). Not in it: commentary, notes, blocks,
-    intro, summary, word count and line numbers, which only the outputs that show the
-    digest itself (by reference, so traced) can hold."""
-    updated = digest.updated.isoformat() if digest.updated is not None else None
-    parts: list[object] = [_DIGEST_SHAPE(digest), digest.date.isoformat(), updated]
-    for section in digest.all_sections():
-        parts.append(_SECTION_SHAPE(section))
-        parts.append(tuple(map(_ITEM_SHAPE, [p for p in section.content if type(p) is Item])))
-    # Version 0: strings by value alone, whether interned or shared (later versions
-    # mark both, and the same digest parsed or loaded could then differ).
-    return hashlib.sha256(marshal.dumps(parts, 0)).hexdigest()
 
 
 def _edition(site: Site, digest: Digest, fmt: str, templates: Path, path: str) -> dict[str, bytes]:

@@ -22,20 +22,19 @@ import markupsafe
 from digestgen.config import SiteConfig
 from digestgen.errors import RenderError
 from digestgen.fingerprint import code_fingerprint, user_cache_dir
+from digestgen.layout import Groupings
 from digestgen.links import (
     Domain,
     Link,
     all_links,
-    also_featured,
     domain_path,
-    domains_with_links,
     reading_minutes,
     table_of_contents,
     top_tags,
 )
 from digestgen.model import Block, Digest, Item, Section, Site
 from digestgen.stats import bar_chart, items_over_time
-from digestgen.taxonomy import Tag, TagInfo, by_year, collect_tags, neighbours, tag_url
+from digestgen.taxonomy import Tag, TagInfo, by_year, neighbours, tag_url
 
 THEME_DIR = Path(__file__).parent / "theme"
 
@@ -246,14 +245,18 @@ class Page:
 class Renderer:
     """Renders the site's pages through one Jinja environment."""
 
-    def __init__(self, site: Site, site_templates: Path | None) -> None:
+    def __init__(
+        self, site: Site, site_templates: Path | None, groupings: Groupings | None = None
+    ) -> None:
+        """``groupings``, the site's links grouped (``Groupings.of(site)`` if not given)."""
         self.site = site
         self.config = site.config
         self.env = make_environment(site.config, site_templates)
-        self.tags = collect_tags(site)
-        self.domain_links = domains_with_links(site)
+        grouped = groupings or Groupings.of(site)
+        self.tags = grouped.tags
+        self.domain_links = grouped.domain_links
         self.domains = tuple(domain for domain, _ in self.domain_links)
-        self.featured = featured = also_featured(site)
+        self.featured = featured = grouped.featured
 
         # Hosts are normalised once here, not once per listing of an item.
         def featured_in(item: Item) -> tuple[tuple[Digest, Item], ...]:
