@@ -314,6 +314,42 @@ def test_a_few_misses_are_parsed_beside_the_loading(
     assert tree(root / "site") == tree(built / "site")
 
 
+def test_the_word_groups_an_edit_changed_are_made_beside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process that parses an edit's files forks one that makes the search word
+    groups the edit changed, in the last build's site order, while the build loads and
+    plans the site: the build takes those made of its own entries in its own order
+    (the site equals a cold build), and makes the others itself (an edit that moves a
+    digest puts the digests in another order)."""
+    assert threading.active_count() == 1  # else the build would not fork
+    monkeypatch.setattr(parsecache, "ASIDE_MIN", 1)
+    root = make_site(tmp_path / "blog")
+    build(root, workers=2)
+    path = root / "digests" / "d02.md"
+    text = path.read_text(encoding="utf-8")
+    messages: list[str] = []
+
+    def edit(new: str) -> str:
+        path.write_text(new, encoding="utf-8")
+        messages.clear()
+        parsecache._RECENT.clear()  # as a new process finds it: no digests in memory
+        build(root, workers=2, log=messages.append)
+        assert any("beside the loading" in m for m in messages), messages
+        assert tree(root / "site") == cold_build(root, tmp_path)
+        return next(m for m in messages if "rendered" in m)
+
+    # Words gone and new: their groups, and the list of shards (new shards), changed.
+    said = edit(text.replace("- fast", "- quicker zebra"))
+    groups = {word_group(word[:2]) for word in ("fast", "quicker", "zebra")}
+    assert f"{len(groups) + 1} word groups made beside" in said, said
+    said = edit(text.replace("- fast", "- quicker zebra yak"))
+    assert f"{1 + 1} word groups made beside" in said, said
+    # A digest moved to the top: another order, no word group made beside is taken.
+    said = edit(text.replace("date: 2024-01-03", "date: 2024-03-01") + "more words\n")
+    assert "made beside" not in said, said
+
+
 def test_keys_worked_out_on_the_workers_skip_the_same_jobs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -26,9 +26,16 @@ from digestgen.fingerprint import code_fingerprint, folder_fingerprint, sha256
 from digestgen.model import Site
 from digestgen.output import SUFFIX as MANIFEST_SUFFIX
 from digestgen.output import Inputs, Job, Manifest, listed_early, pairs, write_outputs
-from digestgen.parsecache import ParseCache, Source, parse_cached, scan, user_signer
-from digestgen.searchindex import WordStore
-from digestgen.workers import default_workers
+from digestgen.parsecache import (
+    ParseCache,
+    Source,
+    WordsAhead,
+    parse_cached,
+    scan,
+    user_signer,
+)
+from digestgen.searchindex import WordStore, word_jobs
+from digestgen.workers import Relay, default_workers
 
 Log = Callable[[str], None]
 CACHE_DIR = ".digestgen-cache"
@@ -189,10 +196,11 @@ def _build(
             phases=tuple(clock.phases), warnings=warnings, load_site=load_site, config=config,
         )  # fmt: skip
 
-    with listed_early(out, workers, previous is not None) as on_disk:
+    with listed_early(out, workers, previous is not None) as on_disk, Relay() as relay:
         with _collector_paused():
             terms = WordStore(store, parse_cache.signer)
-            parsed = parse_cached(root, config, parse_cache, sources, drafts, workers, terms)
+            ahead = _words_ahead(previous, base, relay)
+            parsed = parse_cached(root, config, parse_cache, sources, drafts, workers, terms, ahead)
         site = parsed.site
         clock.lap(
             "parse",
@@ -208,7 +216,8 @@ def _build(
     clock.lap(
         "render+write",
         f"{written.ran} rendered, {written.written} files written, "
-        f"{written.kept} kept as their digests are",
+        f"{written.kept} kept as their digests are"
+        + (f", {terms.taken_ahead} word groups made beside" if terms.taken_ahead else ""),
     )
 
     items = len(site.links)
@@ -225,6 +234,17 @@ def _build(
         written.ran, written.written, written.kept, tuple(clock.phases), site.warnings,
         lambda: site, config,
     )  # fmt: skip
+
+
+def _words_ahead(previous: Manifest | None, base: str, relay: Relay) -> WordsAhead | None:
+    """What the parse of an edit needs to make the word groups it changes ahead (a
+    process of its own, while this one loads and plans the site): the last build's site
+    order and its word jobs' keys. Their files are taken only when made of the same
+    entries, in the same order, as this build's."""
+    if previous is None:
+        return None
+    recorded = {name: previous.jobs[name][0] for name, _ in word_jobs() if name in previous.jobs}
+    return WordsAhead(list(previous.sources), base, recorded, relay)
 
 
 # Where earlier builds kept one file per cache entry, before the cache store.

@@ -29,9 +29,9 @@ from digestgen.errors import DigestError, ParseError
 from digestgen.fingerprint import code_fingerprint, sha256, user_cache_dir
 from digestgen.model import Digest, Site
 from digestgen.modelcodec import Warning, dump_digest, load_digest
-from digestgen.searchindex import WordStore, digest_terms
+from digestgen.searchindex import WordStore, digest_terms, words_ahead
 from digestgen.sources import source_stats
-from digestgen.workers import aside, chunks, fork_map, use_processes
+from digestgen.workers import Relay, aside, chunks, fork_map, hand_off, use_processes
 
 PARSE_SETTINGS = (
     "timezone",
@@ -83,6 +83,19 @@ class Source:
     path: str
     key: str
     cached: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WordsAhead:
+    """What the process that parses an edit's files beside the loading needs to make the
+    word groups the edit changed ahead, in a process of its own (``words_ahead``): the
+    digests' paths in the last build's site order, the build's base key, the keys the
+    last build recorded for the word jobs (by name), and the relay to hand them over."""
+
+    paths: list[str]
+    base: str
+    recorded: dict[str, str | None]
+    relay: Relay
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,10 +331,12 @@ def _parse_and_prune(
     misses: list[int],
     cache: ParseCache,
     terms: WordStore | None,
+    ahead: WordsAhead | None,
 ) -> tuple[list[Parsed], dict[str, bytes] | None]:
     """What a child process does beside a build that loads the rest (``parse_cached``):
     parse the misses and store them, read the seal runs of every source's search words
-    (``WordStore.presealed``), then drop the entries no source uses."""
+    (``WordStore.presealed``), drop the entries no source uses, and with ``ahead``, fork
+    the process that makes the word groups the edit changed."""
     global _WORK
     _WORK = (root, config, sources, terms is not None)
     done = _parse_chunk(misses)
@@ -329,6 +344,14 @@ def _parse_and_prune(
     keys = [s.key for s in sources]
     runs = terms.seal_runs(keys) if terms is not None else None
     cache.prune(set(keys), terms)
+    if ahead is not None and terms is not None and runs is not None:
+        terms.presealed = (keys, runs)
+        key_of = {s.path: s.key for s in sources}
+        paths = [path for path in ahead.paths if path in key_of]
+        made = partial(
+            words_ahead, paths, [key_of[p] for p in paths], terms, ahead.base, ahead.recorded
+        )
+        hand_off(made, ahead.relay)
     return done, runs
 
 
@@ -354,6 +377,7 @@ def parse_cached(
     drafts: bool = False,
     workers: int = 1,
     terms: WordStore | None = None,
+    ahead: WordsAhead | None = None,
 ) -> ParsedSite:
     """The site from ``scan``'s sources, parsing only the cache's misses, on ``workers``
     processes, and keeping what they parsed in the cache; with ``terms``, a parsed
@@ -370,8 +394,10 @@ def parse_cached(
     stored = sum(1 for s in sources if s.cached and s.key not in before)
     beside = False  # the child parsed the misses and pruned the store
     if 0 < len(misses) < PARALLEL_MIN and stored >= ASIDE_MIN and use_processes(workers, 1, 1):
-        work = partial(_parse_and_prune, root, config, sources, misses, cache, terms)
+        work = partial(_parse_and_prune, root, config, sources, misses, cache, terms, ahead)
         with aside(work) as take:
+            if ahead is not None:
+                ahead.relay.forked()
             _load_cached(cache, sources, found, before)
             result: tuple[list[Parsed], dict[str, bytes] | None] | None = take()
         # Without the child's result, the misses are parsed below, one by one.
@@ -381,6 +407,8 @@ def parse_cached(
             parsed = _found_parsed(done, found)
             if terms is not None and runs is not None:
                 terms.presealed = ([s.key for s in sources], runs)
+                if ahead is not None:
+                    terms.made_ahead = ahead.relay.take
     else:
         pending: list[Parsed] = []
         for part in _parse_misses(root, config, sources, workers, terms is not None, before):

@@ -18,14 +18,7 @@ from digestgen.layout import digest_shape
 from digestgen.model import Digest, Item, Site
 from digestgen.output import Input, Inputs, Job, Traced
 from digestgen.render import THEME_DIR, Page, Renderer
-from digestgen.searchindex import (
-    SHARDS_ROW,
-    WORD_GROUPS,
-    SearchDocuments,
-    SearchWords,
-    WordStore,
-    group_row,
-)
+from digestgen.searchindex import SearchDocuments, SearchWords, WordStore, word_jobs, words_key
 from digestgen.taxonomy import Tag
 
 # Folders of the site's own pages and files: a digest's page may not sit in one.
@@ -190,7 +183,8 @@ class Planner:
         the digests whose documents it holds)."""
         site = self.site
         words = SearchWords(site, self.keys, self.words)
-        jobs = [Job("search", partial(self._words_key, words, SHARDS_ROW), words.index)]
+        (index_name, index_prefix), *groups = word_jobs()
+        jobs = [Job(index_name, partial(self._words_key, words, index_prefix), words.index)]
         documents = SearchDocuments(site)
         for number, run in enumerate(documents.groups):
             own = [(site.digests[i].title, site.digests[i].url) for i in run.owners]
@@ -202,15 +196,13 @@ class Planner:
             key = partial(self.key, "search documents", span, items, starts, own)
             name = f"search:documents-{number:02x}"
             jobs.append(Job(name, key, partial(documents.documents, run)))
-        for number in range(WORD_GROUPS):
-            prefix = group_row(number)
-            name = f"search:words-{prefix[:-1]}"
+        for name, prefix in groups:
             keyed = partial(self._words_key, words, prefix)
             jobs.append(Job(name, keyed, partial(words.shards, prefix)))
         return jobs
 
     def _words_key(self, words: SearchWords, prefix: str) -> str | None:
-        return sha256(self.base, words.fingerprint(prefix)) if self.keyed else None
+        return words_key(self.base, words.fingerprint(prefix)) if self.keyed else None
 
     def _exports(self) -> list[Job]:
         """The newsletter editions ``export_formats`` asks for, one job per digest and format."""

@@ -16,13 +16,14 @@ import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 from operator import sub
 
 from digestgen.cachestore import CacheStore, Signer
+from digestgen.fingerprint import sha256
 from digestgen.model import Digest, Site
 from digestgen.sources import file_order
 
@@ -84,6 +85,18 @@ def word_group(token: str) -> int:
 def group_row(group: int) -> str:
     """The prefix of a group's cache entries: ``"0a:"``."""
     return f"{group:02x}:"
+
+
+def word_jobs() -> list[tuple[str, str]]:
+    """The word half's jobs, as ``(name, prefix of their entries)``: the list of shards,
+    then each group's shards."""
+    groups = map(group_row, range(WORD_GROUPS))
+    return [("search", SHARDS_ROW), *((f"search:words-{p[:-1]}", p) for p in groups)]
+
+
+def words_key(base: str, fingerprint: str) -> str:
+    """A word job's key: the build's base key and what its files are made of."""
+    return sha256(base, fingerprint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +182,8 @@ def digest_terms(digest: Digest) -> DigestTerms:
 
 # A digest's entries: ``(prefix, pickle)``.
 Rows = Iterable[tuple[str, bytes]]
+# Word groups' files made ahead: ``{prefix: (fingerprint, [(path, bytes)])}``.
+MadeAhead = dict[str, tuple[str, list[tuple[str, bytes]]]]
 
 
 class WordStore:
@@ -187,6 +202,12 @@ class WordStore:
         # (``parsecache``): a build whose digests have those keys takes them instead of
         # reading them again.
         self.presealed: tuple[list[str], dict[str, bytes]] | None = None
+        # The files of the word groups whose entries an edit changed, made by a process
+        # forked by the parse beside the build (``words_ahead``), by group prefix with
+        # the fingerprint they were made of; the call waits for them, ``None`` if none.
+        self.made_ahead: Callable[[], MadeAhead | None] | None = None
+        # How many of them this build took.
+        self.taken_ahead = 0
 
     def signed(self, entries: Iterable[tuple[str, Rows]]) -> list[tuple[str, bytes]]:
         """``(parse key, rows)`` as the table keeps them."""
@@ -320,13 +341,18 @@ class SearchWords:
     shards of each group (``shards``), with the fingerprint of what each is made of
     (``fingerprint``). Each digest's rows (``DigestTerms.rows``) come from ``store`` by
     the digest's parse key (``keys``, by ``id``); the missing ones are made from the
-    digest and stored."""
+    digest and stored. The files of a group that a process forked by the parse made
+    ahead (``WordStore.made_ahead``) are taken as they are when they were made of the
+    same entries."""
 
     def __init__(
         self, site: Site, keys: Mapping[int, str] | None = None, store: WordStore | None = None
     ) -> None:
-        self.site = site
-        self.keys = keys if store is not None else None
+        keyed = keys if store is not None else None
+        # Each digest's path, parse key and the digest itself (to make missing rows from).
+        self._digests: list[tuple[str, str | None, Digest | None]] = [
+            (d.path, keyed.get(id(d)) if keyed is not None else None, d) for d in site.digests
+        ]
         self.store = store
         self._made: dict[int, dict[str, bytes]] = {}
         # The entries last read. A group's key comes from its seals; only when some are
@@ -336,22 +362,33 @@ class SearchWords:
         # Each group's seals (``_seals``), read once.
         self._sealed: dict[str, bytes] | None = None
 
+    @staticmethod
+    def of_files(paths: Sequence[str], keys: Sequence[str], store: WordStore) -> SearchWords:
+        """The words of the digests of ``paths`` (in site order) and parse ``keys``, all
+        in ``store``, without the digests themselves."""
+        words = SearchWords.__new__(SearchWords)
+        words._digests = [(path, key, None) for path, key in zip(paths, keys, strict=True)]
+        words.store = store
+        words._made, words._last, words._sealed = {}, None, None
+        return words
+
     def rows(self, prefix: str) -> list[bytes | memoryview]:
-        """Every digest's entry under ``prefix``, in site order."""
+        """Every digest's entry under ``prefix``, in site order. Raises ``LookupError``
+        for an entry that is missing from the store of words made without digests."""
         if self._last is not None and self._last[0] == prefix:
             return self._last[1]
         stored = self.store.group(prefix) if self.store is not None else {}
-        keys = self.keys
         out: list[bytes | memoryview] = []
         new: list[tuple[str, list[tuple[str, bytes]]]] = []
-        for digest in self.site.digests:
-            key = keys.get(id(digest)) if keys is not None else None
+        for place, (_, key, digest) in enumerate(self._digests):
             data: bytes | memoryview | None = stored.get(key) if key is not None else None
             if data is None:
-                made = self._made.get(id(digest))
+                made = self._made.get(place)
                 if made is None:
+                    if digest is None:
+                        raise LookupError(f"no words stored for {key}")
                     rows = digest_terms(digest).rows()
-                    made = self._made[id(digest)] = dict(rows)
+                    made = self._made[place] = dict(rows)
                     if key is not None:
                         new.append((key, rows))
                 data = made[prefix]
@@ -380,25 +417,41 @@ class SearchWords:
         (a group's shards depend on both; neither moves when a digest's words change);
         ``None`` if one is missing. All groups' seals are read at once, on first use,
         unless the store has them already (``WordStore.presealed``)."""
-        if self.store is None or self.keys is None:
+        if self.store is None:
             return None
         if self._sealed is None:
-            by_file = sorted(self.site.digests, key=lambda digest: file_order(digest.path))
-            keys = [key for key in map(self.keys.get, map(id, by_file)) if key]
-            if len(keys) != len(self.site.digests):
+            by_file = sorted(self._digests, key=lambda digest: file_order(digest[0]))
+            keys = [key for _, key, _ in by_file if key]
+            if len(keys) != len(self._digests):
                 self._sealed = {}
                 return None
             ahead = self.store.presealed
             runs = ahead[1] if ahead is not None and ahead[0] == keys else None
             if runs is None:
                 runs = self.store.seal_runs(keys)
-            files = "\x1f".join(digest.path for digest in self.site.digests)
+            files = "\x1f".join(path for path, _, _ in self._digests)
             order = hashlib.sha256(files.encode("utf-8")).digest()
             self._sealed = {prefix: order + run for prefix, run in runs.items()}
         return self._sealed.get(prefix)
 
+    def _made_ahead(self, prefix: str) -> list[tuple[str, bytes]] | None:
+        """The files of ``prefix`` made ahead (``WordStore.made_ahead``) of the same
+        entries as this build's, or ``None``."""
+        store = self.store
+        made = store.made_ahead() if store is not None and store.made_ahead else None
+        if store is None or not made or prefix not in made:
+            return None
+        fingerprint, files = made[prefix]
+        if fingerprint != self.fingerprint(prefix):
+            return None
+        store.taken_ahead += 1
+        return files
+
     def index(self) -> dict[str, bytes]:
         """``index.json``, listing every shard."""
+        ahead = self._made_ahead(SHARDS_ROW)
+        if ahead is not None:
+            return dict(ahead)
         shards: set[str] = set()
         for data in self.rows(SHARDS_ROW):
             shards.update(pickle.loads(data)[1])
@@ -415,6 +468,10 @@ class SearchWords:
         # Each word's last posting so far, as an id (not a gap).
         last: dict[str, int] = {}
         documents = 0
+        ahead = self._made_ahead(prefix)
+        if ahead is not None:
+            yield from ahead
+            return
         owns: list[tuple[list[str], list[str]]] = []
         for data in self.rows(prefix):
             _format, _group, count, terms, title_words, other_words = pickle.loads(data)
@@ -449,3 +506,26 @@ class SearchWords:
         for name, words in by_shard.items():
             shard = {token: postings[token].tolist() for token in words}
             yield f"{FOLDER}{name}.json", _dump(shard)
+
+
+def words_ahead(
+    paths: Sequence[str],
+    keys: Sequence[str],
+    store: WordStore,
+    base: str,
+    recorded: Mapping[str, str | None],
+) -> MadeAhead:
+    """The files of the word jobs whose key is not the one the last build ``recorded``
+    (by job name), for the digests of ``paths`` (in the last build's site order) and
+    parse ``keys``, whose entries are all in ``store``. Made by a process that the parse
+    of an edit forks while the build loads the site (``parsecache``): the build takes the
+    files made of the same entries, in the same order, as its own (``SearchWords``)."""
+    words = SearchWords.of_files(paths, keys, store)
+    made: MadeAhead = {}
+    for name, prefix in word_jobs():
+        fingerprint = words.fingerprint(prefix)
+        if recorded.get(name) != words_key(base, fingerprint):
+            index = prefix == SHARDS_ROW
+            files = list(words.index().items()) if index else list(words.shards(prefix))
+            made[prefix] = (fingerprint, files)
+    return made

@@ -103,3 +103,71 @@ def aside(work: Callable[[], Any]) -> Iterator[Callable[[], Any]]:
         finally:
             if not waited:  # the caller stopped before it needed the result
                 os.waitpid(pid, 0)
+
+
+class Relay:
+    """A value handed back by a process forked further down (a child's child, which the
+    caller cannot wait for): it comes through an unnamed temporary file, and a pipe tells
+    the caller when it is there. ``take`` reads the pipe until every process but the
+    caller has closed its end of it, so a writer that ended without sending gives
+    ``None``. Made before the fork; closed by the caller (``with``)."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by ``close``)
+        self._read, self._write = os.pipe()
+        self._taken = False
+        self._value: Any = None
+
+    def __enter__(self) -> Relay:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def forked(self) -> None:
+        """In a process that forked (the caller, or a writer's parent): its end of the pipe
+        closed, or ``take`` would wait for it forever."""
+        if self._write >= 0:
+            os.close(self._write)
+            self._write = -1
+
+    def send(self, value: Any) -> None:
+        """In the writer: hand ``value`` (``marshal``-able) over."""
+        self._file.write(marshal.dumps(value))
+        self._file.flush()
+        self.forked()
+
+    def take(self) -> Any:
+        """The value sent, once the writer is done; ``None`` when it sent nothing."""
+        if not self._taken:
+            self._taken = True
+            self.forked()
+            while os.read(self._read, 1):
+                pass
+            self._file.seek(0)
+            try:
+                self._value = marshal.loads(self._file.read())
+            except (EOFError, ValueError, TypeError):
+                self._value = None
+        return self._value
+
+    def close(self) -> None:
+        self.forked()
+        if self._read >= 0:
+            os.close(self._read)
+            self._read = -1
+        self._file.close()
+
+
+def hand_off(work: Callable[[], Any], relay: Relay) -> None:
+    """``work()`` run by a forked child, which sends its result through ``relay`` and
+    ends; this process goes on at once, and never waits for it (its parent may)."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            relay.send(work())
+            code = 0
+        finally:
+            os._exit(code)
+    relay.forked()
