@@ -426,19 +426,25 @@ def test_distinct_tags_get_distinct_pages(make_site: MakeSite) -> None:
     assert all(any(name in title for title in titles) for name in names), titles
 
 
-def test_a_digest_slug_may_not_take_the_place_of_a_site_page(make_site: MakeSite) -> None:
-    """With permalink /{slug}/, a digest called 'archive' would overwrite the archive page."""
+@pytest.mark.parametrize(("slug", "place"), [("archive", "archive/"), ("404.html", "404.html")])
+def test_a_digest_slug_may_not_take_the_place_of_a_site_page(
+    make_site: MakeSite, slug: str, place: str
+) -> None:
+    """With permalink /{slug}/, a digest called 'archive' would overwrite the archive
+    page, and one called '404.html' would be a folder where the site's 404 page is."""
     root = make_site(
         {
             "digestgen.yaml": 'title: "T"\nbase_url: "https://example.org/"\n'
             'permalink: "/{slug}/"\n',
-            "digests/archive.md": digest_file("Archive digest", "2024-01-01", "- x\n"),
+            "digests/mine.md": digest_file(
+                "A digest", "2024-01-01", "- x\n", extra=f"slug: {slug}\n"
+            ),
         }
     )
     with pytest.raises(DigestError) as caught:
         build(root)
-    assert "digests/archive.md" in str(caught.value)
-    assert "archive/index.html" in str(caught.value) or "archive/" in str(caught.value)
+    assert "digests/mine.md" in str(caught.value)
+    assert f"the site's {place};" in str(caught.value), str(caught.value)
     assert not (root / "site").exists()
 
 
