@@ -7,6 +7,7 @@ import contextlib
 from array import array
 from collections.abc import Callable, Mapping
 from functools import partial
+from itertools import compress
 from operator import itemgetter
 from pathlib import Path
 from typing import cast
@@ -27,6 +28,7 @@ SITE_FOLDERS = ("archive", "tags", "links", "domains", "stats", "page", "search"
 # Templates rendered outside of pages, for feeds and the sitemap.
 FRAGMENTS = ("feed_content.html", "feed_item.html", "sitemap.xml", "robots.txt")
 _FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
 
 
 class Planner:
@@ -117,12 +119,12 @@ class Planner:
         known: dict[int, str] = {}
         for digest in site.digests:
             self.digest_keys[digest.path] = keys.get(id(digest), "?")
-        # One walk of the site's (digest, item) pairs, in each digest's item order.
+        # The site's (digest, item) pairs whose item was featured before, in each
+        # digest's item order, picked out in C.
         extras: dict[int, list[str]] = {}
-        featured = self.featured
-        for digest, item in site.links:
-            if id(item) in featured:
-                extras.setdefault(id(digest), []).append(self._item_fingerprint(item))
+        featured = self.featured.__contains__
+        for digest, item in compress(site.links, map(featured, map(id, map(_SECOND, site.links)))):
+            extras.setdefault(id(digest), []).append(self._item_fingerprint(item))
         for digest in site.digests:
             key = self.digest_keys[digest.path]
             extra = extras.get(id(digest))
