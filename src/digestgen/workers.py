@@ -7,9 +7,11 @@ import contextlib
 import gc
 import marshal
 import os
+import select
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -105,6 +107,11 @@ def aside(work: Callable[[], Any]) -> Iterator[Callable[[], Any]]:
                 os.waitpid(pid, 0)
 
 
+# How long ``Relay.take`` waits at most for a value: a bound far above what its writers
+# take, so that one that hangs cannot hang a build.
+RELAY_WAIT = 60.0
+
+
 class Relay:
     """A value handed back by a process forked further down (a child's child, which the
     caller cannot wait for): it comes through an unnamed temporary file, and a pipe tells
@@ -137,13 +144,19 @@ class Relay:
         self._file.flush()
         self.forked()
 
-    def take(self) -> Any:
-        """The value sent, once the writer is done; ``None`` when it sent nothing."""
+    def take(self, timeout: float = RELAY_WAIT) -> Any:
+        """The value sent, once the writer is done; ``None`` when it sent nothing, or is
+        not done within ``timeout`` seconds (the caller then does the work itself)."""
         if not self._taken:
             self._taken = True
             self.forked()
-            while os.read(self._read, 1):
-                pass
+            end = time.monotonic() + timeout
+            while True:
+                ready, _, _ = select.select([self._read], [], [], max(0.0, end - time.monotonic()))
+                if not ready:
+                    return None  # no value: a writer that hangs does not hang the caller
+                if not os.read(self._read, 1):
+                    break
             self._file.seek(0)
             try:
                 self._value = marshal.loads(self._file.read())
