@@ -349,10 +349,24 @@ class SearchWords:
         self, site: Site, keys: Mapping[int, str] | None = None, store: WordStore | None = None
     ) -> None:
         keyed = keys if store is not None else None
+        self._start(
+            [(d.path, keyed.get(id(d)) if keyed is not None else None, d) for d in site.digests],
+            store,
+        )
+
+    @staticmethod
+    def of_files(paths: Sequence[str], keys: Sequence[str], store: WordStore) -> SearchWords:
+        """The words of the digests of ``paths`` (in site order) and parse ``keys``, all
+        in ``store``, without the digests themselves."""
+        words = SearchWords.__new__(SearchWords)
+        words._start([(path, key, None) for path, key in zip(paths, keys, strict=True)], store)
+        return words
+
+    def _start(
+        self, digests: list[tuple[str, str | None, Digest | None]], store: WordStore | None
+    ) -> None:
         # Each digest's path, parse key and the digest itself (to make missing rows from).
-        self._digests: list[tuple[str, str | None, Digest | None]] = [
-            (d.path, keyed.get(id(d)) if keyed is not None else None, d) for d in site.digests
-        ]
+        self._digests = digests
         self.store = store
         self._made: dict[int, dict[str, bytes]] = {}
         # The entries last read. A group's key comes from its seals; only when some are
@@ -361,16 +375,6 @@ class SearchWords:
         self._last: tuple[str, list[bytes | memoryview]] | None = None
         # Each group's seals (``_seals``), read once.
         self._sealed: dict[str, bytes] | None = None
-
-    @staticmethod
-    def of_files(paths: Sequence[str], keys: Sequence[str], store: WordStore) -> SearchWords:
-        """The words of the digests of ``paths`` (in site order) and parse ``keys``, all
-        in ``store``, without the digests themselves."""
-        words = SearchWords.__new__(SearchWords)
-        words._digests = [(path, key, None) for path, key in zip(paths, keys, strict=True)]
-        words.store = store
-        words._made, words._last, words._sealed = {}, None, None
-        return words
 
     def rows(self, prefix: str) -> list[bytes | memoryview]:
         """Every digest's entry under ``prefix``, in site order. Raises ``LookupError``
