@@ -509,13 +509,13 @@ def test_the_tags_overview_follows_the_items_it_holds(tmp_path: Path) -> None:
     assert "<h2>fresh</h2><p>Digest two</p>" in shown
 
 
-def test_remembered_groupings_are_those_worked_out(tmp_path: Path) -> None:
+def test_groupings_read_back_are_those_worked_out(tmp_path: Path) -> None:
     """Read back from their record, the groupings (tags, domains, "also featured in")
     equal those worked out, down to the very items; a digest whose parse key is new is
     shaped again, and a new shape, another order, another key's seal or a broken record
     gets them worked out (and recorded) again."""
     from digestgen.cachestore import read_sealed, write_sealed
-    from digestgen.layout import GROUPINGS_FILE, Groupings, remembered_groupings
+    from digestgen.layout import GROUPINGS_FILE, Groupings, remembered_layout
 
     root = make_site(tmp_path / "blog")
     digests = root / "digests"
@@ -540,17 +540,17 @@ def test_remembered_groupings_are_those_worked_out(tmp_path: Path) -> None:
 
     fresh = Groupings.of(site)
     assert fresh.featured and any(len(links) == 2 for _, links in fresh.domain_links)
-    first = remembered_groupings(site, keys, path, signer)
+    first = remembered_layout(site, keys, path, signer)
     record = read_sealed(path, signer)
     same(first.groupings, fresh)
-    second = remembered_groupings(site, keys, path, signer)
+    second = remembered_layout(site, keys, path, signer)
     same(second.groupings, fresh)
     assert second.shapes == first.shapes and read_sealed(path, signer) == record
     assert second.groupings.tags[0] is not fresh.tags[0]  # read back, not worked out
 
     # A new parse key: the digest is shaped again, and its shape is the same.
     keys[id(site.digests[2])] = "another key"
-    same(remembered_groupings(site, keys, path, signer).groupings, fresh)
+    same(remembered_layout(site, keys, path, signer).groupings, fresh)
     record = read_sealed(path, signer)
     assert record[3][2] == "another key"
 
@@ -560,16 +560,16 @@ def test_remembered_groupings_are_those_worked_out(tmp_path: Path) -> None:
     olds = zip(changed.digests, site.digests, strict=True)
     changed_keys = {id(d): keys[id(old)] for d, old in olds}
     changed_keys[id(changed.digests[6])] = "new key of d02"
-    same(remembered_groupings(changed, changed_keys, path, signer).groupings, Groupings.of(changed))
+    same(remembered_layout(changed, changed_keys, path, signer).groupings, Groupings.of(changed))
     assert "fresh" in [tag[1] for tag in read_sealed(path, signer)[5]]
 
     # Another order of the same digests, a record sealed with another key, a broken one.
     reordered = dataclasses.replace(site, digests=site.digests[::-1])
-    same(remembered_groupings(reordered, keys, path, signer).groupings, Groupings.of(reordered))
-    remembered_groupings(site, keys, path, Signer(b"another key"))
-    same(remembered_groupings(site, keys, path, signer).groupings, fresh)
+    same(remembered_layout(reordered, keys, path, signer).groupings, Groupings.of(reordered))
+    remembered_layout(site, keys, path, Signer(b"another key"))
+    same(remembered_layout(site, keys, path, signer).groupings, fresh)
     path.write_bytes(signer.seal(marshal.dumps([1, "x"])))
-    same(remembered_groupings(site, keys, path, signer).groupings, fresh)
+    same(remembered_layout(site, keys, path, signer).groupings, fresh)
 
     # A build takes them from its record while the shapes stay: one planted there, with
     # another spelling of a tag, shows after an edit of a comment.

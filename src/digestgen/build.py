@@ -338,11 +338,11 @@ def _plan(
     """Every output job of the site, how many pages there are, and the inputs of the
     jobs' traced keys."""
     # Imported here: a build that finds nothing changed never needs Jinja or feedgen.
-    from digestgen.layout import GROUPINGS_FILE, remembered_groupings
+    from digestgen.layout import GROUPINGS_FILE, remembered_layout
     from digestgen.plan import Planner, warm_templates
     from digestgen.render import Renderer
 
-    layout = remembered_groupings(site, keys, root / CACHE_DIR / GROUPINGS_FILE, signer)
+    layout = remembered_layout(site, keys, root / CACHE_DIR / GROUPINGS_FILE, signer)
     renderer = Renderer(site, root / site.config.templates_dir, layout.groupings)
     planner = Planner(root, site, renderer, keys, base, words, layout.shapes)
     jobs = planner.jobs()

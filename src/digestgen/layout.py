@@ -3,7 +3,7 @@
 nothing else (``Groupings``: by tag, by domain, and "also featured in").
 
 An edit that keeps every digest's shape (a comment, a note) keeps the groupings, so a
-build remembers them (``remembered_groupings``), as places in the site's lists, in
+build remembers them (``remembered_layout``), as places in the site's lists, in
 ``.digestgen-cache/groupings.bin``: at 1,000 digests they took 0.045-0.06 s to work
 out again, and 0.013-0.018 s to read back, shapes checked (in one slow spell of the
 benchmark's machine).
@@ -103,7 +103,7 @@ class Layout:
     groupings: Groupings
 
 
-def remembered_groupings(site: Site, keys: Mapping[int, str], path: Path, signer: Signer) -> Layout:
+def remembered_layout(site: Site, keys: Mapping[int, str], path: Path, signer: Signer) -> Layout:
     """The site's layout, its groupings read back from ``path`` when every digest has
     the shape it had when they were written there, in the same order (a shape holds
     the digest's path), and digestgen is the same. A digest keeps the shape recorded

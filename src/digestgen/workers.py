@@ -13,7 +13,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from functools import partial
+from typing import IO, Any, TypeVar
 
 T = TypeVar("T")
 
@@ -77,34 +78,48 @@ def aside(work: Callable[[], Any]) -> Iterator[Callable[[], Any]]:
     parent's memory pages, and the parent copies each one it then writes to. A child
     never taken is waited for on the way out."""
     with tempfile.TemporaryFile() as result:
-        pid = os.fork()
-        if pid == 0:  # the child: work, hand the result over, end at once
-            code = 1
-            try:
-                result.write(marshal.dumps(work()))
-                result.flush()
-                code = 0
-            finally:
-                os._exit(code)
+        pid = _forked(work, partial(_write, result))
         waited = False
 
         def take() -> Any:
             nonlocal waited
             _, status = os.waitpid(pid, 0)
             waited = True
-            if status != 0:
-                return None
-            result.seek(0)
-            try:
-                return marshal.loads(result.read())
-            except (EOFError, ValueError, TypeError):
-                return None
+            return _written(result) if status == 0 else None
 
         try:
             yield take
         finally:
             if not waited:  # the caller stopped before it needed the result
                 os.waitpid(pid, 0)
+
+
+def _forked(work: Callable[[], Any], send: Callable[[Any], None]) -> int:
+    """Fork a child that hands what ``work()`` returns to ``send`` and ends at once (with
+    status 1 if either fails); returns its pid."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            send(work())
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
+
+
+def _write(file: IO[bytes], value: Any) -> None:
+    file.write(marshal.dumps(value))
+    file.flush()
+
+
+def _written(file: IO[bytes]) -> Any:
+    """What ``_write`` wrote into ``file``, or ``None`` if it is not all there."""
+    file.seek(0)
+    try:
+        return marshal.loads(file.read())
+    except (EOFError, ValueError, TypeError):
+        return None
 
 
 # How long ``Relay.take`` waits at most for a value: a bound far above what its writers
@@ -140,8 +155,7 @@ class Relay:
 
     def send(self, value: Any) -> None:
         """In the writer: hand ``value`` (``marshal``-able) over."""
-        self._file.write(marshal.dumps(value))
-        self._file.flush()
+        _write(self._file, value)
         self.forked()
 
     def take(self, timeout: float = RELAY_WAIT) -> Any:
@@ -157,11 +171,7 @@ class Relay:
                     return None  # no value: a writer that hangs does not hang the caller
                 if not os.read(self._read, 1):
                     break
-            self._file.seek(0)
-            try:
-                self._value = marshal.loads(self._file.read())
-            except (EOFError, ValueError, TypeError):
-                self._value = None
+            self._value = _written(self._file)
         return self._value
 
     def close(self) -> None:
@@ -175,12 +185,5 @@ class Relay:
 def hand_off(work: Callable[[], Any], relay: Relay) -> None:
     """``work()`` run by a forked child, which sends its result through ``relay`` and
     ends; this process goes on at once, and never waits for it (its parent may)."""
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            relay.send(work())
-            code = 0
-        finally:
-            os._exit(code)
+    _forked(work, relay.send)
     relay.forked()
