@@ -17,7 +17,8 @@ from digestgen.build import build
 sync_api = pytest.importorskip("playwright.sync_api")
 
 REPO = Path(__file__).resolve().parent.parent
-AXE_JS = Path(os.environ.get("AXE_JS", "/work/tools/node_modules/axe-core/axe.min.js"))
+AXE_JS = os.environ.get("AXE_JS", "")
+IN_CI = os.environ.get("CI", "").lower() == "true"
 PAGE_TYPES = {
     "home": "",
     "digest": "digests/ds-ml-digest-22/",
@@ -137,11 +138,31 @@ def _errors_on(page: Any, url: str, built: Path) -> list[str]:
     return errors
 
 
-@pytest.mark.parametrize("kind", sorted(PAGE_TYPES))
-def test_page_type_is_clean_at_390px(browser: Any, site_url: tuple[str, Path], kind: str) -> None:
-    base, built = site_url
+def _axe_js() -> str:
+    """axe-core's script (``$AXE_JS``, which ``.ci/run`` sets): without it the axe check
+    fails in CI and is skipped elsewhere, once the page's other checks have passed."""
+    if not AXE_JS or not Path(AXE_JS).is_file():
+        message = f"the accessibility check needs axe-core's axe.min.js in AXE_JS ({AXE_JS!r})"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE_JS
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """A browser context 390 px wide, closed when the test ends, however it ends."""
     context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("kind", sorted(PAGE_TYPES))
+def test_page_type_is_clean_at_390px(phone: Any, site_url: tuple[str, Path], kind: str) -> None:
+    base, built = site_url
+    page = phone.new_page()
     page.set_default_timeout(10_000)
     errors = _errors_on(page, base + PAGE_TYPES[kind], built)
     assert errors == [], errors
@@ -149,7 +170,7 @@ def test_page_type_is_clean_at_390px(browser: Any, site_url: tuple[str, Path], k
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0, f"{kind} scrolls sideways by {overflow}px"
-    page.add_script_tag(path=str(AXE_JS))
+    page.add_script_tag(path=_axe_js())
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
@@ -157,7 +178,6 @@ def test_page_type_is_clean_at_390px(browser: Any, site_url: tuple[str, Path], k
         if v["impact"] in ("serious", "critical")
     ]
     assert bad == [], f"{kind}: {bad}"
-    context.close()
 
 
 def _luminance(rgb: str) -> float:
