@@ -10,22 +10,14 @@ from collections.abc import Callable
 
 import pytest
 
-from digestgen.workers import Relay, hand_off
+from digestgen.workers import Relay, _forked, hand_off
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 
 
 def _in_child(work: Callable[[], object]) -> int:
     """Fork a child that runs ``work()`` and ends; returns its pid."""
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            work()
-            code = 0
-        finally:
-            os._exit(code)
-    return pid
+    return _forked(work, lambda _: None)
 
 
 def test_a_value_comes_back_from_a_childs_child() -> None:

@@ -157,9 +157,7 @@ class Site:
     def __post_init__(self) -> None:
         links: list[tuple[Digest, Item]] = []
         for digest in self.digests:
-            items: list[Item] = []
-            _items_of(digest.sections, items)
-            links += zip(repeat(digest), items)
+            links += zip(repeat(digest), digest.items())
         object.__setattr__(self, "links", tuple(links))
 
     def items(self) -> Iterator[tuple[Digest, Item]]:

@@ -442,8 +442,10 @@ class SearchWords:
         """The files of ``prefix`` made ahead (``WordStore.made_ahead``) of the same
         entries as this build's, or ``None``."""
         store = self.store
-        made = store.made_ahead() if store is not None and store.made_ahead else None
-        if store is None or not made or prefix not in made:
+        if store is None or store.made_ahead is None:
+            return None
+        made = store.made_ahead()
+        if not made or prefix not in made:
             return None
         fingerprint, files = made[prefix]
         if fingerprint != self.fingerprint(prefix):
