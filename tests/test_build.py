@@ -501,7 +501,7 @@ def test_digest_files_are_found_in_nested_folders_in_path_order(
     symlink to a file counts, a broken symlink and a symlink to a folder do not (a linked
     folder could reach anywhere), and neither do other files."""
     from digestgen.config import load_config
-    from digestgen.sources import source_names, source_stats
+    from digestgen.content.sources import source_names, source_stats
 
     def one(title: str, day: int) -> str:
         return digest_file(

@@ -9,7 +9,7 @@ import pytest
 from sitefactory import CONFIG, GOOD, make_site, run, snapshot
 
 from digestgen.config import parse_config
-from digestgen.parse import parse_digest
+from digestgen.content.parse import parse_digest
 
 
 def digest(n: int, *items: str, number: bool = True) -> str:

@@ -17,9 +17,9 @@ from markupsafe import Markup
 
 from digestgen.build import build
 from digestgen.config import SiteConfig, load_config, parse_config
+from digestgen.content.parse import parse_site, source_files
 from digestgen.errors import ConfigError, RenderError
-from digestgen.parse import parse_site, source_files
-from digestgen.render import Renderer, fast_escape
+from digestgen.render.pages import Renderer, fast_escape
 
 
 def html(path: Path) -> lxml.html.HtmlElement:
@@ -204,7 +204,7 @@ def test_other_versions_compiled_templates_go_only_once_unused_for_a_month(
     import os
     import time
 
-    from digestgen.render import UNUSED_DAYS, _prune_unused
+    from digestgen.render.pages import UNUSED_DAYS, _prune_unused
 
     keep, fresh, stale = tmp_path / "ours", tmp_path / "other", tmp_path / "old"
     for folder in (keep, fresh, stale):

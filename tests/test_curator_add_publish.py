@@ -14,10 +14,10 @@ from curator_site import ISSUE_1, make_site
 
 from digestgen.build import build
 from digestgen.cli import main
-from digestgen.digestfile import load_site
-from digestgen.edit import NewItem, add_item, fetch_title, publish
+from digestgen.commands.edit import NewItem, add_item, fetch_title, publish
+from digestgen.content.digestfile import load_site
 from digestgen.errors import DigestError
-from digestgen.featured import find_featured
+from digestgen.site.featured import find_featured
 
 DRAFT = """
 ---

@@ -13,11 +13,12 @@ from curator_site import ISSUE_1, make_site
 
 from digestgen.build import build
 from digestgen.cli import main
-from digestgen.digestfile import load_site
+from digestgen.commands.export import find_digest
+from digestgen.content.digestfile import load_site
+from digestgen.content.parse import parse_digest
 from digestgen.errors import ConfigError, DigestError
-from digestgen.export import email_html, find_digest, markdown_messages, plain_text
 from digestgen.model import Digest, Item, Site
-from digestgen.parse import parse_digest
+from digestgen.render.email import email_html, markdown_messages, plain_text
 
 RICH = """
 ---

@@ -14,10 +14,10 @@ from curator_site import ISSUE_1, make_site
 
 from digestgen.build import build
 from digestgen.cli import main
+from digestgen.commands.scaffold import new_digest, next_publication_day, publication_days
 from digestgen.config import SiteConfig, load_config
-from digestgen.digestfile import load_site
+from digestgen.content.digestfile import load_site
 from digestgen.errors import ConfigError, DigestError
-from digestgen.scaffold import new_digest, next_publication_day, publication_days
 
 
 def test_init_writes_a_site_that_builds_at_once(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from curator_site import ISSUE_1, make_site
 
-from digestgen.digestfile import load_site
-from digestgen.featured import describe, find_featured
+from digestgen.content.digestfile import load_site
+from digestgen.site.featured import describe, find_featured
 
 DRAFT = """
 ---

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from digestgen.fingerprint import Fingerprinter, sha256
+from digestgen.build.fingerprint import Fingerprinter, sha256
 
 
 @dataclass(frozen=True, slots=True)

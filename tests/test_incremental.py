@@ -20,16 +20,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from digestgen import output, parsecache
-from digestgen.build import CACHE_DIR, STORE_FILE, build, seed_output
-from digestgen.cachestore import SEAL, CacheStore, Signer
+from digestgen.build import CACHE_DIR, STORE_FILE, build, output, parsecache, seed_output
+from digestgen.build.cachestore import SEAL, CacheStore, Signer
+from digestgen.build.parsecache import dumps, loads, user_signer
+from digestgen.build.plan import digest_shape
 from digestgen.cli import main
 from digestgen.config import load_config
+from digestgen.content.parse import parse_site, source_files
 from digestgen.errors import DigestError, RenderError
-from digestgen.parse import parse_site, source_files
-from digestgen.parsecache import dumps, loads, user_signer
-from digestgen.plan import digest_shape
-from digestgen.searchindex import (
+from digestgen.render.search import (
     SHARDS_ROW,
     WORD_GROUPS,
     SearchDocuments,
@@ -514,8 +513,8 @@ def test_groupings_read_back_are_those_worked_out(tmp_path: Path) -> None:
     equal those worked out, down to the very items; a digest whose parse key is new is
     shaped again, and a new shape, another order, another key's seal or a broken record
     gets them worked out (and recorded) again."""
-    from digestgen.cachestore import read_sealed, write_sealed
-    from digestgen.layout import GROUPINGS_FILE, Groupings, remembered_layout
+    from digestgen.build.cachestore import read_sealed, write_sealed
+    from digestgen.build.layout import GROUPINGS_FILE, Groupings, remembered_layout
 
     root = make_site(tmp_path / "blog")
     digests = root / "digests"
@@ -724,49 +723,6 @@ def test_the_store_reads_ahead_in_the_order_it_is_given(tmp_path: Path) -> None:
         assert get("k001") is None
 
 
-def test_the_config_is_remembered_sealed_and_read_again_when_it_changes(
-    tmp_path: Path,
-) -> None:
-    """A build remembers the valid config it read (by its bytes and digestgen's code,
-    sealed with the user's key), so a build whose config did not change runs without
-    the YAML parser. A changed config is read again; one with a mistake is reported on
-    every build; a record another key sealed is never taken."""
-    from digestgen.config import CONFIG_RECORD, SiteConfig
-
-    root = make_site(tmp_path / "blog")
-    build(root)
-    record = root / CACHE_DIR / CONFIG_RECORD
-    assert user_signer().open(record.read_bytes()) is not None
-    (root / "templates").mkdir()
-    (root / "templates" / "404.html").write_text("gone {{ site.title }}", encoding="utf-8")
-    script = (
-        "import sys; from pathlib import Path; from digestgen.build import build; "
-        f"build(Path({str(root)!r})); print('yaml' in sys.modules)"
-    )
-    ran = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
-    )
-    assert ran.stdout.strip() == "False"
-    assert (root / "site" / "404.html").read_text(encoding="utf-8") == "gone Test Digest"
-    config = root / "digestgen.yaml"
-    config.write_text(CONFIG.replace("Test Digest", "Renamed"), encoding="utf-8")
-    build(root)
-    assert (root / "site" / "404.html").read_text(encoding="utf-8") == "gone Renamed"
-    # A record sealed with another key, for the config as it is now: not taken.
-    key, values = marshal.loads(user_signer().open(record.read_bytes()))
-    planted = {**values, "title": "Planted"}
-    record.write_bytes(Signer(b"another user's key" * 2).seal(marshal.dumps((key, planted))))
-    (root / "templates" / "404.html").write_text("lost {{ site.title }}", encoding="utf-8")
-    build(root)
-    assert (root / "site" / "404.html").read_text(encoding="utf-8") == "lost Renamed"
-    assert SiteConfig(**planted).title == "Planted"  # the record would have been taken
-    config.write_text(CONFIG + "per_page: -1\n", encoding="utf-8")
-    for _ in range(2):
-        with pytest.raises(DigestError) as info:
-            build(root)
-        assert "digestgen.yaml:" in str(info.value) and "per_page" in str(info.value)
-
-
 class _Planted:
     """What a hostile site could ship in its cache: unpickling it would run code."""
 
@@ -876,11 +832,11 @@ def test_a_cache_store_locked_by_another_build_costs_only_its_writes(
 ) -> None:
     """Another process holding the write lock for longer than a build waits: the build
     reads what it can, skips its writes and still makes the exact site."""
-    import digestgen.cachestore
+    import digestgen.build.cachestore
 
     root = make_site(tmp_path / "blog")
     build(root)
-    monkeypatch.setattr(digestgen.cachestore, "BUSY_SECONDS", 0.1)
+    monkeypatch.setattr(digestgen.build.cachestore, "BUSY_SECONDS", 0.1)
     text = (root / "digests" / "d04.md").read_text(encoding="utf-8")
     (root / "digests" / "d04.md").write_text(text.replace("Paper 4", "Paper IV"))
     before = cache_rows(root, "parsed")

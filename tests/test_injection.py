@@ -16,9 +16,9 @@ from sitefactory import make_site, run
 
 from digestgen.build import render_site
 from digestgen.config import parse_config
+from digestgen.content.parse import parse_digest, parse_site
 from digestgen.errors import DigestError
 from digestgen.model import Digest
-from digestgen.parse import parse_digest, parse_site
 
 PAYLOADS = [
     '<script>alert("XSS")</script>',

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from sitefactory import make_site, run
 
-from digestgen.linkcheck import CACHE_FILE, LinkOptions, check_urls
+from digestgen.commands.linkcheck import CACHE_FILE, LinkOptions, check_urls
 
 SLOW_SECONDS = 2.0
 

@@ -10,7 +10,9 @@ from lxml import html
 
 from digestgen.build import build
 from digestgen.config import load_config
-from digestgen.links import (
+from digestgen.content.parse import parse_site, source_files
+from digestgen.model import Digest, Item, Site
+from digestgen.site.links import (
     all_links,
     also_featured,
     collect_domains,
@@ -19,8 +21,6 @@ from digestgen.links import (
     reading_minutes,
     table_of_contents,
 )
-from digestgen.model import Digest, Item, Site
-from digestgen.parse import parse_site, source_files
 
 OLD = """---
 title: "Old digest"

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from digestgen.build import build
 from digestgen.config import parse_config
+from digestgen.content.parse import parse_site
 from digestgen.model import Site
-from digestgen.parse import parse_site
-from digestgen.render import Renderer
+from digestgen.render.pages import Renderer
 
 
 def html(path: Path) -> lxml.html.HtmlElement:

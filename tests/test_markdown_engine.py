@@ -21,10 +21,10 @@ from markdown_it.common.normalize_url import normalizeLink
 from markdown_it.token import Token
 
 from digestgen.config import load_config
+from digestgen.content.parse import parse_digest
 from digestgen.errors import DigestError
-from digestgen.markdown import Engine, LineMap, Node, ascii_host, parse_tree_py
-from digestgen.mdrender import HtmlRenderer
-from digestgen.parse import parse_digest
+from digestgen.markdown.engine import Engine, LineMap, Node, ascii_host, parse_tree_py
+from digestgen.markdown.html import HtmlRenderer
 
 markdown_it_pyrs = pytest.importorskip("markdown_it_pyrs")
 ENGINE = Engine()

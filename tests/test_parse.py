@@ -11,8 +11,8 @@ import pytest
 from conftest import FIXTURES_DIR, digest_file
 
 from digestgen.config import SiteConfig, load_config, parse_config
+from digestgen.content.parse import parse_digest
 from digestgen.model import Block, Digest, Item
-from digestgen.parse import parse_digest
 
 CONFIG = parse_config('title: "T"\nbase_url: "https://example.org/"\n')
 

@@ -6,11 +6,11 @@ import json
 from itertools import pairwise
 from pathlib import Path
 
-from digestgen.cachestore import SEAL, CacheStore
+from digestgen.build.cachestore import SEAL, CacheStore
 from digestgen.config import parse_config
+from digestgen.content.parse import parse_site
 from digestgen.model import Site
-from digestgen.parse import parse_site
-from digestgen.searchindex import (
+from digestgen.render.search import (
     CHUNK,
     WORD_GROUPS,
     SearchDocuments,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from digestgen.workers import Relay, _forked, hand_off
+from digestgen.build.workers import Relay, _forked, hand_off
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 

@@ -11,7 +11,7 @@ import click
 
 from digestgen import __version__
 from digestgen.build import build as build_site
-from digestgen.check import FORMATS, exit_status, format_findings
+from digestgen.commands.check import FORMATS, exit_status, format_findings
 from digestgen.errors import DigestError
 
 # The other commands' modules are imported when their command runs: a build in which
@@ -115,7 +115,7 @@ def _refuse(exc: DigestError) -> _UserError:
 @click.option("--base-url", default="https://example.org/", help="Where it will be published.")
 def init(directory: Path, title: str, base_url: str) -> None:
     """Start a new site in DIRECTORY that builds at once."""
-    from digestgen import scaffold
+    from digestgen.commands import scaffold
 
     try:
         written = scaffold.init_site(directory, title, base_url)
@@ -131,7 +131,7 @@ def init(directory: Path, title: str, base_url: str) -> None:
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD.")
 def new(root: Path, title: str | None, day: datetime | None) -> None:
     """Start the next digest as a draft and print its path."""
-    from digestgen import scaffold
+    from digestgen.commands import scaffold
 
     try:
         path = scaffold.new_digest(root, title, day.date() if day else None)
@@ -162,7 +162,7 @@ def add(
     force: bool,
 ) -> None:
     """Append a link to the newest draft, refusing one featured before."""
-    from digestgen import edit as editing
+    from digestgen.commands import edit as editing
 
     try:
         title = title or (editing.fetch_title(url) if fetch_title else None)
@@ -179,7 +179,7 @@ def add(
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD.")
 def publish(root: Path, file: Path | None, day: datetime | None) -> None:
     """Check the newest draft (or FILE), date it today and clear its draft flag."""
-    from digestgen import edit as editing
+    from digestgen.commands import edit as editing
 
     try:
         path = editing.publish(root, file, day.date() if day else None)
@@ -202,7 +202,7 @@ def publish(root: Path, file: Path | None, day: datetime | None) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def export(root: Path, digest: str, fmt: str, max_chars: int | None, output: Path | None) -> None:
     """The newsletter edition of DIGEST (a number, slug or file)."""
-    from digestgen import export as exporting
+    from digestgen.commands import export as exporting
 
     try:
         for path, data in exporting.export_digest(root, digest, fmt, max_chars, output):
@@ -243,8 +243,8 @@ def check(
     root: Path, since: int | None, links: bool, timeout: float, fmt: str, strict: bool
 ) -> None:
     """Validate everything without writing, then report repeated links and link hygiene."""
-    from digestgen.linkcheck import LinkOptions
-    from digestgen.validate import run_check
+    from digestgen.commands.linkcheck import LinkOptions
+    from digestgen.commands.validate import run_check
 
     options = LinkOptions(timeout=timeout) if links else None
     findings = run_check(root, since=since, links=options)

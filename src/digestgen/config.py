@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import posixpath
 import zoneinfo
-from collections.abc import Callable
 from dataclasses import dataclass, fields
-from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from digestgen.cachestore import Signer, read_sealed, write_sealed
 from digestgen.errors import ConfigError, DigestError, collect
-from digestgen.fingerprint import code_fingerprint, sha256
 
 CONFIG_FILE = "digestgen.yaml"
-# The last valid config a build read, in its cache folder (``load_config_remembered``).
-CONFIG_RECORD = "config.bin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,28 +212,3 @@ def load_config(root: Path) -> SiteConfig:
         message = f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte offset {exc.start}"
         raise ConfigError(message, path, line) from None
     return parse_config(text.replace("\r\n", "\n"), path)
-
-
-def load_config_remembered(
-    root: Path, folder: Path, signer: Signer
-) -> tuple[SiteConfig, Callable[[], None] | None]:
-    """``load_config``, remembered in the cache ``folder`` by the file's bytes and
-    digestgen's code, sealed with the user's key (a cache folder could come with a site,
-    and a config is no less trusted than the code): a build whose config did not change
-    neither imports the YAML parser (0.02-0.03 s, most of it compiling one of PyYAML's
-    regular expressions) nor validates the file again. Returns the config and, when it
-    was read anew, the function that remembers it (a build calls it once it succeeded,
-    so that a failed one leaves nothing behind). A config with mistakes is never
-    remembered, so they are reported on every build."""
-    try:
-        key = sha256(code_fingerprint(), (root / CONFIG_FILE).read_bytes())
-    except OSError:
-        return load_config(root), None  # reports what is wrong
-    record = folder / CONFIG_RECORD
-    with contextlib.suppress(ValueError, TypeError):
-        remembered, values = read_sealed(record, signer) or ("", {})
-        if remembered == key:
-            return SiteConfig(**values), None
-    config = load_config(root)
-    values = {f.name: getattr(config, f.name) for f in fields(SiteConfig)}
-    return config, partial(write_sealed, record, signer, (key, values))

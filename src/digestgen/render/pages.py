@@ -19,11 +19,12 @@ from typing import Any, TypedDict
 import jinja2
 import markupsafe
 
+from digestgen.build.fingerprint import code_fingerprint, user_cache_dir
+from digestgen.build.layout import Groupings
 from digestgen.config import SiteConfig
 from digestgen.errors import RenderError
-from digestgen.fingerprint import code_fingerprint, user_cache_dir
-from digestgen.layout import Groupings
-from digestgen.links import (
+from digestgen.model import Block, Digest, Item, Section, Site
+from digestgen.site.links import (
     Domain,
     Link,
     all_links,
@@ -32,11 +33,10 @@ from digestgen.links import (
     table_of_contents,
     top_tags,
 )
-from digestgen.model import Block, Digest, Item, Section, Site
-from digestgen.stats import bar_chart, items_over_time
-from digestgen.taxonomy import Tag, TagInfo, by_year, neighbours, tag_url
+from digestgen.site.stats import bar_chart, items_over_time
+from digestgen.site.tags import Tag, TagInfo, by_year, neighbours, tag_url
 
-THEME_DIR = Path(__file__).parent / "theme"
+THEME_DIR = Path(__file__).parent.parent / "theme"
 
 
 class Pagination(TypedDict):

@@ -22,10 +22,10 @@ from functools import lru_cache
 from itertools import accumulate
 from operator import sub
 
-from digestgen.cachestore import CacheStore, Signer
-from digestgen.fingerprint import sha256
+from digestgen.build.cachestore import CacheStore, Signer
+from digestgen.build.fingerprint import sha256
+from digestgen.content.sources import file_order
 from digestgen.model import Digest, Site
-from digestgen.sources import file_order
 
 FOLDER = "search/"
 CHUNK = 25

@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable, Sequence
 from html import unescape
 
-from digestgen.htmlpolicy import filter_html
-from digestgen.markdown import INLINE_NAMES, Node, inline_run_end
+from digestgen.markdown.engine import INLINE_NAMES, Node, inline_run_end
+from digestgen.markdown.policy import filter_html
 
 _INLINE_TAGS = {"em": "em", "strong": "strong", "strikethrough": "s"}
 _FENCE_INFO_SPLIT = re.compile(r"[ \t\n\r\f\v]+")

@@ -5,11 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from digestgen.build import render_site
-from digestgen.check import WARNING, Finding, check_site, from_error, newer_than, sort_findings
+from digestgen.commands.check import (
+    WARNING,
+    Finding,
+    check_site,
+    from_error,
+    newer_than,
+    sort_findings,
+)
+from digestgen.commands.linkcheck import LinkOptions, link_findings
 from digestgen.config import load_config
+from digestgen.content.parse import parse_site, source_files
 from digestgen.errors import DigestError
-from digestgen.linkcheck import LinkOptions, link_findings
-from digestgen.parse import parse_site, source_files
 
 
 def run_check(

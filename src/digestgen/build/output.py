@@ -27,9 +27,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digestgen.cachestore import Signer, read_sealed, write_sealed
-from digestgen.fingerprint import sha256 as sha256_hex
-from digestgen.workers import aside, chunks, fork_map, use_processes
+from digestgen.build.cachestore import Signer, read_sealed, write_sealed
+from digestgen.build.fingerprint import sha256 as sha256_hex
+from digestgen.build.workers import aside, chunks, fork_map, use_processes
 
 # Below this many jobs to run, starting processes costs more than it saves. A worker
 # forked from a process that holds the whole model copies each memory page of it that

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from digestgen import __version__
-from digestgen.check import ERROR, WARNING, Finding, newer_than
+from digestgen.commands.check import ERROR, WARNING, Finding, newer_than
 from digestgen.model import Digest, Item, Section, Site
 
 CACHE_FILE = Path(".digestgen-cache") / "links.json"

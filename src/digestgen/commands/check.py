@@ -10,8 +10,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from digestgen.config import SiteConfig
 from digestgen.errors import DigestError
-from digestgen.featured import url_key
 from digestgen.model import Digest, Item, Site
+from digestgen.site.featured import url_key
 from digestgen.urls import is_tracking_param, scheme_of
 
 ERROR = "error"

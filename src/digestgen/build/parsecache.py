@@ -21,17 +21,17 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from digestgen.assemble import assemble_site
-from digestgen.cachefile import write_cache_file
-from digestgen.cachestore import CacheStore, Signer
+from digestgen.build.cachefile import write_cache_file
+from digestgen.build.cachestore import CacheStore, Signer
+from digestgen.build.fingerprint import code_fingerprint, sha256, user_cache_dir
+from digestgen.build.modelcodec import Warning, dump_digest, load_digest
+from digestgen.build.workers import Relay, aside, chunks, fork_map, hand_off, use_processes
 from digestgen.config import SiteConfig
+from digestgen.content.assemble import assemble_site
+from digestgen.content.sources import source_stats
 from digestgen.errors import DigestError, ParseError
-from digestgen.fingerprint import code_fingerprint, sha256, user_cache_dir
 from digestgen.model import Digest, Site
-from digestgen.modelcodec import Warning, dump_digest, load_digest
-from digestgen.searchindex import WordStore, digest_terms, words_ahead
-from digestgen.sources import source_stats
-from digestgen.workers import Relay, aside, chunks, fork_map, hand_off, use_processes
+from digestgen.render.search import WordStore, digest_terms, words_ahead
 
 PARSE_SETTINGS = (
     "timezone",
@@ -247,8 +247,8 @@ Parsed = tuple[int, bytes | None, list[tuple[str, bytes]] | None]
 
 def _parse_chunk(indexes: Sequence[int]) -> list[Parsed]:
     """Parse some sources; return their pickles (and search words, if asked for)."""
-    from digestgen.markdown import make_markdown
-    from digestgen.parse import parse_digest
+    from digestgen.content.parse import parse_digest
+    from digestgen.markdown.engine import make_markdown
 
     assert _WORK is not None
     root, config, sources, with_terms = _WORK
@@ -289,7 +289,7 @@ def _parse_misses(
     if not misses:
         return
     # Loaded once here, before the workers fork, rather than once in each of them.
-    import digestgen.parse  # noqa: F401
+    import digestgen.content.parse  # noqa: F401
 
     _WORK = (root, config, sources, with_terms)
     try:
@@ -434,8 +434,8 @@ def parse_cached(
             refill.append((source.key, dumps(entry[0], _warnings(entry[1]))))
         if entry is None:  # a failed parse, or a cache entry that vanished or broke
             # Imported here: a build whose digests all come from the cache never needs them.
-            from digestgen.markdown import make_markdown
-            from digestgen.parse import parse_digest
+            from digestgen.content.parse import parse_digest
+            from digestgen.markdown.engine import make_markdown
 
             md = md or make_markdown()
             own: list[DigestError] = []

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote
 
-from digestgen.assemble import assemble_site
 from digestgen.config import SiteConfig
+from digestgen.content.assemble import assemble_site
+from digestgen.content.frontmatter import FrontMatter, decode, parse_front_matter, split
+from digestgen.content.sources import source_paths
 from digestgen.errors import DigestError, ParseError, collect
-from digestgen.frontmatter import FrontMatter, decode, parse_front_matter, split
-from digestgen.htmlpolicy import rejected_html
-from digestgen.markdown import (
+from digestgen.markdown.engine import (
     INLINE_NAMES,
     Engine,
     LineMap,
@@ -22,9 +22,9 @@ from digestgen.markdown import (
     inline_run_end,
     make_markdown,
 )
-from digestgen.mdrender import HtmlRenderer, block_text, inline_text
+from digestgen.markdown.html import HtmlRenderer, block_text, inline_text
+from digestgen.markdown.policy import rejected_html
 from digestgen.model import Block, Digest, Item, Section, Site
-from digestgen.sources import source_paths
 from digestgen.urls import (
     UNSAFE_SCHEMES,
     AnchorSet,

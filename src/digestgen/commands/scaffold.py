@@ -12,7 +12,7 @@ from typing import Any
 
 from digestgen import __version__
 from digestgen.config import CONFIG_FILE, SiteConfig, parse_config
-from digestgen.digestfile import SourceText, load_site, section_spans, today
+from digestgen.content.digestfile import SourceText, load_site, section_spans, today
 from digestgen.errors import ConfigError, DigestError
 from digestgen.model import Block, Digest, Section
 from digestgen.yamlsource import load_mapping

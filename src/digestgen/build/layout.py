@@ -20,9 +20,10 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from digestgen.cachestore import Signer, read_sealed, write_sealed
-from digestgen.fingerprint import code_fingerprint
-from digestgen.links import (
+from digestgen.build.cachestore import Signer, read_sealed, write_sealed
+from digestgen.build.fingerprint import code_fingerprint
+from digestgen.model import Digest, Item, Site
+from digestgen.site.links import (
     Domain,
     DomainPlaces,
     FeaturedPlaces,
@@ -32,8 +33,7 @@ from digestgen.links import (
     featured_at,
     featured_places,
 )
-from digestgen.model import Digest, Item, Site
-from digestgen.taxonomy import Tag, TagPlaces, tag_places, tags_at
+from digestgen.site.tags import Tag, TagPlaces, tag_places, tags_at
 
 GROUPINGS_FILE = "groupings.bin"
 _VERSION = 1

@@ -14,11 +14,10 @@ from urllib.parse import urljoin
 
 import css_inline
 
-from digestgen.config import CONFIG_FILE, SiteConfig, load_config
-from digestgen.errors import ConfigError, DigestError, ParseError
+from digestgen.config import CONFIG_FILE, SiteConfig
+from digestgen.errors import ConfigError, DigestError
 from digestgen.model import Block, Digest, Item, Site
-from digestgen.parse import parse_site, source_files
-from digestgen.render import make_environment
+from digestgen.render.pages import make_environment
 
 FORMATS = ("email", "text", "markdown")
 SITE_FILES = {"email": "email.html", "text": "digest.txt", "markdown": "digest.md"}
@@ -312,16 +311,6 @@ def email_message(site: Site, digest: Digest, site_templates: Path | None = None
     return message.as_bytes()
 
 
-def find_digest(site: Site, root: Path, wanted: str) -> Digest:
-    """A digest by number, slug or file path."""
-    for digest in site.digests:
-        if wanted in (str(digest.number), digest.slug, digest.path):
-            return digest
-        if (root / digest.path).resolve() == Path(wanted).resolve():
-            return digest
-    raise ParseError(f"no digest with number, slug or file {wanted!r}", site.config.digests_dir)
-
-
 def check_formats(root: Path, config: SiteConfig) -> tuple[str, ...]:
     """The ``export_formats`` of the config; an unknown one is an error."""
     unknown = [f for f in config.export_formats if f not in FORMATS]
@@ -353,39 +342,3 @@ def site_exports(root: Path, site: Site) -> dict[str, bytes]:
         for digest in site.digests
         for fmt in formats
     }
-
-
-def export_digest(
-    root: Path, wanted: str, fmt: str, max_chars: int | None = None, output: Path | None = None
-) -> list[tuple[Path | None, bytes]]:
-    """The files to write for ``digestgen export`` (path ``None``: standard output).
-
-    Split Markdown goes to ``NAME-1.md``, ``NAME-2.md``... beside ``output``;
-    on standard output the messages are separated by a ``<!-- message N of M -->`` line.
-    """
-
-    config = load_config(root)
-    sources = source_files(root, config)
-    # A digest named by its file needs only that file parsed (a site may hold hundreds).
-    named = {(root / p).resolve(): (p, data) for p, data in sources}
-    chosen = named.get(Path(wanted).resolve()) or named.get((root / wanted).resolve())
-    site = parse_site(config, [chosen] if chosen else sources, drafts=True)
-    digest = find_digest(site, root, wanted)
-    templates = root / config.templates_dir
-    if fmt == "email":
-        return [(output, email_html(site, digest, templates).encode("utf-8"))]
-    if fmt == "eml":
-        return [(output, email_message(site, digest, templates))]
-    if fmt == "text":
-        return [(output, plain_text(site, digest).encode("utf-8"))]
-    messages = markdown_messages(site, digest, max_chars)
-    if len(messages) == 1:
-        return [(output, messages[0].encode("utf-8"))]
-    if output is not None:
-        return [
-            (output.with_name(f"{output.stem}-{n}{output.suffix or '.md'}"), m.encode("utf-8"))
-            for n, m in enumerate(messages, 1)
-        ]
-    total = len(messages)
-    joined = "\n".join(f"<!-- message {n} of {total} -->\n{m}" for n, m in enumerate(messages, 1))
-    return [(None, joined.encode("utf-8"))]

@@ -9,9 +9,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from digestgen.config import SiteConfig, load_config
+from digestgen.content.parse import parse_site, source_files
 from digestgen.errors import ParseError
 from digestgen.model import Block, Digest, Item, Section, Site
-from digestgen.parse import parse_site, source_files
 
 _LINE_END = re.compile(r"(\r\n|\r|\n)")
 

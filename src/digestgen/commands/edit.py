@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from digestgen import __version__
-from digestgen.digestfile import (
+from digestgen.content.digestfile import (
     SourceText,
     digest_at,
     last_part,
@@ -26,11 +26,11 @@ from digestgen.digestfile import (
     section_spans,
     today,
 )
+from digestgen.content.frontmatter import split
+from digestgen.content.parse import parse_digest
 from digestgen.errors import DigestError, ParseError, collect
-from digestgen.featured import describe, find_featured
-from digestgen.frontmatter import split
 from digestgen.model import Digest, Item, Section, Site
-from digestgen.parse import parse_digest
+from digestgen.site.featured import describe, find_featured
 from digestgen.yamlsource import load_mapping
 
 _TAG = re.compile(r"^[^\W\d_][\w-]*$")

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from digestgen import __version__
 from digestgen.model import Digest, Item, Site
-from digestgen.taxonomy import Tag
+from digestgen.site.tags import Tag
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator

@@ -19,14 +19,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from digestgen.cachestore import CacheStore, Signer
-from digestgen.config import CONFIG_FILE, SiteConfig, load_config_remembered
-from digestgen.errors import ConfigError, DigestError, ParseError
-from digestgen.fingerprint import code_fingerprint, folder_fingerprint, sha256
-from digestgen.model import Site
-from digestgen.output import SUFFIX as MANIFEST_SUFFIX
-from digestgen.output import Inputs, Job, Manifest, listed_early, pairs, write_outputs
-from digestgen.parsecache import (
+from digestgen.build.cachestore import CacheStore, Signer
+from digestgen.build.fingerprint import code_fingerprint, folder_fingerprint, sha256
+from digestgen.build.output import SUFFIX as MANIFEST_SUFFIX
+from digestgen.build.output import Inputs, Job, Manifest, listed_early, pairs, write_outputs
+from digestgen.build.parsecache import (
     ParseCache,
     Source,
     WordsAhead,
@@ -34,8 +31,11 @@ from digestgen.parsecache import (
     scan,
     user_signer,
 )
-from digestgen.searchindex import WordStore, word_jobs
-from digestgen.workers import Relay, default_workers
+from digestgen.build.workers import Relay, default_workers
+from digestgen.config import CONFIG_FILE, SiteConfig, load_config
+from digestgen.errors import ConfigError, DigestError, ParseError
+from digestgen.model import Site
+from digestgen.render.search import WordStore, word_jobs
 
 Log = Callable[[str], None]
 CACHE_DIR = ".digestgen-cache"
@@ -132,8 +132,8 @@ def check_output(root: Path, config: SiteConfig, out: Path) -> None:
 
 def render_site(root: Path, site: Site) -> tuple[dict[str, bytes], int]:
     """Every output file as ``{path: bytes}``, and how many of them are HTML pages (no cache)."""
-    from digestgen.plan import Planner
-    from digestgen.render import Renderer
+    from digestgen.build.plan import Planner
+    from digestgen.render.pages import Renderer
 
     renderer = Renderer(site, root / site.config.templates_dir)
     planner = Planner(root, site, renderer, None, "")
@@ -170,7 +170,7 @@ def _build(
     workers = workers or default_workers()
     store = CacheStore(root / CACHE_DIR / STORE_FILE)
     parse_cache = ParseCache(store)
-    config, remember_config = load_config_remembered(root, root / CACHE_DIR, parse_cache.signer)
+    config = load_config(root)
     out = (output or root / config.output_dir).resolve()
     check_output(root, config, out)
     clock.lap("config", str(root / "digestgen.yaml"))
@@ -186,8 +186,6 @@ def _build(
         return parse_cached(root, config, parse_cache, sources, drafts, workers).site
 
     if previous is not None and previous.inputs == inputs and previous.unchanged(out):
-        if remember_config is not None:
-            remember_config()
         clock.lap("check", "nothing changed")
         s = previous.summary
         warnings = tuple(ParseError(*w) for w in previous.warnings)
@@ -226,8 +224,6 @@ def _build(
     manifest.warnings = [(w.message, w.path, w.line, w.column) for w in site.warnings]
     manifest.save(manifest_path, parse_cache.signer)
     Manifest.prune(manifest_path.parent, manifest_path, parse_cache.signer)
-    if remember_config is not None:
-        remember_config()
     _drop_old_entries(root / CACHE_DIR)
     return BuildResult(
         len(site.digests), items, len(written.files), pages, clock.total,
@@ -338,9 +334,9 @@ def _plan(
     """Every output job of the site, how many pages there are, and the inputs of the
     jobs' traced keys."""
     # Imported here: a build that finds nothing changed never needs Jinja or feedgen.
-    from digestgen.layout import GROUPINGS_FILE, remembered_layout
-    from digestgen.plan import Planner, warm_templates
-    from digestgen.render import Renderer
+    from digestgen.build.layout import GROUPINGS_FILE, remembered_layout
+    from digestgen.build.plan import Planner, warm_templates
+    from digestgen.render.pages import Renderer
 
     layout = remembered_layout(site, keys, root / CACHE_DIR / GROUPINGS_FILE, signer)
     renderer = Renderer(site, root / site.config.templates_dir, layout.groupings)

@@ -13,7 +13,7 @@ from itertools import chain, compress
 from operator import attrgetter, itemgetter
 
 from digestgen.model import Digest, Item, Section, Site
-from digestgen.taxonomy import Tag, at, collect_tags, no_places
+from digestgen.site.tags import Tag, at, collect_tags, no_places
 from digestgen.urls import slugify
 
 WORDS_PER_MINUTE = 230

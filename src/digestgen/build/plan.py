@@ -12,15 +12,15 @@ from operator import itemgetter
 from pathlib import Path
 from typing import cast
 
+from digestgen.build.fingerprint import Fingerprinter, sha256
+from digestgen.build.layout import digest_shape
+from digestgen.build.output import Input, Inputs, Job, Traced
 from digestgen.errors import ParseError
-from digestgen.feeds import FeedSpec, digest_entry, render_feed, tag_entries, tag_selection
-from digestgen.fingerprint import Fingerprinter, sha256
-from digestgen.layout import digest_shape
 from digestgen.model import Digest, Item, Site
-from digestgen.output import Input, Inputs, Job, Traced
-from digestgen.render import THEME_DIR, Page, Renderer
-from digestgen.searchindex import SearchDocuments, SearchWords, WordStore, word_jobs, words_key
-from digestgen.taxonomy import Tag
+from digestgen.render.feeds import FeedSpec, digest_entry, render_feed, tag_entries, tag_selection
+from digestgen.render.pages import THEME_DIR, Page, Renderer
+from digestgen.render.search import SearchDocuments, SearchWords, WordStore, word_jobs, words_key
+from digestgen.site.tags import Tag
 
 # Folders of the site's own pages and files: a digest's page may not sit in one.
 SITE_FOLDERS = ("archive", "tags", "links", "domains", "stats", "page", "search", "static")
@@ -211,7 +211,7 @@ class Planner:
         if not self.config.export_formats:
             return []
         # Imported only for a site that publishes editions (it brings the email modules).
-        from digestgen.export import SITE_FILES, check_formats
+        from digestgen.render.email import SITE_FILES, check_formats
 
         formats = check_formats(self.root, self.config)
         templates = self.root / self.config.templates_dir
@@ -320,7 +320,7 @@ class Planner:
 
 
 def _edition(site: Site, digest: Digest, fmt: str, templates: Path, path: str) -> dict[str, bytes]:
-    from digestgen.export import digest_edition
+    from digestgen.render.email import digest_edition
 
     return {path: digest_edition(site, digest, fmt, templates)}
 

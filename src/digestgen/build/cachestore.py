@@ -26,7 +26,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from digestgen.cachefile import write_cache_file
+from digestgen.build.cachefile import write_cache_file
 
 # Each table maps a key (a digest's parse key; in ``terms``, behind a group's prefix) to bytes.
 TABLES = ("parsed", "terms")

@@ -1,0 +1,1 @@
+"""The commands beside build and serve: check, link check, init/new/add/publish, export."""

@@ -1,0 +1,1 @@
+"""Reading digest files: finding them, their front matter, and the parse into the model."""

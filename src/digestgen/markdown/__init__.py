@@ -1,0 +1,1 @@
+"""The Markdown engine, its HTML rendering and the raw-HTML policy."""

@@ -1,0 +1,1 @@
+"""Turning the model into output: HTML pages, feeds, search files, newsletter editions."""

@@ -1,0 +1,1 @@
+"""Pure functions of the model: tags, domains, the link index, "also featured in", stats."""
