@@ -153,7 +153,7 @@ def copy_example(repo: Path, target: Path) -> Path:
 def example_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildResult, Path]:
     """The example blog built once per session into a tmp dir: the result and the folder."""
     out = tmp_path_factory.mktemp("example") / "site"
-    return build(REPO_ROOT, output=out), out
+    return build(REPO_ROOT, output=out, force_output=True), out
 
 
 @pytest.fixture(scope="session")

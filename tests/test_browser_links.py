@@ -45,7 +45,7 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
     """The example blog built under its base path and served on 127.0.0.1."""
     www = tmp_path_factory.mktemp("www")
     out = www / "digest"  # the example's base_url is https://example.org/digest/
-    build(REPO, output=out)
+    build(REPO, output=out, force_output=True)
 
     def handler(*args: Any, **kwargs: Any) -> _Handler:
         return _Handler(*args, directory=str(www), **kwargs)

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import jinja2
 import lxml.html
-import markupsafe
 import pytest
 from conftest import (
     MakeSite,
     read_tree,
     three_digests,
 )
-from markupsafe import Markup
 
 from digestgen.build import build
-from digestgen.config import SiteConfig, load_config, parse_config
-from digestgen.content.parse import parse_site, source_files
+from digestgen.config import SiteConfig, parse_config
 from digestgen.errors import ConfigError, RenderError
-from digestgen.render.pages import Renderer, fast_escape
 
 
 def html(path: Path) -> lxml.html.HtmlElement:
@@ -100,7 +95,7 @@ def footer_text(page: Path) -> str:
 
 def test_site_template_overrides_a_theme_partial(make_site: MakeSite, tmp_path: Path) -> None:
     root = make_site(three_digests())
-    build(root, output=tmp_path / "plain")
+    build(root, output=tmp_path / "plain", force_output=True)
     theme_footer = footer_text(tmp_path / "plain/index.html")
     (root / "templates/partials").mkdir(parents=True)
     (root / "templates/partials/footer.html").write_text(
@@ -179,7 +174,7 @@ def test_site_static_files_override_the_theme_file_by_file(
     make_site: MakeSite, tmp_path: Path
 ) -> None:
     root = make_site(three_digests())
-    build(root, output=tmp_path / "plain")
+    build(root, output=tmp_path / "plain", force_output=True)
     theme_static = {
         k: v for k, v in read_tree(tmp_path / "plain").items() if k.startswith("static/")
     }
@@ -204,7 +199,7 @@ def test_other_versions_compiled_templates_go_only_once_unused_for_a_month(
     import os
     import time
 
-    from digestgen.render.pages import UNUSED_DAYS, _prune_unused
+    from digestgen.build.run import UNUSED_DAYS, prune_unused
 
     keep, fresh, stale = tmp_path / "ours", tmp_path / "other", tmp_path / "old"
     for folder in (keep, fresh, stale):
@@ -215,43 +210,5 @@ def test_other_versions_compiled_templates_go_only_once_unused_for_a_month(
     old = time.time() - (UNUSED_DAYS + 1) * 86400
     for path in (keep, stale, legacy):
         os.utime(path, (old, old))
-    _prune_unused(tmp_path, keep=keep)
+    prune_unused(tmp_path, keep=keep)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other", "ours"]
-
-
-class _Html:
-    def __html__(self) -> str:
-        return "<i>safe</i>"
-
-
-class _Text(str):
-    pass
-
-
-def test_pages_escape_their_output_as_markupsafe_does(make_site: MakeSite) -> None:
-    """Templates escape their output with ``fast_escape`` (markupsafe's own C escaper,
-    without its Python-level constructor): the same text as ``markupsafe.escape`` for
-    every kind of value, and every page of a site whose titles, notes, tags and summary
-    hold markup characters equal to the page rendered with markupsafe's escape."""
-    values = ["a<b>&\"'", "", "plain", Markup("<b>kept</b>"), _Text("<x>"), _Html(), 5, None, 2.5]
-    for value in values:
-        assert fast_escape(value) == markupsafe.escape(value)
-        assert type(fast_escape(value)) is Markup
-    files = three_digests()
-    files["digests/tricky.md"] = (
-        '---\ntitle: "Tom & Jerry <3 \\"quotes\\" \'apostrophes\'"\ndate: 2024-05-01\n'
-        'tags: ["a&b", "<c>"]\nsummary: "1 < 2 & 3 > 2"\n---\n\n## Links & <more>\n\n'
-        '- [A <b>bold</b> & "title"](https://example.com/?a=1&b=<2>) - it\'s 5 > 4 #x&y\n'
-        "    - a note with `<code>` & 'quotes'\n"
-    )
-    root = make_site(files)
-    config = load_config(root)
-    site = parse_site(config, source_files(root, config))
-    fast = Renderer(site, root / "templates")
-    reference = Renderer(site, root / "templates")
-    reference.env.template_class = jinja2.Template
-    assert fast.env.get_template("base.html").root_render_func.__globals__["escape"] is fast_escape
-    pages = fast.page_list()
-    assert len(pages) > 10 and any("Tom &amp; Jerry" in fast.render_page(p) for p in pages)
-    for page in pages:
-        assert fast.render_page(page) == reference.render_page(page), page.path

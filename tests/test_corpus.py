@@ -25,7 +25,7 @@ def corpus_build(corpus_dir: Path, corpus_out: Path) -> BuildResult:
     # that the shared corpus is never written to.
     copy = corpus_out.parent / "corpus-copy"
     shutil.copytree(corpus_dir, copy, ignore=shutil.ignore_patterns(".digestgen-cache"))
-    return build(copy, output=corpus_out)
+    return build(copy, output=corpus_out, force_output=True)
 
 
 def test_every_issue_is_published(corpus_build: BuildResult, corpus_dir: Path) -> None:

@@ -155,9 +155,10 @@ def test_every_mistake_in_one_run_and_previous_site_kept(tmp_path: Path) -> None
         "'title:' and 'date:', then another '---' line",
     ]
     assert snapshot(tmp_path / "site") == before
-    # No staging folder is left behind; the build cache (.digestgen-cache) may stay.
+    # No staging folder is left behind; the build cache and the standby copy of the site
+    # (which the next edit updates and swaps in) stay.
     left = sorted(p.name for p in tmp_path.iterdir() if p.name != ".digestgen-cache")
-    assert left == ["digestgen.yaml", "digests", "site"]
+    assert left == [".site.digestgen-standby", "digestgen.yaml", "digests", "site"]
 
 
 def test_same_slug_and_number_name_both_files(tmp_path: Path) -> None:

@@ -206,12 +206,12 @@ def test_tag_feeds_hold_tagged_digests_and_items(site: Path) -> None:
 
 def test_ids_survive_edits_of_title_and_slug(make_site: MakeSite, tmp_path: Path) -> None:
     root = make_site(three_digests(base_url=BASE))
-    build(root, output=tmp_path / "before")
+    build(root, output=tmp_path / "before", force_output=True)
     text = (root / "digests/two.md").read_text()
     (root / "digests/two.md").write_text(
         text.replace('title: "Second"', 'title: "Second, renamed"\nslug: "second-renamed"')
     )
-    build(root, output=tmp_path / "after")
+    build(root, output=tmp_path / "after", force_output=True)
     for name in ("feed.xml", "atom.xml"):
         before = {e.id for e in parse(tmp_path / "before" / name).entries}
         after = parse(tmp_path / "after" / name)
@@ -226,9 +226,9 @@ def test_ids_of_unnumbered_digests_survive_a_title_edit(
     make_site: MakeSite, tmp_path: Path
 ) -> None:
     root = make_site({"digests/a.md": digest_file("Old title", "2024-01-01", "- x\n")})
-    build(root, output=tmp_path / "before")
+    build(root, output=tmp_path / "before", force_output=True)
     (root / "digests/a.md").write_text(digest_file("New title", "2024-01-01", "- x\n"))
-    build(root, output=tmp_path / "after")
+    build(root, output=tmp_path / "after", force_output=True)
     before = [e.id for e in parse(tmp_path / "before/atom.xml").entries]
     after = [e.id for e in parse(tmp_path / "after/atom.xml").entries]
     assert before == after
@@ -298,8 +298,8 @@ def test_site_without_digests_has_valid_deterministic_feeds(
     make_site: MakeSite, tmp_path: Path
 ) -> None:
     root = make_site({"digests/.keep": ""})
-    build(root, output=tmp_path / "a")
-    build(root, output=tmp_path / "b")
+    build(root, output=tmp_path / "a", force_output=True)
+    build(root, output=tmp_path / "b", force_output=True)
     for name in ("feed.xml", "atom.xml", "feed.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     assert atom_schema().validate(lxml.etree.parse(str(tmp_path / "a/atom.xml")))
@@ -310,11 +310,11 @@ def test_ids_of_unnumbered_digests_survive_a_slug_and_date_edit(
     make_site: MakeSite, tmp_path: Path
 ) -> None:
     root = make_site({"digests/2024/a.md": digest_file("Title", "2024-01-01", "- x\n")})
-    build(root, output=tmp_path / "before")
+    build(root, output=tmp_path / "before", force_output=True)
     (root / "digests/2024/a.md").write_text(
         digest_file("Title", "2024-01-02", "- x\n", extra="slug: renamed\n")
     )
-    build(root, output=tmp_path / "after")
+    build(root, output=tmp_path / "after", force_output=True)
     before = [e.id for e in parse(tmp_path / "before/atom.xml").entries]
     after = parse(tmp_path / "after/atom.xml").entries
     assert [e.id for e in after] == before

@@ -17,10 +17,16 @@ from digestgen.site.links import (
     also_featured,
     collect_domains,
     domain_slug,
-    domains_with_links,
     reading_minutes,
     table_of_contents,
 )
+from digestgen.site.tags import Ref
+
+
+def pairs(site: Site, refs: list[Ref] | tuple[Ref, ...]) -> list[tuple[Digest, Item]]:
+    """The (digest, item) of each ref."""
+    return [(site.digests[p], list(site.digests[p].items())[i]) for p, i in refs]
+
 
 OLD = """---
 title: "Old digest"
@@ -79,46 +85,47 @@ def site(tmp_path: Path) -> Site:
     return load(write_site(tmp_path / "src"))
 
 
-def test_all_links_newest_digest_first_in_page_order(site: Site) -> None:
-    titles = [item.title or item.commentary for _, item in all_links(site)]
-    assert titles[:5] == ["Intro to nets, again", "Another talk", "Tiny", "Same repo", titles[4]]
-    assert titles[4].startswith("Just a note")
-    assert titles[5:] == ["Intro to nets", "Some repo"]
+def test_all_links_oldest_digest_first_in_page_order(site: Site) -> None:
+    titles = [item.title or item.commentary for _, item in pairs(site, all_links(site.heads))]
+    assert titles[:2] == ["Intro to nets", "Some repo"]
+    assert titles[2:6] == ["Intro to nets, again", "Another talk", "Tiny", "Same repo"]
+    assert titles[6].startswith("Just a note")
 
 
 def test_domains_apply_host_aliases_and_count(site: Site) -> None:
-    domains = {d.host: d for d in collect_domains(site)}
+    domains = {d.host: d for d in collect_domains(site.heads)}
     assert set(domains) == {"youtube.com", "github.com", "example.com"}
     assert domains["youtube.com"].count == 3  # youtu.be, www. and m. all count as one host
     assert domains["github.com"].count == 2
     assert domains["youtube.com"].url == "domains/youtube.com/"
-    assert collect_domains(site)[0].host == "youtube.com"  # most linked first
+    assert collect_domains(site.heads)[0].host == "youtube.com"  # most linked first
 
 
 def test_also_featured_only_points_to_earlier_digests(site: Site) -> None:
-    featured = also_featured(site)
-    by_title = {item.title: featured[id(item)] for _, item in site.links if id(item) in featured}
+    featured = also_featured(site.heads)
+    by_title = {pairs(site, [ref])[0][1].title: pairs(site, e) for ref, e in featured.items()}
     assert set(by_title) == {"Intro to nets, again", "Same repo"}
     ((digest, item),) = by_title["Intro to nets, again"]
     assert (digest.title, item.title) == ("Old digest", "Intro to nets")
     assert by_title["Same repo"][0][1].title == "Some repo"
 
 
-def _featured_before(site: Site) -> dict[int, tuple[tuple[Digest, Item], ...]]:
+def _featured_before(site: Site) -> dict[str, list[tuple[str, str]]]:
     """ "Also featured in" as defined: for each item, every item of an earlier digest (by
-    date, then slug) with the same link, oldest digest first, each in page order."""
-    order = sorted(site.digests, key=lambda d: (d.date, d.slug))
-    rank = {id(d): n for n, d in enumerate(order)}
+    date, number, then slug) with the same link, oldest digest first, each in page order;
+    items named by (digest path, anchor)."""
+    order = sorted(site.digests, key=lambda d: (d.date, d.number or 0, d.slug))
     out = {}
-    for digest, item in site.links:
-        earlier = tuple(
-            (other, its)
-            for other in order[: rank[id(digest)]]
-            for its in other.items()
-            if item.link is not None and its.link == item.link
-        )
-        if earlier:
-            out[id(item)] = earlier
+    for rank, digest in enumerate(order):
+        for item in digest.items():
+            earlier = [
+                (other.path, its.anchor)
+                for other in order[:rank]
+                for its in other.items()
+                if item.link is not None and its.link == item.link
+            ]
+            if earlier:
+                out[f"{digest.path}#{item.anchor}"] = earlier
     return out
 
 
@@ -135,13 +142,19 @@ def test_also_featured_follows_its_definition_on_many_repeats(tmp_path: Path) ->
     site = load(write_site(tmp_path / "src", extra))
     expected = _featured_before(site)
     assert len(expected) == 7 * 4  # every digest but the oldest: its 4 repeated links
-    assert also_featured(site) == expected
+    found = {
+        f"{pairs(site, [ref])[0][0].path}#{pairs(site, [ref])[0][1].anchor}": [
+            (d.path, i.anchor) for d, i in pairs(site, earlier)
+        ]
+        for ref, earlier in also_featured(site.heads).items()
+    }
+    assert found == expected
 
 
 def test_domains_follow_their_definition_when_hosts_share_a_slug(tmp_path: Path) -> None:
-    """Each domain holds the links of every host of its slug, in site order (newest digest
-    first, page order within one), named by the first host met, counted; text items have
-    none. ``a_b.example`` and ``a-b.example`` share the folder ``domains/a-b.example/``."""
+    """Each domain holds the links of every host of its slug, oldest digest first, page
+    order within one, named by the first host met, counted; text items have none.
+    ``a_b.example`` and ``a-b.example`` share the folder ``domains/a-b.example/``."""
     hosts = ["a_b.example", "a-b.example", "c.example", "a-b.example"]
     extra = {}
     for n in range(5):
@@ -154,19 +167,20 @@ def test_domains_follow_their_definition_when_hosts_share_a_slug(tmp_path: Path)
     site = load(write_site(tmp_path / "src", extra))
     expected: dict[str, list[tuple[Digest, Item]]] = {}
     names: dict[str, str] = {}
-    for digest, item in site.links:
-        if item.host is not None:
-            slug = domain_slug(item.host)
-            names.setdefault(slug, item.host)
-            expected.setdefault(slug, []).append((digest, item))
-    found = domains_with_links(site)
-    assert {d.slug: list(links) for d, links in found} == expected
-    assert {d.slug: (d.host, d.count) for d, _ in found} == {
+    for digest in reversed(site.digests):
+        for item in digest.items():
+            if item.host is not None:
+                slug = domain_slug(item.host)
+                names.setdefault(slug, item.host)
+                expected.setdefault(slug, []).append((digest, item))
+    found = collect_domains(site.heads)
+    assert {d.slug: pairs(site, d.items) for d in found} == expected
+    assert {d.slug: (d.host, d.count) for d in found} == {
         slug: (names[slug], len(links)) for slug, links in expected.items()
     }
-    shared = dict((d.slug, d) for d, _ in found)["a-b.example"]
+    shared = {d.slug: d for d in found}["a-b.example"]
     assert shared.host == names["a-b.example"] and shared.count > 5
-    assert [d.count for d, _ in found] == sorted((d.count for d, _ in found), reverse=True)
+    assert [d.count for d in found] == sorted((d.count for d in found), reverse=True)
 
 
 def test_toc_and_reading_time(site: Site) -> None:
@@ -190,7 +204,7 @@ def test_reading_time_grows_with_words(tmp_path: Path) -> None:
 def test_built_pages(tmp_path: Path) -> None:
     root = write_site(tmp_path / "src")
     out = tmp_path / "out"
-    build(root, output=out)
+    build(root, output=out, force_output=True)
     links = html.parse(str(out / "links/index.html")).getroot()
     hrefs = links.xpath("//ul[contains(@class,'link-index')]//a[@class='item-link']/@href")
     assert len(hrefs) == 7
@@ -214,20 +228,22 @@ def test_built_pages(tmp_path: Path) -> None:
     assert [a.text for a in back] == ["Old digest", "Old digest"]
     assert back[0].get("href").startswith("/blog/digests/old/#")
     feed = (out / "feed.xml").read_text(encoding="utf-8")
-    assert 'Also featured in &lt;a href="https://example.org/blog/digests/old/#' in feed
+    assert "Also featured in" not in feed  # a feed entry is the digest, without site links
     toc = digest.xpath("//nav[@id='toc']//a/@href")
     assert toc == ["#videos", "#short-ones", "#repos"]
     assert digest.xpath("//p[@class='reading-time']/text()") == ["1 min read"]
     assert digest.xpath("//form[@role='search']/@data-index") == ["/blog/search/"]
     index = json.loads((out / "search/index.json").read_text(encoding="utf-8"))
-    assert index["shards"]
-    first = json.loads((out / "search/c0.json").read_text(encoding="utf-8"))[0]
-    assert first == ["New digest", new.url, next(new.items()).anchor, first[3], "youtube.com"]
+    assert index["ranges"][0]["s"] and index["ranges"][0]["d"] == ["old", "new"]
+    documents = json.loads((out / "search/d/new.json").read_text(encoding="utf-8"))
+    first = next(new.items())
+    assert (documents["t"], documents["u"]) == ("New digest", new.url)
+    assert documents["i"][0] == [first.anchor, first.title, "youtube.com"]
 
 
 def test_tag_pages_merge_spellings_and_list_items(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    build(write_site(tmp_path / "src"), output=out)
+    build(write_site(tmp_path / "src"), output=out, force_output=True)
     page = html.parse(str(out / "tags/machine-learning/index.html")).getroot()
     assert page.xpath("//h1/text()") == ["Tag: Machine Learning"]  # original spelling shown
     assert len(page.xpath("//article[@class='card']")) == 2
@@ -236,22 +252,74 @@ def test_tag_pages_merge_spellings_and_list_items(tmp_path: Path) -> None:
     assert (out / "tags/deep-learning/feed.xml").is_file()
 
 
-def test_link_index_paginates(tmp_path: Path) -> None:
+def _entries(page: Path) -> list[str]:
+    tree = html.parse(str(page)).getroot()
+    return [
+        str(t)
+        for t in tree.xpath("//li[contains(@class,'link-entry')]//a[@class='item-link']/text()")
+    ]
+
+
+def test_link_index_pages_are_numbered_from_the_oldest_link(tmp_path: Path) -> None:
+    """Page N holds links (N-1)*50 to N*50-1 counted from the oldest; the index's first
+    page holds the newest ones (50 to 99 of them), newest digest first."""
     many = "".join(f"- [L{n}](https://example.com/{n}) - c\n" for n in range(120))
     text = '---\ntitle: "Many"\ndate: 2021-03-01\n---\n\n## S\n\n' + many
     out = tmp_path / "out"
-    build(write_site(tmp_path / "src", {"many.md": text}), output=out)
+    build(write_site(tmp_path / "src", {"many.md": text}), output=out, force_output=True)
     pages = sorted(p.relative_to(out).as_posix() for p in out.glob("links/**/index.html"))
-    assert pages == ["links/index.html", "links/page/2/index.html", "links/page/3/index.html"]
-    last = html.parse(str(out / "links/page/3/index.html")).getroot()
-    assert len(last.xpath("//li[contains(@class,'link-entry')]")) == 127 - 100
-    assert last.xpath("//a[@rel='prev']/@href") == ["/blog/links/page/2/"]
-    assert (out / "domains/example.com/page/3/index.html").is_file()
+    assert pages == ["links/index.html", "links/page/1/index.html"]
+    # The oldest 50: 2 of the old digest, 5 of the new one and L0 to L42 of "Many".
+    first = _entries(out / "links/page/1/index.html")
+    assert first[:43] == [f"L{n}" for n in range(43)] and first[-2:] == [
+        "Intro to nets",
+        "Some repo",
+    ]
+    assert len(first) == 50
+    assert _entries(out / "links/index.html") == [f"L{n}" for n in range(43, 120)]
+    one = html.parse(str(out / "links/page/1/index.html")).getroot()
+    assert one.xpath("//a[@rel='prev']/@href") == ["/blog/links/"]  # the newer page
+    assert one.xpath("//a[@rel='next']") == []
+    assert "page 1" in one.xpath("//h1")[0].text_content()
+    assert (out / "domains/example.com/page/1/index.html").is_file()
+
+
+def test_numbered_pages_keep_their_links_as_new_ones_arrive(tmp_path: Path) -> None:
+    """A new link changes the index's first page only; every 50 links a numbered page
+    appears, and the page before it now points to it, its links unchanged."""
+
+    def many(count: int) -> str:
+        items = "".join(f"- [L{n}](https://example.com/{n}) - c\n" for n in range(count))
+        return '---\ntitle: "Many"\ndate: 2021-03-01\n---\n\n## S\n\n' + items
+
+    root = write_site(tmp_path / "src", {"many.md": many(120)})
+    build(root)
+    site = root / "site"
+    page_one = (site / "links/page/1/index.html").read_bytes()
+    (root / "digests" / "many.md").write_text(many(121), encoding="utf-8")
+    build(root)
+    assert (site / "links/page/1/index.html").read_bytes() == page_one
+    assert _entries(site / "links/index.html")[-1] == "L120"
+    (root / "digests" / "many.md").write_text(many(150), encoding="utf-8")
+    build(root)
+    assert _entries(site / "links/page/1/index.html") == _entries_of(page_one)
+    assert _entries(site / "links/page/2/index.html") == [f"L{n}" for n in range(43, 93)]
+    assert _entries(site / "links/index.html") == [f"L{n}" for n in range(93, 150)]
+    one = html.parse(str(site / "links/page/1/index.html")).getroot()
+    assert one.xpath("//a[@rel='prev']/@href") == ["/blog/links/page/2/"]
+
+
+def _entries_of(page: bytes) -> list[str]:
+    tree = html.fromstring(page)
+    return [
+        str(t)
+        for t in tree.xpath("//li[contains(@class,'link-entry')]//a[@class='item-link']/text()")
+    ]
 
 
 def test_stats_page_draws_accessible_svg(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    build(write_site(tmp_path / "src"), output=out)
+    build(write_site(tmp_path / "src"), output=out, force_output=True)
     page = html.parse(str(out / "stats/index.html")).getroot()
     svgs = page.xpath("//svg")
     assert len(svgs) == 3
@@ -289,7 +357,7 @@ def test_the_sites_own_aliases_and_tracking_params_shape_domains_and_repeats(
     config += "url_aliases:\n  blog.example.com: example.com\ntracking_params: [ref]\n"
     (root / "digestgen.yaml").write_text(config, encoding="utf-8")
     site = load(root)
-    (post,) = [item for _, item in site.links if item.title == "Post"]
+    (post,) = [item for _, item in site.items() if item.title == "Post"]
     assert (post.link, post.host, post.domain) == (
         "https://example.com/post",
         "example.com",
@@ -305,10 +373,10 @@ def test_the_sites_own_aliases_and_tracking_params_shape_domains_and_repeats(
 
 
 def test_tag_pages_list_their_links_a_page_at_a_time(tmp_path: Path) -> None:
-    """A tag with more links than a page holds gets ``page/N/`` pages, like the link index;
-    the digests carrying the tag are listed on its first page."""
+    """A tag with more links than a page holds gets numbered pages, like the link index;
+    the digests carrying the tag and its count are on its first page only."""
     items = "".join(
-        f"- [Paper {n}](https://example.com/p{n}) - read it #papers\n" for n in range(60)
+        f"- [Paper {n}](https://example.com/p{n}) - read it #papers\n" for n in range(110)
     )
     extra = {
         "many.md": f'---\ntitle: "Many"\ndate: 2021-05-01\ntags: [papers]\n---\n\n## S\n\n{items}'
@@ -316,16 +384,16 @@ def test_tag_pages_list_their_links_a_page_at_a_time(tmp_path: Path) -> None:
     root = write_site(tmp_path / "src", extra)
     build(root)
     first = html.fromstring((root / "site" / "tags" / "papers" / "index.html").read_bytes())
-    second = html.fromstring(
-        (root / "site" / "tags" / "papers" / "page" / "2" / "index.html").read_bytes()
+    numbered = html.fromstring(
+        (root / "site" / "tags" / "papers" / "page" / "1" / "index.html").read_bytes()
     )
     first_links = first.xpath("//ul[@class='items']/li//a[@class='item-link']/text()")
-    second_links = second.xpath("//ul[@class='items']/li//a[@class='item-link']/text()")
-    assert first_links == [f"Paper {n}" for n in range(50)]
-    assert second_links == [f"Paper {n}" for n in range(50, 60)]
+    numbered_links = numbered.xpath("//ul[@class='items']/li//a[@class='item-link']/text()")
+    assert numbered_links == [f"Paper {n}" for n in range(50)]
+    assert first_links == [f"Paper {n}" for n in range(50, 110)]
     assert first.xpath("//article[contains(@class, 'card')]//h3/a/text()") == ["Many"]
-    assert second.xpath("//article[contains(@class, 'card')]") == []
-    assert second.xpath("//a[@rel='prev']/@href") == ["/blog/tags/papers/"]
-    assert "page 2 of 2" in second.xpath("//h1")[0].text_content()
+    assert numbered.xpath("//article[contains(@class, 'card')]") == []
+    assert numbered.xpath("//a[@rel='prev']/@href") == ["/blog/tags/papers/"]
+    assert "page 1" in numbered.xpath("//h1")[0].text_content()
     sitemap = (root / "site" / "sitemap.xml").read_text(encoding="utf-8")
-    assert "https://example.org/blog/tags/papers/page/2/" in sitemap
+    assert "https://example.org/blog/tags/papers/page/1/" in sitemap

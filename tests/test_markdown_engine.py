@@ -1,34 +1,28 @@
-"""The Markdown engine: markdown-it.rs's tree, markdown-it-py's tokens, one HTML.
+"""The Markdown engine: markdown-it-py's tokens as our tree, and one HTML.
 
-Digest bodies are parsed by markdown-it.rs; markdown-it-py takes over for a body
-on which it panics. These tests hold the two to the same tree on real and
-generated Markdown, and hold our renderer to markdown-it-py's own HTML, with the
-one rule we take from CommonMark's reference renderer (see ``PY``).
+These tests hold our renderer to markdown-it-py's own HTML on real and generated
+Markdown, with the one rule we take from CommonMark's reference renderer (see ``PY``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import lxml.html
 import pytest
 from archivegen import generate_archive
 from conftest import FIXTURES_DIR, REPO_ROOT
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt as PyMarkdownIt
-from markdown_it.common.normalize_url import normalizeLink
 from markdown_it.token import Token
 
 from digestgen.config import load_config
 from digestgen.content.parse import parse_digest
 from digestgen.errors import DigestError
-from digestgen.markdown.engine import Engine, LineMap, Node, ascii_host, parse_tree_py
+from digestgen.markdown.engine import Engine, LineMap, Node, parse_tree_py
 from digestgen.markdown.html import HtmlRenderer
 
-markdown_it_pyrs = pytest.importorskip("markdown_it_pyrs")
 ENGINE = Engine()
-RUST = markdown_it_pyrs.MarkdownIt("commonmark").enable_many(["table", "strikethrough"])
 PY = PyMarkdownIt("commonmark", {"html": True, "xhtmlOut": False}).enable(
     ["table", "strikethrough"]
 )
@@ -36,9 +30,9 @@ PY = PyMarkdownIt("commonmark", {"html": True, "xhtmlOut": False}).enable(
 
 def _after_hidden_paragraph(name: str) -> None:
     """Makes ``PY`` start a fence, code or HTML block on a new line after a tight list's
-    hidden paragraph, as CommonMark's reference renderer (commonmark.js) and
-    markdown-it.rs do; markdown-it-py does it only for the blocks of its generic tag
-    rule (``renderToken``), with this same test."""
+    hidden paragraph, as CommonMark's reference renderer (commonmark.js) does;
+    markdown-it-py does it only for the blocks of its generic tag rule
+    (``renderToken``), with this same test."""
     default = PY.renderer.rules[name]
 
     def rule(self: object, tokens: list[Token], idx: int, options: object, env: object) -> str:
@@ -79,11 +73,9 @@ def _ended(body: str) -> str:
 
 
 def assert_same(body: str) -> None:
+    """Our tree of ``body`` renders as markdown-it-py renders the body itself."""
     body = _ended(body)
-    lines = LineMap(body)
-    rs_tree, py_tree = ENGINE.parse(body), parse_tree_py(body)
-    assert dump(rs_tree, lines) == dump(py_tree, lines)
-    assert HtmlRenderer(unsafe_html=True).blocks(rs_tree) == PY.render(body)
+    assert HtmlRenderer(unsafe_html=True).blocks(ENGINE.parse(body)) == PY.render(body)
 
 
 def _bodies(paths: list[Path]) -> list[str]:
@@ -163,35 +155,10 @@ def test_generated_digests(tmp_path: Path) -> None:
         assert_same(body)
 
 
-def _shape(html: str) -> tuple[list[tuple[str, str]], str]:
-    """The elements (with their link or source, hosts in punycode as we write them)
-    and the text of an HTML fragment."""
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
-    elements = [(str(e.tag), ascii_host(e.get("href") or e.get("src") or "")) for e in root.iter()]
-    return elements, " ".join(root.text_content().split())
-
-
-# On made-up Markdown the two engines may part (``~~a~~~~b~~`` is one deletion
-# for markdown-it.rs, two for markdown-it-py); what must hold is that each
-# engine's tree renders as that engine renders it: markdown-it-py's byte for byte,
-# markdown-it.rs's with the same elements, links and text (it writes ``<br />``
-# and breaks lines in a few places differently).
 @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 @given(MARKDOWN)
 def test_generated_markdown_renders_as_markdown_it_py_renders_it(body: str) -> None:
     assert HtmlRenderer(unsafe_html=True).blocks(parse_tree_py(body)) == PY.render(_ended(body))
-
-
-@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
-@given(MARKDOWN)
-@example("- [a](https://ex.com/x_(y) \"t\") 'T'\n  <!-- c -->- ")
-def test_generated_markdown_renders_as_markdown_it_rs_renders_it(body: str) -> None:
-    try:
-        expected = RUST.render(_ended(body))
-    except BaseException:  # a panic: parse_tree takes markdown-it-py's tokens instead
-        assume(False)
-    ours = HtmlRenderer(unsafe_html=True).blocks(ENGINE.parse(body))
-    assert _shape(ours) == _shape(expected)
 
 
 @pytest.mark.parametrize(
@@ -206,24 +173,8 @@ def test_generated_markdown_renders_as_markdown_it_rs_renders_it(body: str) -> N
     ],
 )
 def test_a_block_after_a_tight_items_text_starts_on_a_new_line(body: str, html: str) -> None:
-    """The item's words and the block's stay apart on the page (``note more``), from
-    either engine's tree."""
+    """The item's words and the block's stay apart on the page (``note more``)."""
     assert HtmlRenderer(unsafe_html=True).blocks(ENGINE.parse(body)) == html
-    assert HtmlRenderer(unsafe_html=True).blocks(parse_tree_py(body)) == html
-
-
-def test_a_body_that_panics_the_rust_engine_is_parsed_by_the_python_one(
-    capfd: pytest.CaptureFixture[str],
-) -> None:
-    body = "- [`x` see [`"
-    with pytest.raises(BaseException, match="index out of bounds"):
-        RUST.tree(body)  # the engine's own failure, as pyo3 raises it
-    capfd.readouterr()
-    digest = parse_digest(f"---\ntitle: t\ndate: 2020-01-01\n---\n{body}\n", "x.md", CONFIG)
-    assert capfd.readouterr().err == ""  # the panic's message does not reach the terminal
-    (item,) = digest.sections[0].content
-    assert item.commentary_html == "[<code>x</code> see [`"
-    assert item.line == 5
 
 
 @pytest.mark.parametrize(
@@ -250,47 +201,3 @@ def test_unsafe_scheme_in_code_is_only_code() -> None:
     )
     (item,) = digest.sections[0].content
     assert item.commentary_html == "<code>[x](javascript:y)</code> shows code"
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://喵世界.net/a?b=ü",
-        "http://bücher.example/",
-        "//münchen.de/x",
-        "https://u:p@ü.de:80/x",
-        "mailto:ü@喵.net",
-        "https://example.org/ü",
-        "ftp://ü.de/",
-    ],
-)
-def test_international_hosts_are_written_in_punycode_like_markdown_it_py(url: str) -> None:
-    (paragraph,) = ENGINE.parse(f"[x]({url})")
-    (link,) = paragraph.children
-    assert link.url == normalizeLink(url)
-    assert ascii_host(link.url) == link.url
-
-
-def _models(paths: list[Path], rust: bool) -> list[tuple[object, list[str]]]:
-    engine = Engine(rust=rust)
-    out: list[tuple[object, list[str]]] = []
-    for path in paths:
-        warnings: list[DigestError] = []
-        try:
-            model: object = parse_digest(path.read_bytes(), path.name, CONFIG, engine, warnings)
-        except DigestError as exc:
-            model = str(exc)
-        out.append((model, [str(w) for w in warnings]))
-    return out
-
-
-def test_python_engine_gives_the_same_models(corpus_dir: Path) -> None:
-    """Where markdown-it-pyrs has no wheel, digestgen parses with markdown-it-py alone:
-    every digest's model, warnings and errors are the same."""
-    assert Engine(rust=False).name == "markdown-it-py" and ENGINE.name == "markdown-it.rs"
-    paths = (
-        sorted(FIXTURES_DIR.glob("*.md"))
-        + sorted((REPO_ROOT / "digests").glob("*.md"))
-        + sorted((corpus_dir / "digests").glob("*.md"))[::4]
-    )
-    assert _models(paths, rust=False) == _models(paths, rust=True)

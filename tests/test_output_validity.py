@@ -35,7 +35,7 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     else:
         root = generate_archive(tmp_path_factory.mktemp("archive"), count=150)
     output = tmp_path_factory.mktemp(f"{request.param}-site") / "site"
-    result = run("build", "--root", str(root), "--output", str(output))
+    result = run("build", "--root", str(root), "--output", str(output), "--force-output")
     assert result.exit_code == 0, result.stderr
     return output
 

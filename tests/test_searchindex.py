@@ -1,29 +1,15 @@
-"""The sharded search index: what a query loads and what it finds, decoded as search.js does."""
+"""The search index: what a query loads and what it finds, decoded as search.js does."""
 
 from __future__ import annotations
 
 import json
-from itertools import pairwise
 from pathlib import Path
 
-from digestgen.build.cachestore import SEAL, CacheStore
+from digestgen.build.run import render_site
 from digestgen.config import parse_config
 from digestgen.content.parse import parse_site
 from digestgen.model import Site
-from digestgen.render.search import (
-    CHUNK,
-    WORD_GROUPS,
-    SearchDocuments,
-    SearchWords,
-    digest_documents,
-    digest_terms,
-    fold,
-    group_row,
-    search_files,
-    shard_name,
-    tokens,
-    word_group,
-)
+from digestgen.render.search import RANGE, digest_terms, fold, shard_name, tokens
 
 DIGEST = """---
 title: "Café digest"
@@ -47,46 +33,52 @@ def make_site(*texts: str) -> Site:
     return parse_site(config, sources)
 
 
+def search_files(site: Site) -> dict[str, bytes]:
+    files = render_site(Path("/nonexistent-site-root"), site)
+    return {path: data for path, data in files.items() if path.startswith("search/")}
+
+
 def query(
     files: dict[str, bytes], text: str, loaded: set[str] | None = None, limit: int = 1000
 ) -> list[tuple[str, str, str]]:
-    """The search script's algorithm in Python: (title, url, meta) of the top results.
-
-    The paths it reads are added to ``loaded``.
-    """
+    """The search script's algorithm in Python: (title, url, meta) of the top results,
+    best first (ties: the newer digest, then page order). The paths it reads are added
+    to ``loaded``."""
     seen = set() if loaded is None else loaded
 
     def read(path: str) -> object:
         seen.add(path)
         return json.loads(files[path])
 
-    manifest = json.loads(files["search/index.json"])
-    seen.add("search/index.json")
-    scores: dict[int, int] | None = None
+    index = read("search/index.json")
+    assert isinstance(index, dict) and index["version"] == 3
+    scores: dict[tuple[int, int, int], int] | None = None
     for word in dict.fromkeys(tokens(text)):
-        path = f"search/{shard_name(word)}.json"
-        shard = read(path) if shard_name(word) in manifest["shards"] else {}
-        assert isinstance(shard, dict)
-        hits: dict[int, int] = {}
-        for token, deltas in shard.items():
-            if token.startswith(word):
-                value = 0
-                for delta in deltas:
-                    value += delta
-                    hits[value >> 1] = max(hits.get(value >> 1, 0), 3 if value & 1 else 1)
+        hits: dict[tuple[int, int, int], int] = {}
+        for number, listed in enumerate(index["ranges"]):
+            if shard_name(word) not in listed["s"]:
+                continue
+            shard = read(f"search/r{number}/{shard_name(word)}.json")
+            assert isinstance(shard, dict)
+            for token, postings in shard.items():
+                if token.startswith(word):
+                    for digest, value in zip(postings[::2], postings[1::2], strict=True):
+                        doc = (number, digest, value >> 1)
+                        hits[doc] = max(hits.get(doc, 0), 3 if value & 1 else 1)
         scores = (
-            hits if scores is None else {i: s + hits[i] for i, s in scores.items() if i in hits}
+            hits if scores is None else {d: s + hits[d] for d, s in scores.items() if d in hits}
         )
-    ranked = sorted((scores or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    ranked = sorted((scores or {}).items(), key=lambda kv: (-kv[1], -kv[0][0], -kv[0][1], kv[0][2]))
     out = []
-    for doc_id, _ in ranked[:limit]:
-        chunk = read(f"search/c{doc_id // manifest['chunk']}.json")
-        assert isinstance(chunk, list)
-        d_title, d_url, anchor, title, host = chunk[doc_id % manifest["chunk"]]
-        if anchor:
-            out.append((title, f"{d_url}#{anchor}", host))
+    for (number, digest, doc), _ in ranked[:limit]:
+        slug = index["ranges"][number]["d"][digest]
+        docs = read(f"search/d/{slug}.json")
+        assert isinstance(docs, dict)
+        if doc == 0:
+            out.append((docs["t"], docs["u"], "digest"))
         else:
-            out.append((d_title, d_url, "digest"))
+            anchor, title, host = docs["i"][doc - 1]
+            out.append((title, f"{docs['u']}#{anchor}", host))
     return out
 
 
@@ -108,8 +100,7 @@ def test_queries_find_titles_notes_tags_and_domains() -> None:
     files = search_files(site)
     url = site.digests[0].url
     found = query(files, "bayes")
-    # Title matches first, in page order; the text item and the digest's summary do not
-    # carry "bayes" in a title, so they follow.
+    # Title matches first, in page order; the text item does not carry "bayes" in a title.
     assert [title for title, _, _ in found][:2] == [
         "Naïve Bayes explained",
         "Bayesian optimisation",
@@ -127,144 +118,42 @@ def test_queries_find_titles_notes_tags_and_domains() -> None:
     assert query(files, "nothing") == []
 
 
-def test_first_query_loads_little_of_a_large_archive() -> None:
+def test_a_query_loads_little_of_a_large_archive() -> None:
     items = "".join(
-        f"- [Entry {n} topic{n % 50}](https://e{n % 7}.org/{n}) - words\n" for n in range(900)
+        f"- [Entry {n} topic{n % 50}](https://e{n % 7}.org/{n}) - words\n" for n in range(100)
     )
     texts = [
-        f'---\ntitle: "D{d}"\ndate: 2021-01-{d + 1:02d}\n---\n\n## S\n\n' + items for d in range(3)
+        f'---\ntitle: "D{d}"\ndate: 2021-{1 + d // 28:02d}-{1 + d % 28:02d}\n---\n\n## S\n\n'
+        + items
+        for d in range(RANGE + 6)
     ]
     files = search_files(make_site(*texts))
-    chunks = [p for p in files if p.startswith("search/c")]
-    assert len(chunks) == -(-(2700 + 3) // CHUNK)
+    index = json.loads(files["search/index.json"])
+    assert [len(r["d"]) for r in index["ranges"]] == [RANGE, 6]  # numbered from the oldest
     total = sum(len(data) for data in files.values())
     loaded: set[str] = set()
     found = query(files, "topic7", loaded, limit=20)
+    # The newest digest first, in page order.
     assert [title for title, _, _ in found[:2]] == ["Entry 7 topic7", "Entry 57 topic7"]
-    assert len(query(files, "topic7")) == 3 * 18  # n % 50 == 7 in each digest
-    # The manifest, one shard and the chunks of the top 20 results, not the archive.
-    assert len([p for p in loaded if "/s-" in p]) == 1
-    assert sum(len(files[p]) for p in loaded) < total / 2
+    assert found[0][1].startswith("digests/d69/")
+    assert len(query(files, "topic7")) == (RANGE + 6) * 2  # n % 50 == 7 in each digest
+    # The index, one shard a range and the documents of the digests of the top 20.
+    assert len([p for p in loaded if "/s-" in p]) == 2
+    assert sum(len(files[p]) for p in loaded) < total / 4
 
 
-def test_index_is_deterministic(tmp_path: Path) -> None:
+def test_the_index_is_deterministic() -> None:
     assert search_files(make_site(DIGEST)) == search_files(make_site(DIGEST))
 
 
-def test_each_group_of_words_makes_its_own_shards() -> None:
-    """The build makes the word shards in groups, one job each (so that an edit makes
-    again only the groups whose words it changed): every shard is made by the group of
-    its words, by one group only, and index.json lists exactly the shards made."""
-    site = make_site(DIGEST, DIGEST.replace("Café", "Zebra").replace("bayes", "zeta"))
-    words = SearchWords(site)
-    groups = [dict(words.shards(group_row(g))) for g in range(WORD_GROUPS)]
-    made = [path for group in groups for path in group]
-    assert len(made) == len(set(made)) and sum(1 for group in groups if group) > 1
-    for number, group in enumerate(groups):
-        for path, data in group.items():
-            assert {word_group(word[:2]) for word in json.loads(data)} == {number}
-            assert {shard_name(word) for word in json.loads(data)} == {path[7:-5]}
-    (index,) = words.index().values()
-    assert sorted(json.loads(index)["shards"]) == sorted(path[7:-5] for path in made)
-    together = {**one_walk_documents(site), **words.index()}
-    for group in groups:
-        together.update(group)
-    assert together == search_files(site)
-
-
-def test_word_shards_hold_every_posting_in_id_order_delta_encoded() -> None:
-    """The shards, merged from each digest's gaps, against postings made the plain way:
-    every item's words with their absolute ids (``id * 2 + in_title``), the digests' own
-    documents after all items, each list sorted and delta-encoded. Words recur within a
-    digest, across digests and in the digests' own documents."""
-    texts = [
-        DIGEST,
-        DIGEST.replace("Café", "Bayes café").replace("classic", "bayes classic"),
-        DIGEST.replace("2021-01-11", "2020-06-01").replace("tuning", "bayes tuning bayes"),
-    ]
-    site = make_site(*texts)
-    postings: dict[str, list[int]] = {}
-    documents = 0
-    for digest in site.digests:
-        terms = digest_terms(digest)
-        for token, values in terms.terms.items():
-            postings.setdefault(token, []).extend(documents * 2 + v for v in values)
-        documents += terms.count
-    for digest in site.digests:
-        title, rest = digest_terms(digest).digest_words
-        for token in title:
-            postings.setdefault(token, []).append(documents * 2 + 1)
-        for token in rest:
-            postings.setdefault(token, []).append(documents * 2)
-        documents += 1
-    expected = {
-        token: [ids[0], *(b - a for a, b in pairwise(ids))] for token, ids in postings.items()
-    }
-    assert all(ids == sorted(ids) for ids in postings.values())
-    assert len(postings["bayes"]) > len(site.digests) + 3
-    words = SearchWords(site)
-    found: dict[str, list[int]] = {}
-    for group in range(WORD_GROUPS):
-        for _, data in words.shards(group_row(group)):
-            found.update(json.loads(data))
-    assert found == expected
-
-
-def one_walk_documents(site: Site) -> dict[str, bytes]:
-    """The ``c<n>.json`` chunks made in one walk of the site, as the build made them
-    before it cut them into runs: the reference the runs are checked against."""
-    files: dict[str, bytes] = {}
-    docs: list[list[str]] = []
-    owns: list[list[str]] = []
-    for digest in site.digests:
-        items, own = digest_documents(digest)
-        docs += items
-        owns.append(own)
-    docs += owns
-    for number in range(0, len(docs), CHUNK):
-        chunk = docs[number : number + CHUNK]
-        text = json.dumps(chunk, ensure_ascii=False, separators=(",", ":"))
-        files[f"search/c{number // CHUNK}.json"] = text.encode("utf-8")
-    return files
-
-
-def test_the_runs_of_document_chunks_are_the_whole_set() -> None:
-    """The build makes the document chunks in runs, one job each (so that an edit makes
-    again only the run that holds its documents): for archives whose item counts put
-    chunk edges inside digests, between them and inside the digests' own documents, and
-    for digests without items, the runs together are the chunks made in one walk."""
-    text_item = "- A text item, no link\n"
-    for counts in ([0], [3], [1, 0, 24, 26, 0, 50], [7] * 60, [0] * 30 + [25] * 9, [30] * 17):
-        texts = [
-            DIGEST.split("## Links")[0] + "## Links\n\n" + text_item * count
-            if count
-            else DIGEST.split("## Links")[0] + "Only an intro.\n"
-            for count in counts
-        ]
-        site = make_site(*texts)
-        assert sum(d.item_count for d in site.digests) == sum(counts)
-        documents = SearchDocuments(site)
-        runs: dict[str, bytes] = {}
-        for run in documents.groups:
-            made = dict(documents.documents(run))
-            assert runs.keys().isdisjoint(made), counts
-            runs.update(made)
-        assert runs == one_walk_documents(site), counts
-
-
-def test_seal_runs_are_each_groups_seals_in_the_order_asked(tmp_path: Path) -> None:
-    """A group's seals come in the order of the keys asked for, one after another; a group
-    that lacks an entry of one of them, or holds one too short to carry a seal, is left
-    out (its key is then made from the entries themselves), and so is a whole store that
-    cannot be read."""
-    store = CacheStore(tmp_path / "entries.sqlite")
-    seal = {key: bytes([n]) * SEAL for n, key in enumerate("abc", start=1)}
-    rows = [(f"00:{k}", seal[k] + b"words") for k in "abc"]
-    rows += [(f"01:{k}", seal[k] + b"other") for k in "ab"]  # c has no entry here
-    rows += [("02:a", seal["a"]), ("02:b", b"short"), ("02:c", seal["c"])]
-    rows += [("00:z", b"z" * 40)]  # a digest not asked for
-    store.put_many("terms", rows)
-    assert store.seal_runs("terms", ["c", "a", "b"]) == {"00:": seal["c"] + seal["a"] + seal["b"]}
-    assert store.seal_runs("terms", ["a"]) == {"00:": seal["a"], "01:": seal["a"], "02:": seal["a"]}
-    (tmp_path / "entries.sqlite").write_bytes(b"not a database" * 100)
-    assert CacheStore(tmp_path / "entries.sqlite").seal_runs("terms", ["a"]) == {}
+def test_terms_name_documents_by_their_place_in_the_digest() -> None:
+    """Document 0 is the digest itself, document n its n-th item; each posting is
+    ``doc * 2 + in_title``, and a word in a title is not listed again for the rest."""
+    (digest,) = make_site(DIGEST).digests
+    terms = digest_terms(digest)
+    assert terms["cafe"] == [1]  # the digest's title
+    assert terms["resumes"] == [0]  # its summary
+    assert terms["bayes"] == [3, 6]  # item 1's title, the text of item 3 (no title)
+    assert terms["bayesian"] == [5]
+    assert terms["rust"] == [2]  # item 1's notes
+    assert terms["youtube"] == [4]  # item 2's host

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -19,7 +17,6 @@ from serve_support import EventStream, copy_example_blog, edit, fetch, text_with
 from digestgen.build import build
 from digestgen.errors import ConfigError
 from digestgen.serve import LiveServer
-from digestgen.serve.builder import BuildProcess
 
 DIGEST_22 = "digests/ds-ml-digest-22/"
 TITLE_22 = "2020 DS/ML digest 22"
@@ -91,15 +88,14 @@ def test_reload_script_is_injected_only_while_serving(
     script = fetch(origin(server) + "/__digestgen__/live.js")
     assert script.headers["content-type"] == "text/javascript; charset=utf-8"
     assert b"EventSource" in script.body
-    # Neither the served build folder nor `digestgen build` output holds the script.
-    assert server.output is not None
-    assert not (server.output / "__digestgen__").exists()
-    build(site, output=tmp_path / "published")
-    for folder in (server.output, tmp_path / "published"):
-        for path in folder.rglob("*"):
-            if path.is_file():
-                assert b"__digestgen__" not in path.read_bytes(), path
-    # ... and the user's own site/ folder is not written by serving.
+    # Neither the site held in memory nor `digestgen build` output holds the script.
+    files = server.live.snapshot().files
+    assert files is not None and not any(b"__digestgen__" in data for data in files.values())
+    build(site, output=tmp_path / "published", force_output=True)
+    for path in (tmp_path / "published").rglob("*"):
+        if path.is_file():
+            assert b"__digestgen__" not in path.read_bytes(), path
+    # ... and serving writes no site/ folder: the preview lives in memory.
     assert not (site / "site").exists()
 
 
@@ -125,11 +121,12 @@ TRAVERSALS = [
 
 
 def test_nothing_outside_the_site_is_served(server: LiveServer, tmp_path: Path) -> None:
+    """The preview answers from the site it made, in memory: no request reaches a file,
+    whatever lies in the project folders."""
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP SECRET")
-    assert server.output is not None
-    (server.output / "leak.txt").symlink_to(secret)
-    (server.output / "leakdir").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "blog" / "leak.txt").symlink_to(secret)
+    (tmp_path / "blog" / "leakdir").symlink_to(tmp_path, target_is_directory=True)
     for path in TRAVERSALS:
         answer = fetch(server.url, path)
         assert answer.status == 404, path
@@ -167,51 +164,20 @@ def test_an_edit_shows_within_two_seconds(server: LiveServer, site: Path) -> Non
         events.close()
 
 
-def _state(pid: int) -> str | None:
-    """Process ``pid``'s state (``"Z"``: it ended but was not waited for), or ``None``
-    when there is no such process."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return None
-
-
-def test_builds_run_in_a_process_of_their_own_that_stops_with_the_server(
-    site: Path, logs: list[str]
+def test_an_edit_is_made_in_the_servers_process_by_the_outputs_it_touches(
+    server: LiveServer, site: Path, logs: list[str]
 ) -> None:
-    """The server runs threads, so it must not fork; its builds run in a build process,
-    which forks the workers, keeps the model between builds, and ends with the server."""
-    with LiveServer(site, port=0, log=logs.append) as server:
-        pid = server._builder.pid
-        assert pid is not None and pid != os.getpid() and _state(pid) not in (None, "Z")
-        edit(site / "digests/ds-ml-digest-22.md", "Reformer: The Efficient", "Reformer, edited:")
-        wait_for(lambda: text_with(server.url + DIGEST_22, "Reformer, edited:"), "the edit")
-        assert server._builder.pid == pid  # the same process built the edit
-    assert _state(pid) is None  # ended and waited for
+    """The server holds the site in memory: a save parses the saved file only, in its
+    own process, and makes again only the outputs that show it."""
+    import multiprocessing
+
+    edit(site / "digests/ds-ml-digest-22.md", "Reformer: The Efficient", "Reformer, edited:")
+    wait_for(lambda: text_with(server.url + DIGEST_22, "Reformer, edited:"), "the edit")
+    assert multiprocessing.active_children() == []
+    made = [line for line in logs if line.startswith("built ")][-1]
+    outputs = int(made.split(": ")[1].split(" outputs")[0])
+    assert 0 < outputs < 20, made  # of about 50
     assert not any("Traceback" in line for line in logs), logs
-
-
-def test_builds_run_in_the_calling_process_where_asked(site: Path, tmp_path: Path) -> None:
-    """Where no socket can be handed to a child (Windows), the server builds itself."""
-    builder = BuildProcess(separate=False)
-    done = builder.build(site, tmp_path / "out", drafts=True)
-    assert builder.pid is None
-    assert done.config is not None and done.summary.startswith("built 3 digests")
-    assert (tmp_path / "out" / DIGEST_22 / "index.html").is_file()
-    (site / "digestgen.yaml").write_text("title: [unclosed\n", encoding="utf-8")
-    failed = builder.build(site, tmp_path / "out", drafts=True)
-    assert failed.config is None and "digestgen.yaml:2:1: invalid YAML" in failed.error
-    builder.close()
-
-
-def test_a_build_process_that_dies_is_started_again(server: LiveServer, site: Path) -> None:
-    pid = server._builder.pid
-    assert pid is not None
-    os.kill(pid, signal.SIGKILL)
-    wait_for(lambda: _state(pid) in (None, "Z"), "the build process ended")
-    edit(site / "digests/ds-ml-digest-22.md", "Reformer: The Efficient", "Reformer, again:")
-    wait_for(lambda: text_with(server.url + DIGEST_22, "Reformer, again:"), "the edit")
-    assert server._builder.pid not in (None, pid)
 
 
 def test_a_broken_edit_shows_the_overlay_and_the_next_good_one_clears_it(
@@ -351,11 +317,9 @@ def test_stop_ends_open_event_streams(site: Path, logs: list[str]) -> None:
             ended.set()
 
     threading.Thread(target=drain, daemon=True).start()
-    output = server.output
     server.stop()
     assert ended.wait(5)
     stream.close()
-    assert output is not None and not output.exists()  # temp builds are removed
     with pytest.raises(OSError):
         fetch(server.url)
 
@@ -378,28 +342,19 @@ def test_a_folder_without_a_site_is_refused_before_binding(tmp_path: Path) -> No
         pass  # pragma: no cover
 
 
-def test_saves_rebuild_incrementally_in_two_alternating_folders(
-    server: LiveServer, site: Path
-) -> None:
-    """Each save builds into the folder not being served, bringing it up to date from its
-    own last build (the first save, from the served one): pages no save touched are
-    neither rendered nor written again."""
-    first = server.output
+def test_saves_remake_only_what_they_change(server: LiveServer, site: Path) -> None:
+    """A page no save touched is the very same bytes object through saves: it was not
+    made again."""
+    first = server.live.snapshot().files
     assert first is not None
-    untouched = first / "digests" / "ds-ml-digest-20" / "index.html"
-    stamp = untouched.stat().st_mtime_ns
+    untouched = first["digests/ds-ml-digest-20/index.html"]
     edit(site / "digests" / "ds-ml-digest-22.md", "2020 DS/ML digest 22", "DS/ML digest 22, once")
     wait_for(lambda: text_with(server.url, "DS/ML digest 22, once"), "the first save")
-    second = server.output
-    assert second is not None and second != first and first.is_dir()
-    # The second folder started as hard links to the first: the save rendered what changed.
-    twin = second / "digests" / "ds-ml-digest-20" / "index.html"
-    assert twin.stat().st_ino == untouched.stat().st_ino
     edit(site / "digests" / "ds-ml-digest-22.md", "DS/ML digest 22, once", "DS/ML digest 22, twice")
     wait_for(lambda: text_with(server.url, "DS/ML digest 22, twice"), "the second save")
-    assert server.output == first
-    assert untouched.stat().st_mtime_ns == stamp
-    assert "DS/ML digest 22, twice" in (first / "index.html").read_text(encoding="utf-8")
+    files = server.live.snapshot().files
+    assert files is not None and files["digests/ds-ml-digest-20/index.html"] is untouched
+    assert b"DS/ML digest 22, twice" in files["index.html"]
 
 
 def test_a_page_of_another_domain_cannot_read_the_preview(server: LiveServer) -> None:

@@ -86,23 +86,15 @@ def test_site_path(raw: str, base: str, expected: str | Redirect | None) -> None
     assert site_path(raw, base) == expected
 
 
-def test_find_file(tmp_path: Path) -> None:
-    root = tmp_path / "site"
-    (root / "a").mkdir(parents=True)
-    (root / "a/index.html").write_text("a")
-    (root / "b").mkdir()
-    (root / "index.html").write_text("home")
-    (tmp_path / "outside.txt").write_text("no")
-    (root / "link.txt").symlink_to(root / "index.html")
-    (root / "out.txt").symlink_to(tmp_path / "outside.txt")
-    assert find_file(root, "") == (root / "index.html").resolve()
-    assert find_file(root, "a/") == (root / "a/index.html").resolve()
-    assert find_file(root, "a") == Redirect("a/")
-    assert find_file(root, "b") is None  # a folder without index is never listed
-    assert find_file(root, "b/") is None
-    assert find_file(root, "link.txt") == (root / "index.html").resolve()  # inside: fine
-    assert find_file(root, "out.txt") is None
-    assert find_file(root, "missing.html") is None
+def test_find_file() -> None:
+    files = {"index.html": b"home", "a/index.html": b"a", "b/x.txt": b"x", "feed.xml": b"f"}
+    assert find_file(files, "") == "index.html"
+    assert find_file(files, "a/") == "a/index.html"
+    assert find_file(files, "a") == Redirect("a/")
+    assert find_file(files, "b") is None  # a folder without index is never listed
+    assert find_file(files, "b/") is None
+    assert find_file(files, "b/x.txt") == "b/x.txt"
+    assert find_file(files, "missing.html") is None
 
 
 @pytest.mark.parametrize(
@@ -142,15 +134,15 @@ def test_inject_escapes_the_error_into_the_overlay() -> None:
 def test_live_state_versions() -> None:
     state = LiveState("tok")
     version, first = state.wait(-1, 0) or (0, None)
-    assert first is not None and first.generation == "tok-0" and first.output is None
-    state.publish_build(Path("/tmp/x"), "/blog/")
+    assert first is not None and first.generation == "tok-0" and first.files is None
+    state.publish_build({"index.html": b"x"}, "/blog/")
     state.publish_error("a.md:1: boom")
     news = state.wait(version, 0)
     assert news is not None
     snap = news[1]
     assert (snap.generation, snap.base_path, snap.error) == ("tok-1", "/blog/", "a.md:1: boom")
     assert b'"error": "a.md:1: boom"' in snap.event()
-    state.publish_build(Path("/tmp/y"), "/blog/")
+    state.publish_build({"index.html": b"y"}, "/blog/")
     assert state.snapshot().error is None
     state.close()
     assert state.wait(news[0], 5) is None

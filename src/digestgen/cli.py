@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -55,14 +54,23 @@ def main() -> None:
     default=None,
     help="Where to write the site (default: site/ in the root).",
 )
+@click.option(
+    "--force-output",
+    is_flag=True,
+    help="Allow an --output folder outside the site's folder (named by an absolute path).",
+)
 @click.option("--drafts", is_flag=True, help="Include digests marked draft: true.")
 @click.option("--verbose", "-v", is_flag=True, help="Show each phase.")
 @click.option("--timings", is_flag=True, help="Print the time of each phase.")
-def build(root: Path, output: Path | None, drafts: bool, verbose: bool, timings: bool) -> None:
+def build(
+    root: Path, output: Path | None, force_output: bool, drafts: bool, verbose: bool, timings: bool
+) -> None:
     """Build the site from digests/ into site/."""
     log = (lambda msg: click.echo(msg, err=True)) if verbose else None
+    if output is not None and force_output:
+        output = output.absolute()
     try:
-        result = build_site(root, output=output, drafts=drafts, log=log)
+        result = build_site(root, output=output, drafts=drafts, log=log, force_output=force_output)
     except DigestError as exc:
         raise _fail(exc) from None
     for warning in result.warnings:
@@ -70,34 +78,11 @@ def build(root: Path, output: Path | None, drafts: bool, verbose: bool, timings:
     click.echo(result.summary())
     if timings:
         click.echo(result.timings())
-    _EXIT.quickly = True
-
-
-class _Exit:
-    """Whether the command that ran may end the process without tearing it down."""
-
-    quickly = False
-
-
-_EXIT = _Exit()
 
 
 def run() -> None:
-    """The ``digestgen`` console script and ``python -m digestgen``.
-
-    After a build, the process ends without freeing the site model object by object
-    (about a tenth of a second at 1,000 digests, growing with the archive): the output
-    and the cache are written and closed, the worker pools joined, and the standard
-    streams are flushed here. Every other command, and a failed build, ends normally.
-    """
-    try:
-        main.main()
-    except SystemExit as done:
-        if not _EXIT.quickly:
-            raise
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(done.code if isinstance(done.code, int) else 0 if done.code is None else 1)
+    """The ``digestgen`` console script and ``python -m digestgen``."""
+    main.main()
 
 
 # The curator's week: init, new, add, publish, export.

@@ -41,6 +41,10 @@ class DigestError(Exception):
     def sort_key(self) -> tuple[str, int, int]:
         return (self.path or "", self.line or 0, self.column or 0)
 
+    def __reduce__(self) -> tuple[type[DigestError], tuple[object, ...]]:
+        # Pickled with its location (a parse in another process reports its errors).
+        return (type(self), (self.message, self.path, self.line, self.column))
+
 
 class ConfigError(DigestError):
     """A mistake in ``digestgen.yaml``."""
@@ -64,6 +68,9 @@ class DigestErrors(DigestError):
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
+
+    def __reduce__(self) -> tuple[type[DigestError], tuple[object, ...]]:
+        return (type(self), (self.errors,))
 
 
 def collect(errors: list[DigestError]) -> None:

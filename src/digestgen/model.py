@@ -1,18 +1,22 @@
 """The item model: site -> digest -> section -> item. Frozen; built only by the parser.
 
-Digests, sections, items and blocks are typed named tuples rather than frozen
-dataclasses: every build but the first loads them all from the parse cache, and a
-tuple is made in C in one step (``modelcodec``), where a frozen dataclass sets its
-fields one call at a time. Loading 1,000 cached digests (40,000 items) took 0.33-0.41 s
-as pickled dataclasses and 0.14-0.17 s as pickled tuples. They are as immutable.
+Digests, sections, items and blocks are typed named tuples: immutable, made in one
+step, and cheap to hold by the tens of thousands. Every digest carries ``key``, a hash
+of its source and of everything its parse depends on, and every item ``key``, a hash of
+everything a page can show of it: a page names what it shows by these keys, and a page
+whose keys did not change is not rendered again.
+
+A ``DigestHead`` is a digest without its body: what the listings, the archive and the
+feeds' choice of entries need. A build of an edit loads the heads of every digest and
+the bodies only of the digests whose pages it renders.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import repeat
+from functools import cached_property
 from typing import NamedTuple
 
 from digestgen.config import SiteConfig
@@ -36,7 +40,8 @@ class Item(NamedTuple):
     text item), unique within its digest page. ``domain`` is the host as written
     (without ``www.``); ``link`` is the URL in the site's normalised form (two
     items with the same ``link`` feature the same link) and ``host`` the host the
-    link is filed under on the domain pages (aliases applied).
+    link is filed under on the domain pages (aliases applied). ``key`` is a hash of
+    every field but ``path`` and ``line``.
     """
 
     anchor: str
@@ -54,6 +59,17 @@ class Item(NamedTuple):
     host: str | None
     path: str
     line: int
+    key: str = ""
+
+
+class ItemRef(NamedTuple):
+    """What the listings need of an item: where it points, how it is filed, its key."""
+
+    anchor: str
+    key: str
+    host: str | None
+    link: str | None
+    tags: tuple[str, ...]
 
 
 class Section(NamedTuple):
@@ -83,13 +99,21 @@ class Section(NamedTuple):
     def item_count(self) -> int:
         return sum(1 for _ in self.items())
 
+    @property
+    def link_count(self) -> int:
+        return sum(1 for item in self.items() if item.url is not None)
 
-class Digest(NamedTuple):
-    """One digest file: front matter, intro and sections. ``words`` counts the words of
-    the page itself (intro, headings, items, blocks), for its reading time; the parser
-    sets it and ``item_count``."""
+
+class DigestHead(NamedTuple):
+    """A digest's front matter, counts and item references, without its body.
+
+    ``words`` counts the words of the page itself (for its reading time); ``refs`` holds
+    one ``ItemRef`` per item in page order; ``key_lines`` the file line of each front
+    matter key given. The fields are the first fields of ``Digest``, in the same order.
+    """
 
     path: str
+    key: str
     slug: str
     url: str
     title: str
@@ -101,18 +125,61 @@ class Digest(NamedTuple):
     summary: str
     draft: bool
     image: str | None
-    intro: tuple[Block, ...]
-    sections: tuple[Section, ...]
-    words: int = 0
-    # How many items ``items()`` gives: lists show it beside each digest.
-    item_count: int = 0
-    # The file line of each front matter key given (``line_of``).
-    key_lines: tuple[tuple[str, int], ...] = ()
+    feed_id: str | None
+    aliases: tuple[str, ...]
+    words: int
+    item_count: int
+    link_count: int
+    key_lines: tuple[tuple[str, int], ...]
+    refs: tuple[ItemRef, ...]
 
     def line_of(self, key: str) -> int:
         """The line of front matter key ``key``, or the file's first line when it is not
         given (a slug from the file name)."""
         return next((line for name, line in self.key_lines if name == key), 1)
+
+    @property
+    def last_modified(self) -> datetime:
+        return self.updated or self.date
+
+
+class Digest(NamedTuple):
+    """One digest file: its head (the fields of ``DigestHead``), intro and sections."""
+
+    path: str
+    key: str
+    slug: str
+    url: str
+    title: str
+    date: datetime
+    updated: datetime | None
+    number: int | None
+    author: str
+    tags: tuple[str, ...]
+    summary: str
+    draft: bool
+    image: str | None
+    feed_id: str | None
+    aliases: tuple[str, ...]
+    words: int
+    item_count: int
+    link_count: int
+    key_lines: tuple[tuple[str, int], ...]
+    refs: tuple[ItemRef, ...]
+    intro: tuple[Block, ...]
+    sections: tuple[Section, ...]
+
+    def line_of(self, key: str) -> int:
+        """The line of front matter key ``key`` (``DigestHead.line_of``)."""
+        return next((line for name, line in self.key_lines if name == key), 1)
+
+    @property
+    def last_modified(self) -> datetime:
+        return self.updated or self.date
+
+    def head(self) -> DigestHead:
+        """The digest without its body."""
+        return DigestHead._make(self[:_HEAD_SIZE])
 
     def all_sections(self) -> Iterator[Section]:
         """Every section and subsection, in file order."""
@@ -128,39 +195,37 @@ class Digest(NamedTuple):
         _items_of(self.sections, found)
         return iter(found)
 
-    @property
-    def last_modified(self) -> datetime:
-        return self.updated or self.date
+
+_HEAD_SIZE = len(DigestHead._fields)
 
 
 def _items_of(sections: tuple[Section, ...], found: list[Item]) -> None:
-    """The items of ``sections`` and their subsections in page order, added to
-    ``found``: a list per section rather than a generator per section and item (the
-    site's links at 1,000 digests, 40,000 items, in 13-23 ms instead of 19-25 ms)."""
+    """The items of ``sections`` and their subsections in page order, added to ``found``."""
     for section in sections:
         found += [part for part in section.content if type(part) is Item]
         if section.subsections:
             _items_of(section.subsections, found)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Site:
-    """All published digests, newest first, and every item with its digest in that
-    order (``links``: one walk of the sections for the whole build)."""
+    """The published digests, newest first, as heads; ``body`` gives a head's whole digest
+    (from memory, or from the cache for a build that parsed only what changed)."""
 
     config: SiteConfig
-    digests: tuple[Digest, ...]
+    heads: tuple[DigestHead, ...]
+    body: Callable[[DigestHead], Digest] = field(repr=False, compare=False)
     # Mistakes that do not stop a build (an empty section, a skipped heading level).
     warnings: tuple[DigestError, ...] = ()
-    links: tuple[tuple[Digest, Item], ...] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        links: list[tuple[Digest, Item]] = []
-        for digest in self.digests:
-            links += zip(repeat(digest), digest.items())
-        object.__setattr__(self, "links", tuple(links))
+    @cached_property
+    def digests(self) -> tuple[Digest, ...]:
+        """Every published digest with its body, newest first (the commands that read
+        them all; a build reads only the bodies of the pages it renders)."""
+        return tuple(map(self.body, self.heads))
 
     def items(self) -> Iterator[tuple[Digest, Item]]:
-        """Every item with its digest; the same tuples each time (pages and their
-        fingerprints share them)."""
-        return iter(self.links)
+        """Every item with its digest, newest digest first, page order within."""
+        for digest in self.digests:
+            for item in digest.items():
+                yield digest, item

@@ -1,12 +1,6 @@
 """Building the site: the pipeline, its cache and the writing of the output folder."""
 
-from digestgen.build.pipeline import (
-    CACHE_DIR,
-    STORE_FILE,
-    BuildResult,
-    build,
-    render_site,
-    seed_output,
-)
+from digestgen.build.cache import CACHE_DIR
+from digestgen.build.pipeline import BuildResult, build
 
-__all__ = ["CACHE_DIR", "STORE_FILE", "BuildResult", "build", "render_site", "seed_output"]
+__all__ = ["CACHE_DIR", "BuildResult", "build"]

@@ -1,51 +1,40 @@
-"""The build pipeline: config -> scan -> parse (cached) -> plan -> render and write ``site/``.
+"""The build: config -> digest files -> parse (cached) -> outputs with keys -> the folder.
 
-This is the only module that decides what the output folder gets; ``output.py``
-does the writing. A build renders only what changed since the last build into
-a staging folder and moves it in only when everything succeeded, so a failed
-build leaves the previous site as it was. Caches live in ``.digestgen-cache/``
-under the site root; deleting that folder only makes the next build slower.
+Only this package writes the output folder. A build makes only the outputs whose key
+changed (``plan``), writes only the files whose bytes changed, and brings them in so that
+a failed or killed build leaves the previous site as it was (``write``).
 """
 
 from __future__ import annotations
 
-import gc
-import os
-import shutil
+import hashlib
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from digestgen.build.cachestore import CacheStore, Signer
-from digestgen.build.fingerprint import code_fingerprint, folder_fingerprint, sha256
-from digestgen.build.output import SUFFIX as MANIFEST_SUFFIX
-from digestgen.build.output import Inputs, Job, Manifest, listed_early, pairs, write_outputs
-from digestgen.build.parsecache import (
-    ParseCache,
+from digestgen.build.cache import CACHE_DIR, Cache, code_key
+from digestgen.build.folder import output_folder
+from digestgen.build.manifest import Manifest
+from digestgen.build.sources import (
     Source,
-    WordsAhead,
-    parse_cached,
+    default_workers,
+    parse_sources,
     scan,
-    user_signer,
+    settled,
+    with_data,
 )
-from digestgen.build.workers import Relay, default_workers
 from digestgen.config import CONFIG_FILE, SiteConfig, load_config
-from digestgen.errors import ConfigError, DigestError, ParseError
-from digestgen.model import Site
-from digestgen.render.search import WordStore, word_jobs
+from digestgen.content.assemble import assemble_site
+from digestgen.errors import DigestError, ParseError, collect
+from digestgen.model import Digest, DigestHead, Site
 
 Log = Callable[[str], None]
-CACHE_DIR = ".digestgen-cache"
-# The cache's entries (parsed digests, search words), in ``CACHE_DIR``.
-STORE_FILE = "entries.sqlite"
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build did. ``site`` is loaded on first use (a no-change build skips it)."""
+    """What a build did."""
 
     digests: int
     items: int
@@ -54,18 +43,13 @@ class BuildResult:
     seconds: float
     rendered: int = 0
     written: int = 0
-    # Outputs kept as they were without working out their key: no digest they are made
-    # of changed, and the site's layout is the same (``output.Traced``).
-    kept: int = 0
     phases: tuple[tuple[str, float], ...] = ()
     warnings: tuple[DigestError, ...] = ()
-    load_site: Callable[[], Site] = field(default=lambda: _no_site(), repr=False, compare=False)
-    # The config the build read (``site.config`` without loading the site).
     config: SiteConfig | None = None
-
-    @cached_property
-    def site(self) -> Site:
-        return self.load_site()
+    # The digest files this build parsed (the others came from the cache, or were
+    # unchanged since the last build).
+    parsed: tuple[str, ...] = ()
+    site: Site | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> str:
         return (
@@ -77,10 +61,6 @@ class BuildResult:
         """One line per phase of the build, with its time."""
         lines = [f"{name:<14} {seconds:7.3f} s" for name, seconds in self.phases]
         return "\n".join([*lines, f"{'total':<14} {self.seconds:7.3f} s"])
-
-
-def _no_site() -> Site:
-    raise RuntimeError("this build result has no site")
 
 
 class _Clock:
@@ -102,45 +82,35 @@ class _Clock:
         return time.perf_counter() - self.start
 
 
-def input_key(root: Path, config: SiteConfig, sources: list[Source], base: str, out: Path) -> str:
-    """Everything a build reads: when it equals the last build's, the site is up to date."""
-    static = folder_fingerprint(root / config.static_dir)
-    return sha256(base, static, str(out), *(s.key for s in sources))
+def _folder_stamp(*folders: Path) -> str:
+    """The names, sizes and times of the files below ``folders``."""
+    digest = hashlib.blake2b(digest_size=16)
+    for folder in folders:
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                st = path.stat()
+                digest.update(f"{path}\x1f{st.st_size}\x1f{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
-def check_output(root: Path, config: SiteConfig, out: Path) -> None:
-    """Refuse an output folder that would replace the sources: the site root or a folder
-    above it, or the digests, templates or static folder or one inside them."""
-    root = root.resolve()
-    named = {
-        "digests_dir": root / config.digests_dir,
-        "templates_dir": root / config.templates_dir,
-        "static_dir": root / config.static_dir,
-    }
-    if root.is_relative_to(out):
-        problem = "the site's own folder" if out == root else "a folder that holds the site"
-    else:
-        inside = [k for k, folder in named.items() if out.is_relative_to(folder.resolve())]
-        if not inside:
-            return
-        problem = f"the '{inside[0]}' folder or inside it"
-    raise ConfigError(
-        f"the output folder {out} is {problem}; building there would replace the sources",
-        root / CONFIG_FILE,
-    )
+def _folder_bytes(folder: Path) -> str:
+    """A hash of the names and bytes of the files below ``folder``."""
+    digest = hashlib.blake2b(digest_size=16)
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\x00")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
-def render_site(root: Path, site: Site) -> tuple[dict[str, bytes], int]:
-    """Every output file as ``{path: bytes}``, and how many of them are HTML pages (no cache)."""
-    from digestgen.build.plan import Planner
-    from digestgen.render.pages import Renderer
-
-    renderer = Renderer(site, root / site.config.templates_dir)
-    planner = Planner(root, site, renderer, None, "")
-    files: dict[str, bytes] = {}
-    for job in planner.jobs():
-        files.update(pairs(job.produce()))
-    return files, planner.page_count
+def base_key(root: Path, config: SiteConfig, drafts: bool) -> str:
+    """What every output depends on besides what it names: digestgen's code and theme,
+    the site's templates, its config and whether drafts are built."""
+    templates = _folder_bytes(root / config.templates_dir)
+    return hashlib.blake2b(
+        f"{code_key()}\x1f{templates}\x1f{config!r}\x1f{drafts}".encode(), digest_size=16
+    ).hexdigest()
 
 
 def build(
@@ -149,198 +119,121 @@ def build(
     drafts: bool = False,
     log: Log | None = None,
     workers: int | None = None,
+    force_output: bool = False,
+    base_url: str | None = None,
 ) -> BuildResult:
     """Build the site at ``root``; raises ``DigestError`` for the user's mistakes.
 
-    The cyclic collector runs rarely during the build (``_collector_eased``)."""
-    with _collector_eased():
-        return _build(root, output, drafts, log, workers)
-
-
-def _build(
-    root: Path, output: Path | None, drafts: bool, log: Log | None, workers: int | None
-) -> BuildResult:
-    """The build itself (``build``).
-
-    Steps: read the config; scan the digest files (hashing them); stop there if
-    nothing the last build read has changed; parse what the cache lacks; plan
-    every output with its key; render and write what changed.
+    ``output`` replaces the config's output folder (a folder outside the site only with
+    ``force_output``); ``base_url`` the config's address (for a preview elsewhere).
     """
     clock = _Clock(log)
-    workers = workers or default_workers()
-    store = CacheStore(root / CACHE_DIR / STORE_FILE)
-    parse_cache = ParseCache(store)
     config = load_config(root)
-    out = (output or root / config.output_dir).resolve()
-    check_output(root, config, out)
-    clock.lap("config", str(root / "digestgen.yaml"))
+    if base_url is not None:
+        config = replace(config, base_url=_checked_base_url(root, base_url))
+    out = output_folder(root, config, output, force_output)
+    with Cache(root / CACHE_DIR) as cache:
+        previous = Manifest.load(cache.folder, out)
+        base = base_key(root, config, drafts)
+        records = previous.sources if previous is not None else {}
+        since = settled(previous.written_ns) if previous is not None else 0
+        sources = scan(root, config, records, since)
+        statics = _folder_stamp(root / config.static_dir)
+        clock.lap("scan", f"{len(sources)} digest files")
+        if previous is not None and _unchanged(previous, base, sources, statics):
+            return _nothing_to_do(previous, config, clock)
+        kept = cache.heads([s.key for s in sources])
+        sources = [s if s.key in kept else with_data(root, config, s) for s in sources]
+        count = workers or default_workers()
+        site, parsed = load_site(root, config, sources, kept, cache, drafts, count)
+        clock.lap("parse", f"{len(site.heads)} digests ({len(parsed)} parsed now)")
+        from digestgen.build.run import write_site
 
-    sources = scan(root, config, parse_cache)
-    base = render_key(root, config, drafts)
-    inputs = input_key(root, config, sources, base, out)
-    manifest_path = _manifest_path(root, out)
-    previous = Manifest.load(manifest_path, str(out), parse_cache.signer)
-    clock.lap("scan", f"{len(sources)} digest files")
-
-    def load_site() -> Site:
-        return parse_cached(root, config, parse_cache, sources, drafts, workers).site
-
-    if previous is not None and previous.inputs == inputs and previous.unchanged(out):
-        clock.lap("check", "nothing changed")
-        s = previous.summary
-        warnings = tuple(ParseError(*w) for w in previous.warnings)
-        return BuildResult(
-            s["digests"], s["items"], len(previous.files), s["pages"], clock.total,
-            phases=tuple(clock.phases), warnings=warnings, load_site=load_site, config=config,
-        )  # fmt: skip
-
-    with listed_early(out, workers, previous is not None) as on_disk, Relay() as relay:
-        with _collector_paused():
-            terms = WordStore(store, parse_cache.signer)
-            ahead = _words_ahead(previous, base, relay)
-            parsed = parse_cached(root, config, parse_cache, sources, drafts, workers, terms, ahead)
-        site = parsed.site
-        clock.lap(
-            "parse",
-            f"parsed {len(site.digests)} digests "
-            f"({parsed.parsed} parsed now{' beside the loading' if parsed.beside else ''}, "
-            f"{parsed.cached} cached)",
-        )
-
-        jobs, pages, traced = _plan(root, site, parsed.keys, base, terms, parse_cache.signer)
-        clock.lap("plan", f"{len(jobs)} outputs")
-
-        written, manifest = write_outputs(out, jobs, previous, on_disk(), workers, traced)
-    clock.lap(
-        "render+write",
-        f"{written.ran} rendered, {written.written} files written, "
-        f"{written.kept} kept as their digests are"
-        + (f", {terms.taken_ahead} word groups made beside" if terms.taken_ahead else ""),
-    )
-
-    items = len(site.links)
-    manifest.inputs = inputs
-    manifest.summary = {"digests": len(site.digests), "items": items, "pages": pages}
-    manifest.warnings = [(w.message, w.path, w.line, w.column) for w in site.warnings]
-    manifest.save(manifest_path, parse_cache.signer)
-    Manifest.prune(manifest_path.parent, manifest_path, parse_cache.signer)
-    _drop_old_entries(root / CACHE_DIR)
+        manifest = Manifest(str(out), "", base, statics)
+        manifest.sources = {s.path: s.record(config) for s in sources}
+        manifest.warnings = [[w.message, w.path, w.line, w.column] for w in site.warnings]
+        written = write_site(root, out, site, cache, manifest, previous)
+        clock.lap("render+write", f"{written.ran} outputs made, {written.written} files written")
+        manifest.commit(cache.folder)
+        cache.prune([s.key for s in sources], f"{base}:")
     return BuildResult(
-        len(site.digests), items, len(written.files), pages, clock.total,
-        written.ran, written.written, written.kept, tuple(clock.phases), site.warnings,
-        lambda: site, config,
+        len(site.heads), manifest.summary["items"], written.files, manifest.summary["pages"],
+        clock.total, written.ran, written.written, tuple(clock.phases), site.warnings, config,
+        tuple(parsed), site,
     )  # fmt: skip
 
 
-def _words_ahead(previous: Manifest | None, base: str, relay: Relay) -> WordsAhead | None:
-    """What the parse of an edit needs to make the word groups it changes ahead (a
-    process of its own, while this one loads and plans the site): the last build's site
-    order and its word jobs' keys. Their files are taken only when made of the same
-    entries, in the same order, as this build's."""
-    if previous is None:
-        return None
-    recorded = {name: previous.jobs[name][0] for name, _ in word_jobs() if name in previous.jobs}
-    return WordsAhead(list(previous.sources), base, recorded, relay)
+def _checked_base_url(root: Path, base_url: str) -> str:
+    from digestgen.config import parse_config
+
+    checked = parse_config(f"title: x\nbase_url: {base_url!r}\n", root / CONFIG_FILE)
+    return checked.base_url
 
 
-# Where earlier builds kept one file per cache entry, before the cache store.
-OLD_ENTRY_FOLDERS = ("parsed", "search")
-
-
-def _drop_old_entries(cache: Path) -> None:
-    """Remove the entry folders of the cache's earlier layout (the store replaced them)."""
-    for name in OLD_ENTRY_FOLDERS:
-        if (cache / name).is_dir():
-            shutil.rmtree(cache / name, ignore_errors=True)
-
-
-def _manifest_path(root: Path, out: Path) -> Path:
-    """Where the manifest of the output folder ``out`` (resolved) is kept."""
-    return root / CACHE_DIR / f"manifest-{sha256(str(out))[:16]}{MANIFEST_SUFFIX}"
-
-
-def seed_output(root: Path, built: Path, target: Path) -> bool:
-    """Make ``target`` a copy of the output folder ``built`` that the next build into it
-    can update incrementally: files hard-linked (same bytes, size and mtime, no copying)
-    and ``built``'s manifest recorded for ``target``. A build replaces files rather than
-    writing into them, so the two folders never change each other. Returns whether it
-    seeded anything (``False`` leaves ``target`` for a full build)."""
-    built, target = built.resolve(), target.resolve()
-    signer = user_signer()
-    manifest = Manifest.load(_manifest_path(root, built), str(built), signer)
-    if manifest is None or target.exists():
+def _unchanged(previous: Manifest, base: str, sources: Sequence[Source], statics: str) -> bool:
+    """Whether the last build read exactly what this one would."""
+    if previous.base != base or previous.statics != statics:
         return False
-    try:
-        for path in manifest.files:
-            destination = target / path
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            os.link(built / path, destination)
-    except OSError:
-        shutil.rmtree(target, ignore_errors=True)
-        return False
-    manifest.output = str(target)
-    manifest.save(_manifest_path(root, target), signer)
-    return True
+    return {s.path: s.key for s in sources} == {p: r[3] for p, r in previous.sources.items()}
 
 
-# Young objects the collector lets pile up before it looks for cycles (Python's own
-# default is 700): a build makes millions of objects that live until it ends, and
-# almost none in cycles.
-COLLECT_AFTER = (200_000, 30, 30)
+def _nothing_to_do(previous: Manifest, config: SiteConfig, clock: _Clock) -> BuildResult:
+    clock.lap("check", "nothing changed")
+    summary = previous.summary
+    warnings = tuple(ParseError(*w) for w in previous.warnings)
+    files = sum(len(paths) for _, paths in previous.jobs.values())
+    return BuildResult(
+        summary.get("digests", 0), summary.get("items", 0), files, summary.get("pages", 0),
+        clock.total, phases=tuple(clock.phases), warnings=warnings, config=config,
+    )  # fmt: skip
 
 
-@contextmanager
-def _collector_eased() -> Iterator[None]:
-    """The cyclic collector runs rarely while a build makes its pages: with Python's
-    thresholds, an edit at 1,000 digests spent 0.05-0.08 s (a twentieth of the build)
-    in about 190 collections that found no garbage, the plan's and the render's
-    objects walked again and again. The caller's thresholds come back afterwards."""
-    before = gc.get_threshold()
-    gc.set_threshold(*COLLECT_AFTER)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
+def load_site(
+    root: Path,
+    config: SiteConfig,
+    sources: Sequence[Source],
+    kept: Mapping[str, tuple[DigestHead, list[DigestError]]],
+    cache: Cache,
+    drafts: bool,
+    workers: int,
+) -> tuple[Site, list[str]]:
+    """The site: each digest's head from the cache where it is ``kept``, the others parsed
+    (and kept); bodies are read from the cache when a page needs one."""
+    todo = [s for s in sources if s.key not in kept]
+    parsed = parse_sources(config, todo, workers)
+    errors: list[DigestError] = []
+    fresh: list[tuple[Digest, list[DigestError]]] = []
+    for _, digest, warnings, failed in parsed:
+        errors += failed
+        if digest is not None:
+            fresh.append((digest, warnings))
+    bodies = {digest.path: digest for digest, _ in fresh}
+    heads: list[DigestHead] = []
+    warnings_all: list[DigestError] = []
+    by_path = {digest.path: (digest.head(), warnings) for digest, warnings in fresh}
+    for source in sources:
+        head, warnings = kept.get(source.key) or by_path.get(source.path) or (None, [])
+        if head is not None:
+            heads.append(head)
+            warnings_all += warnings
+    cache.put_digests(fresh)
+    collect(errors)
+
+    def body(head: DigestHead) -> Digest:
+        found = bodies.get(head.path) or cache.body(head)
+        return found if found is not None else _parse_again(root, config, head, cache)
+
+    site = assemble_site(config, heads, body, [], drafts, warnings_all)
+    return site, [digest.path for digest, _ in fresh]
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the model loads: it has no cycles, and the
-    collector would walk its millions of young objects again and again (a third of the
-    loading time). Loaded, the model is frozen out of the collector's sight: a later
-    collection (in the build, or in a worker process rendering pages) does not walk it,
-    so a worker does not copy the model's memory pages by touching them; refcounting
-    still frees it. The previous build's frozen objects are handed back first."""
-    was_enabled = gc.isenabled()
-    gc.unfreeze()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
-
-
-def render_key(root: Path, config: SiteConfig, drafts: bool) -> str:
-    """What every output depends on besides its own content: code, theme, templates, config."""
-    templates = folder_fingerprint(root / config.templates_dir)
-    return sha256(code_fingerprint(), templates, repr(config), f"drafts={drafts}")
-
-
-def _plan(
-    root: Path, site: Site, keys: Mapping[int, str], base: str, words: WordStore, signer: Signer
-) -> tuple[list[Job], int, Inputs | None]:
-    """Every output job of the site, how many pages there are, and the inputs of the
-    jobs' traced keys."""
-    # Imported here: a build that finds nothing changed never needs Jinja or feedgen.
-    from digestgen.build.layout import GROUPINGS_FILE, remembered_layout
-    from digestgen.build.plan import Planner, warm_templates
-    from digestgen.render.pages import Renderer
-
-    layout = remembered_layout(site, keys, root / CACHE_DIR / GROUPINGS_FILE, signer)
-    renderer = Renderer(site, root / site.config.templates_dir, layout.groupings)
-    planner = Planner(root, site, renderer, keys, base, words, layout.shapes)
-    jobs = planner.jobs()
-    warm_templates(renderer, planner.templates)
-    return jobs, planner.page_count, planner.inputs()
+def _parse_again(root: Path, config: SiteConfig, head: DigestHead, cache: Cache) -> Digest:
+    """The digest of ``head``, parsed again: the cache kept its head but not its body."""
+    source = with_data(root, config, Source(head.path, (0, 0, 0), ""))
+    parsed = parse_sources(config, [source], 1)
+    (_, digest, warnings, errors) = parsed[0]
+    collect(errors)
+    if digest is None or digest.key != head.key:
+        raise ParseError("this digest changed during the build; build again", head.path)
+    cache.put_digests([(digest, warnings)])
+    return digest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from digestgen.build import render_site
+from digestgen.build.run import render_site
 from digestgen.commands.check import (
     WARNING,
     Finding,

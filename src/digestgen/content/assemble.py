@@ -6,16 +6,16 @@ loads the Markdown parser.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from digestgen.config import SiteConfig
 from digestgen.errors import DigestError, ParseError, collect
-from digestgen.model import Digest, Site
+from digestgen.model import Digest, DigestHead, Site
 
 
-def _duplicates(digests: Sequence[Digest]) -> list[DigestError]:
+def _duplicates(digests: Sequence[DigestHead]) -> list[DigestError]:
     errors: list[DigestError] = []
-    seen: dict[tuple[str, object], Digest] = {}
+    seen: dict[tuple[str, object], DigestHead] = {}
     for digest in sorted(digests, key=lambda d: d.path):
         keys: list[tuple[str, object]] = [("slug", digest.slug), ("url", digest.url)]
         if digest.number is not None:
@@ -37,19 +37,26 @@ def _duplicates(digests: Sequence[Digest]) -> list[DigestError]:
     return errors
 
 
+def newest_first(head: DigestHead) -> tuple[object, ...]:
+    """The site's order of digests, reversed: by date, then number, then slug."""
+    return (head.date, head.number or 0, head.slug)
+
+
 def assemble_site(
     config: SiteConfig,
-    digests: list[Digest],
+    heads: Sequence[DigestHead],
+    body: Callable[[DigestHead], Digest],
     errors: list[DigestError],
     drafts: bool = False,
-    warnings: list[DigestError] | None = None,
+    warnings: Sequence[DigestError] = (),
 ) -> Site:
     """The site from parsed digests: drafts dropped, duplicates and ``errors`` raised,
     ``warnings`` (which do not stop a build) kept in order."""
-    warnings = list(warnings or [])
-    published = [d for d in digests if drafts or config.drafts or not d.draft]
+    published = [h for h in heads if drafts or config.drafts or not h.draft]
     errors.extend(_duplicates(published))
     collect(errors)
-    published.sort(key=lambda d: (d.date, d.number or 0, d.slug), reverse=True)
-    warnings.sort(key=lambda w: w.sort_key())
-    return Site(config=config, digests=tuple(published), warnings=tuple(warnings))
+    published.sort(key=newest_first, reverse=True)
+    # A draft left out is not warned about.
+    paths = {head.path for head in published}
+    ordered = sorted((w for w in warnings if w.path in paths), key=lambda w: w.sort_key())
+    return Site(config, tuple(published), body, tuple(ordered))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -12,6 +13,7 @@ from urllib.parse import unquote
 from digestgen.config import SiteConfig
 from digestgen.content.assemble import assemble_site
 from digestgen.content.frontmatter import FrontMatter, decode, parse_front_matter, split
+from digestgen.content.keys import content_key
 from digestgen.content.sources import source_paths
 from digestgen.errors import DigestError, ParseError, collect
 from digestgen.markdown.engine import (
@@ -24,7 +26,7 @@ from digestgen.markdown.engine import (
 )
 from digestgen.markdown.html import HtmlRenderer, block_text, inline_text
 from digestgen.markdown.policy import rejected_html
-from digestgen.model import Block, Digest, Item, Section, Site
+from digestgen.model import Block, Digest, Item, ItemRef, Section, Site
 from digestgen.urls import (
     UNSAFE_SCHEMES,
     AnchorSet,
@@ -287,7 +289,7 @@ class _DigestParser:
             anchor = slugify(commentary or block_text(rest), 48) or "item"
         link = self.normalize(url) if url is not None and not url.startswith("#") else None
         domain = domain_of(url) if url else None
-        return Item(
+        item = Item(
             anchor=self.anchors.claim(anchor),
             url=url,
             title=title,
@@ -304,6 +306,7 @@ class _DigestParser:
             path=self.path,
             line=self.line_of(opener),
         )
+        return item._replace(key=item_key(item))
 
 
 _Text = TypeVar("_Text", str, str | None)
@@ -314,6 +317,13 @@ def _same(known: _Text, value: _Text) -> _Text:
     (most titles and links have no markup or nothing to normalise), which the cache
     pickles and the build holds once per item instead of twice."""
     return known if value == known else value
+
+
+def item_key(item: Item) -> str:
+    """A hash of everything a page can show of ``item``: every field but where it sits
+    in its file, so that lines added above it leave it as it is."""
+    data = repr(item[: Item._fields.index("path")]).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
 def digest_url(config: SiteConfig, front: FrontMatter) -> str:
@@ -335,10 +345,12 @@ def parse_digest(
     config: SiteConfig,
     md: Engine | None = None,
     warnings: list[DigestError] | None = None,
+    key: str | None = None,
 ) -> Digest:
     """Parse one digest file's content; raises ``ParseError``/``DigestErrors``.
 
-    Mistakes that do not stop a build are appended to ``warnings`` when given.
+    Mistakes that do not stop a build are appended to ``warnings`` when given. ``key``
+    is the file's ``content_key`` when the caller worked it out already.
     """
     raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
     text = decode(raw, path)
@@ -359,8 +371,10 @@ def parse_digest(
     collect(errors + body.errors)
     if warnings is not None:
         warnings.extend(body.warnings)
+    items = [item for section in sections for item in section.items()]
     return Digest(
         path=path,
+        key=key or content_key(path, raw, config),
         slug=front.slug,
         url=digest_url(config, front),
         title=front.title,
@@ -372,11 +386,15 @@ def parse_digest(
         summary=front.summary,
         draft=front.draft,
         image=front.image,
+        feed_id=None,
+        aliases=(),
+        words=count_words(intro, sections),
+        item_count=len(items),
+        link_count=sum(1 for item in items if item.url is not None),
+        key_lines=front.lines,
+        refs=tuple(ItemRef(i.anchor, i.key, i.host, i.link, i.tags) for i in items),
         intro=intro,
         sections=sections,
-        words=count_words(intro, sections),
-        item_count=sum(1 for section in sections for _ in section.items()),
-        key_lines=front.lines,
     )
 
 
@@ -423,7 +441,9 @@ def parse_site(
             digests.append(parse_digest(data, path, config, md, warnings))
         except DigestError as exc:
             errors.extend(getattr(exc, "errors", [exc]))
-    return assemble_site(config, digests, errors, drafts, warnings)
+    bodies = {digest.path: digest for digest in digests}
+    heads = [digest.head() for digest in digests]
+    return assemble_site(config, heads, lambda head: bodies[head.path], errors, drafts, warnings)
 
 
 def source_files(root: Path, config: SiteConfig) -> list[tuple[str, bytes]]:

@@ -1,35 +1,18 @@
 """The Markdown dialect (CommonMark + raw HTML + tables + strikethrough) as a tree.
 
-markdown-it.rs (through ``markdown_it_pyrs``) parses a digest body in native
-code, about thirteen times faster than markdown-it-py. Its tree is copied once
-into small Python nodes (``Node``) that the parser walks and ``mdrender`` turns
-into HTML. Where markdown-it.rs fails on an input (it panics on a few, such as
-``[`` followed by a backtick), or is not installed (it has no wheel past Python
-3.12), markdown-it-py parses the body and its tokens become the same nodes: both
-engines give the same tree, which the tests check over the Haskell Weekly corpus
-and generated Markdown.
+markdown-it-py parses a digest body; its tokens become small Python nodes (``Node``)
+that the parser walks and ``markdown.html`` turns into HTML.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import threading
 from bisect import bisect_right
 from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
-    from markdown_it_pyrs import MarkdownIt as RustMarkdownIt
-    from markdown_it_pyrs import Node as TreeNode
-else:
-    try:
-        from markdown_it_pyrs import MarkdownIt as RustMarkdownIt
-    except ImportError:  # no wheel for this Python: markdown-it-py parses alone
-        RustMarkdownIt = None
 
 INLINE_NAMES = frozenset(
     [
@@ -47,9 +30,6 @@ INLINE_NAMES = frozenset(
         "html_inline",
     ]
 )
-
-# The host of an http(s), scheme-relative or mailto URL (after any user part).
-_URL_HOST = re.compile(r"^((?:https?:)?//(?:[^/?#@]*@)?|mailto:[^@/?#]*@)([^/?#:]*)", re.IGNORECASE)
 
 
 def inline_run_end(nodes: Sequence[Node], start: int) -> int:
@@ -98,73 +78,24 @@ class Node:
 
 
 class Engine:
-    """Parses digest bodies into nodes: markdown-it.rs when it is installed and ``rust``
-    is true, markdown-it-py otherwise (markdown-it-pyrs has no wheel past Python 3.12,
-    so there digestgen parses with markdown-it-py alone, to the same nodes)."""
+    """Parses digest bodies into nodes with markdown-it-py."""
 
-    def __init__(self, rust: bool = True) -> None:
-        self.rust: RustMarkdownIt | None = None
-        if rust and RustMarkdownIt is not None:
-            self.rust = RustMarkdownIt("commonmark")
-            self.rust.enable_many(["table", "strikethrough"])
-
-    @property
-    def name(self) -> str:
-        return "markdown-it.rs" if self.rust is not None else "markdown-it-py"
+    name = "markdown-it-py"
 
     def parse(self, body: str) -> list[Node]:
-        """The top-level blocks of ``body``: markdown-it.rs's tree, or markdown-it-py's
-        tokens for a body on which markdown-it.rs fails."""
-        body = _ended(body)
-        if self.rust is None:
-            return parse_tree_py(body)
-        try:
-            with _quiet_stderr():
-                tree = self.rust.tree(body)
-        except BaseException as exc:  # pyo3 turns a Rust panic into a BaseException
-            if type(exc).__name__ != "PanicException":
-                raise
-            return parse_tree_py(body)
-        return _children(tree.children)
+        """The top-level blocks of ``body``."""
+        return parse_tree_py(body)
 
 
-def make_markdown(rust: bool = True) -> Engine:
+def make_markdown() -> Engine:
     """The digest body parser: CommonMark with raw HTML, tables and strikethrough."""
-    return Engine(rust)
+    return Engine()
 
 
 def _ended(body: str) -> str:
-    """``body`` ending in a line break: the engines differ on a last line without one
-    (markdown-it.rs ends an HTML block there with a line break, markdown-it-py not)."""
+    """``body`` ending in a line break (a last line without one ends an HTML block
+    otherwise)."""
     return body if body.endswith("\n") or not body else body + "\n"
-
-
-class _quiet_stderr:
-    """Silences file descriptor 2 for the Rust call: a panic prints its message
-    there before it reaches Python as an exception that is handled. One thread at a
-    time (the dev server builds beside its request threads): two interleaved
-    redirections could leave stderr pointing at the null device."""
-
-    _devnull: int | None = None
-    _lock = threading.Lock()
-
-    def __enter__(self) -> None:
-        self._lock.acquire()
-        try:
-            if _quiet_stderr._devnull is None:
-                _quiet_stderr._devnull = os.open(os.devnull, os.O_WRONLY)
-            self.saved = os.dup(2)
-            os.dup2(_quiet_stderr._devnull, 2)
-        except BaseException:
-            self._lock.release()
-            raise
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            os.dup2(self.saved, 2)
-            os.close(self.saved)
-        finally:
-            self._lock.release()
 
 
 @cache
@@ -256,79 +187,6 @@ def _inline_py(tokens: Sequence[Token]) -> list[Node]:
         else:  # code_inline, html_inline, softbreak, hardbreak
             stack[-1].append(Node(kind, [], tok.content))
     return out
-
-
-def _children(tree_nodes: Sequence[TreeNode]) -> list[Node]:
-    out: list[Node] = []
-    for tree_node in tree_nodes:
-        node = _convert(tree_node)
-        if node is None:
-            continue
-        # Adjacent text and entity/escape runs become one text node, as in
-        # markdown-it's token stream (its ``text_join`` rule).
-        if node.name == "text" and out and out[-1].name == "text":
-            out[-1].content += node.content
-        else:
-            out.append(node)
-    return out
-
-
-def _convert(tree_node: TreeNode) -> Node | None:
-    name = tree_node.name
-    if name == "text" or name == "text_special":
-        return Node("text", [], str(tree_node.meta.get("content", "")))
-    if name == "softbreak" or name == "hardbreak":
-        return Node(name, [])
-    if name == "html_inline":
-        return Node(name, [], str(tree_node.meta["content"]))
-    if name == "code_inline":
-        code = "".join(str(c.meta.get("content", "")) for c in tree_node.children)
-        return Node(name, [], code)
-    if name in ("link", "autolink", "image"):
-        meta = tree_node.meta
-        node = Node("image" if name == "image" else "link", _children(tree_node.children))
-        node.url = ascii_host(str(meta.get("url", "")))
-        node.title = str(meta.get("title") or "")
-        return node
-    if name in INLINE_NAMES:
-        return Node(name, _children(tree_node.children))
-    if name == "definition":
-        return None  # a link reference definition renders nothing
-    offset = tree_node.srcmap[0] if tree_node.srcmap else 0
-    if name in ("fence", "code_block", "html_block"):
-        meta = tree_node.meta
-        node = Node(name, [], str(meta.get("content", "")), offset)
-        node.info = str(meta.get("info") or "")
-        return node
-    node = Node(
-        "heading" if name == "lheading" else name, _children(tree_node.children), "", offset
-    )
-    if name in ("heading", "lheading"):
-        node.number = int(tree_node.meta["level"])
-    elif name == "ordered_list":
-        node.number = int(tree_node.meta.get("start", 1))
-    elif name == "table":
-        node.align = tuple(str(a) for a in tree_node.meta.get("alignments", ()))
-    return node
-
-
-def ascii_host(url: str) -> str:
-    """``url`` with an international host in punycode (``xn--``), as markdown-it-py
-    writes it; markdown-it.rs leaves such a host percent-encoded."""
-    match = _URL_HOST.match(url) if "%" in url else None
-    if match is None or "%" not in match.group(2):
-        return url
-    host = unquote(match.group(2))
-    if host.isascii():
-        return url
-    try:
-        labels = [
-            label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
-            for label in host.split(".")
-        ]
-    except UnicodeError:
-        return url
-    return url[: match.start(2)] + ".".join(labels) + url[match.end(2) :]
 
 
 class LineMap:

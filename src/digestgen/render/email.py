@@ -17,7 +17,7 @@ import css_inline
 from digestgen.config import CONFIG_FILE, SiteConfig
 from digestgen.errors import ConfigError, DigestError
 from digestgen.model import Block, Digest, Item, Site
-from digestgen.render.pages import make_environment
+from digestgen.render.templates import make_environment
 
 FORMATS = ("email", "text", "markdown")
 SITE_FILES = {"email": "email.html", "text": "digest.txt", "markdown": "digest.md"}

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from digestgen import __version__
-from digestgen.model import Digest, Item, Site
-from digestgen.site.tags import Tag
+from digestgen.config import SiteConfig
+from digestgen.model import DigestHead, Item
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator
@@ -68,9 +68,12 @@ def site_tag(base_url: str) -> str:
     return f"tag:{parts.hostname},{EPOCH_ID_DATE}:{parts.path}"
 
 
-def digest_id(base_url: str, digest: Digest) -> str:
-    """The digest's number, or else its file's path below the digests folder: neither
-    changes when the title, the slug or the date is edited."""
+def digest_id(base_url: str, digest: DigestHead) -> str:
+    """The digest's ``feed_id`` if it has one (kept from the site it was imported from);
+    else its number, or its file's path below the digests folder: neither changes when
+    the title, the slug or the date is edited."""
+    if digest.feed_id:
+        return digest.feed_id
     if digest.number is not None:
         key = str(digest.number)
     else:
@@ -78,22 +81,22 @@ def digest_id(base_url: str, digest: Digest) -> str:
     return f"{site_tag(base_url)}digest/{key}"
 
 
-def digest_summary(digest: Digest, limit: int = 300) -> str:
+def digest_summary(digest: DigestHead, titles: list[str], limit: int = 300) -> str:
+    """The digest's summary, or else its first item titles."""
     if digest.summary:
         return digest.summary
-    titles = [item.title or item.commentary for item in digest.items()]
     text = "; ".join(t for t in titles if t)
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def digest_entry(site: Site, digest: Digest, content: Callable[[Digest], str]) -> Entry:
-    config = site.config
+def digest_entry(config: SiteConfig, digest: DigestHead, content: str, summary: str) -> Entry:
+    """A whole digest as a feed entry; ``content`` is its HTML (links absolute)."""
     return Entry(
         id=digest_id(config.base_url, digest),
         url=config.base_url + digest.url,
         title=digest.title,
-        content_html=content(digest) if config.feed_full_content else "",
-        summary=digest_summary(digest),
+        content_html=content if config.feed_full_content else "",
+        summary=summary,
         published=digest.date,
         updated=digest.last_modified,
         author=digest.author or config.author,
@@ -101,8 +104,8 @@ def digest_entry(site: Site, digest: Digest, content: Callable[[Digest], str]) -
     )
 
 
-def item_entry(site: Site, digest: Digest, item: Item, content_html: str) -> Entry:
-    config = site.config
+def item_entry(config: SiteConfig, digest: DigestHead, item: Item, content_html: str) -> Entry:
+    """One item of a digest as a feed entry (in a tag's feed)."""
     return Entry(
         id=f"{digest_id(config.base_url, digest)}#{item.anchor}",
         url=f"{config.base_url}{digest.url}#{item.anchor}",
@@ -116,43 +119,9 @@ def item_entry(site: Site, digest: Digest, item: Item, content_html: str) -> Ent
     )
 
 
-def tag_selection(
-    site: Site, tag: Tag, limit: int | None = None
-) -> list[tuple[Digest, Item | None]]:
-    """What a tag's feed holds, newest first: its digests ``(digest, None)`` and its items
-    ``(digest, item)``, at most ``limit`` of them. Needs no rendering, so the build can
-    tell whether an edit reaches the feed at all."""
-    base = site.config.base_url
-    rows: list[tuple[datetime, str, Digest, Item | None]] = [
-        (d.last_modified, digest_id(base, d), d, None) for d in tag.digests
-    ]
-    rows += [(d.last_modified, f"{digest_id(base, d)}#{i.anchor}", d, i) for d, i in tag.items]
-    rows.sort(key=lambda row: (row[0], row[1]), reverse=True)
-    return [(digest, item) for _, _, digest, item in rows[:limit]]
-
-
-def tag_entries(
-    site: Site,
-    tag: Tag,
-    content: Callable[[Digest], str],
-    item_html: Callable[[Digest, Item], str],
-    limit: int | None = None,
-) -> list[Entry]:
-    """A tag's feed, newest first: the digests and the items tagged with it.
-
-    Entries are chosen before any content is rendered, so that only the
-    ``limit`` entries kept are rendered.
-    """
-    return [
-        digest_entry(site, digest, content)
-        if item is None
-        else item_entry(site, digest, item, item_html(digest, item))
-        for digest, item in tag_selection(site, tag, limit)
-    ]
-
-
-def _generator(site: Site, spec: FeedSpec, self_path: str, rss: bool = False) -> FeedGenerator:
-    config = site.config
+def _generator(
+    config: SiteConfig, spec: FeedSpec, self_path: str, rss: bool = False
+) -> FeedGenerator:
     # RSS readers render <description> as HTML: plain text is escaped there to stay text.
     text: Callable[[str], str] = (lambda s: escape(s, quote=False)) if rss else str
     # Imported here: a build in which no feed changed never loads feedgen (and lxml).
@@ -190,8 +159,7 @@ def _generator(site: Site, spec: FeedSpec, self_path: str, rss: bool = False) ->
     return fg
 
 
-def json_feed(site: Site, spec: FeedSpec, self_path: str) -> bytes:
-    config = site.config
+def json_feed(config: SiteConfig, spec: FeedSpec, self_path: str) -> bytes:
     feed: dict[str, object] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": spec.title,
@@ -220,16 +188,14 @@ def json_feed(site: Site, spec: FeedSpec, self_path: str) -> bytes:
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def render_feed(site: Site, spec: FeedSpec, formats: Sequence[str]) -> dict[str, bytes]:
-    """The feed in each of ``formats`` ("rss", "atom", "json") at ``spec.path`` + name."""
+def render_feed(config: SiteConfig, spec: FeedSpec, paths: dict[str, str]) -> dict[str, bytes]:
+    """The feed in each format of ``paths`` ("rss", "atom", "json": the file's path)."""
     out: dict[str, bytes] = {}
-    names = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
-    for fmt in formats:
-        path = spec.path + names[fmt]
+    for fmt, path in paths.items():
         if fmt == "json":
-            out[path] = json_feed(site, spec, path)
+            out[path] = json_feed(config, spec, path)
         elif fmt == "rss":
-            out[path] = _generator(site, spec, path, rss=True).rss_str(pretty=True)
+            out[path] = _generator(config, spec, path, rss=True).rss_str(pretty=True)
         else:
-            out[path] = _generator(site, spec, path).atom_str(pretty=True)
+            out[path] = _generator(config, spec, path).atom_str(pretty=True)
     return out

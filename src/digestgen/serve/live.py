@@ -6,8 +6,8 @@ import html
 import json
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from string import Template
 
 EVENTS_PATH = "/__digestgen__/events"
@@ -71,7 +71,7 @@ class Snapshot:
     """What the server shows now: the last good build and the pending error, if any."""
 
     generation: str
-    output: Path | None
+    files: Mapping[str, bytes] | None
     base_path: str
     error: str | None
 
@@ -96,11 +96,11 @@ class LiveState:
         with self._changed:
             return self._snapshot
 
-    def publish_build(self, output: Path, base_path: str) -> Snapshot:
-        """A good build is in ``output``; it replaces the last one and clears the error."""
+    def publish_build(self, files: Mapping[str, bytes], base_path: str) -> Snapshot:
+        """A good build made ``files``; they replace the last ones and clear the error."""
         with self._changed:
             self._builds += 1
-            self._snapshot = Snapshot(f"{self._token}-{self._builds}", output, base_path, None)
+            self._snapshot = Snapshot(f"{self._token}-{self._builds}", files, base_path, None)
             return self._bump()
 
     def publish_error(self, error: str) -> Snapshot:

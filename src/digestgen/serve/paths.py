@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import mimetypes
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 # Explicit types for what a digest site holds, so feeds are served as XML and
@@ -67,33 +68,24 @@ def site_path(raw: str, base_path: str) -> str | Redirect | None:
     return decoded[len(base_path) :]
 
 
-def find_file(root: Path, rel: str) -> Path | Redirect | None:
-    """The regular file inside ``root`` that ``rel`` names, following the site's rules.
-
-    A path ending in ``/`` means its ``index.html``; a folder named without
-    the slash redirects to it (as static hosts do), and is never listed. A
-    symlink whose target is outside ``root`` is treated as missing.
-    """
-    top = root.resolve()
+def find_file(files: Mapping[str, bytes], rel: str) -> str | Redirect | None:
+    """The file of the site that ``rel`` names, following the site's rules: a path
+    ending in ``/`` means its ``index.html``; a folder named without the slash redirects
+    to it (as static hosts do), and is never listed. Only the site's own files exist."""
     wanted = rel + "index.html" if rel == "" or rel.endswith("/") else rel
-    try:
-        real = (top / wanted).resolve(strict=True)
-    except (OSError, RuntimeError):
-        return None
-    if not real.is_relative_to(top):
-        return None
-    if real.is_dir():
-        index = real / "index.html"
-        return Redirect(rel + "/") if index.is_file() else None
-    return real if real.is_file() else None
+    if wanted in files:
+        return wanted
+    if f"{rel}/index.html" in files:
+        return Redirect(rel + "/")
+    return None
 
 
-def content_type(path: Path) -> str:
+def content_type(path: str) -> str:
     """The ``Content-Type`` to send for a file of the site."""
-    suffix = path.suffix.lower()
+    suffix = PurePosixPath(path).suffix.lower()
     if suffix in CONTENT_TYPES:
         return CONTENT_TYPES[suffix]
-    guessed, _encoding = mimetypes.guess_type(path.name)
+    guessed, _encoding = mimetypes.guess_type(path)
     return guessed or "application/octet-stream"
 
 

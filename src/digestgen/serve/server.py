@@ -1,14 +1,12 @@
-"""The preview server: rebuilds into a temp folder and serves the last good build."""
+"""The preview server: serves the last good build from memory and updates it on saves."""
 
 from __future__ import annotations
 
 import errno
 import secrets
-import shutil
 import signal
 import socket
 import sys
-import tempfile
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,10 +15,8 @@ from types import FrameType
 from typing import Any
 from urllib.parse import quote
 
-from digestgen.build import seed_output
 from digestgen.config import CONFIG_FILE
 from digestgen.errors import ConfigError
-from digestgen.serve.builder import BuildProcess
 from digestgen.serve.live import (
     EVENTS_PATH,
     SCRIPT,
@@ -31,6 +27,7 @@ from digestgen.serve.live import (
     placeholder,
 )
 from digestgen.serve.paths import Redirect, content_type, find_file, host_allowed, site_path
+from digestgen.serve.session import Session
 from digestgen.serve.watch import Change, Layout, Watcher
 
 Log = Callable[[str], None]
@@ -81,25 +78,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, "text/javascript; charset=utf-8", SCRIPT, send_body)
             return
         snap = self.server.live.snapshot()
-        if snap.output is None:
+        if snap.files is None:
             self._send(503, "text/html; charset=utf-8", placeholder(snap), send_body)
             return
         rel = site_path(self.path, snap.base_path)
         if isinstance(rel, Redirect):
             self._redirect(rel.location)
             return
-        found = find_file(snap.output, rel) if rel is not None else None
+        found = find_file(snap.files, rel) if rel is not None else None
         if isinstance(found, Redirect):
             self._redirect(snap.base_path + found.location)
         elif found is None:
             self._not_found(snap, send_body)
         else:
             kind = content_type(found)
-            try:
-                body = found.read_bytes()
-            except OSError:  # an old build removed under a slow request
-                self._not_found(snap, send_body)
-                return
+            body = snap.files[found]
             if kind.startswith("text/html"):
                 body = inject(body, snap)
             self._send(200, kind, body, send_body)
@@ -112,10 +105,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _not_found(self, snap: Snapshot, send_body: bool) -> None:
-        assert snap.output is not None
-        page = find_file(snap.output, "404.html")
-        if isinstance(page, Path):
-            self._send(404, "text/html; charset=utf-8", inject(page.read_bytes(), snap), send_body)
+        assert snap.files is not None
+        page = snap.files.get("404.html")
+        if page is not None:
+            self._send(404, "text/html; charset=utf-8", inject(page, snap), send_body)
         else:
             self._send(404, "text/plain; charset=utf-8", b"404 not found\n", send_body)
 
@@ -178,19 +171,18 @@ class LiveServer:
         port: int = 8000,
         drafts: bool = True,
         log: Log | None = None,
+        base_url: str | None = None,
     ) -> None:
         self.root = root  # as given, so errors name paths as `digestgen build` does
         self.host, self.port, self.drafts = host, port, drafts
         self.log: Log = log or (lambda _msg: None)
         self.live = LiveState(secrets.token_hex(4))
         self.layout = Layout()
+        self.session = Session(root, drafts, base_url)
         self._build_lock = threading.Lock()
-        self._outputs: list[Path] = []
-        self._temp: Path | None = None
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._watcher: Watcher | None = None
-        self._builder = BuildProcess()
 
     @property
     def url(self) -> str:
@@ -200,43 +192,23 @@ class LiveServer:
         shown = f"[{host!s}]" if ":" in str(host) else str(host)
         return f"http://{shown}:{port}{self.live.snapshot().base_path}"
 
-    @property
-    def output(self) -> Path | None:
-        """The folder of the build being served (never the user's ``site/``)."""
-        return self.live.snapshot().output
-
     def rebuild(self) -> bool:
-        """Build into the temp folder not being served; on success serve it, else keep
-        the last one.
-
-        Builds alternate between two folders, each with its own manifest in the cache:
-        a build brings the older one up to date incrementally (only the outputs changed
-        since it was last built there are rendered), while requests keep reading the
-        one being served.
-        """
-        assert self._temp is not None, "not started"
+        """Bring the site in memory up to date; on success serve it, else keep the last
+        good one and show the error."""
         with self._build_lock:
-            first, second = self._temp / "site-a", self._temp / "site-b"
-            served = self.live.snapshot().output
-            output = second if served == first else first
-            if served is not None and not output.exists():
-                # The first save: start from the served build, not from nothing.
-                seed_output(self.root, served, output)
-            outcome = self._builder.build(self.root, output, self.drafts)
+            outcome = self.session.build()
             if outcome.error:
                 self.live.publish_error(outcome.error)
                 self.log(f"{outcome.error}\nerror: build failed; still serving the last good build")
                 return False
-            if outcome.bug or outcome.config is None:
+            if outcome.bug or outcome.config is None or outcome.files is None:
                 # Our own bug: keep serving, show it, keep the traceback.
                 self.live.publish_error(f"internal error: {outcome.bug}")
                 self.log(outcome.traceback.rstrip())
                 return False
             self.layout = Layout.of(outcome.config)
-            self.live.publish_build(output, outcome.config.base_path)
+            self.live.publish_build(outcome.files, outcome.config.base_path)
             self.log(outcome.summary)
-            if output not in self._outputs:
-                self._outputs.append(output)
             return True
 
     def _changed(self, changes: set[tuple[Change, str]]) -> None:
@@ -250,7 +222,6 @@ class LiveServer:
             raise ConfigError(f"no {CONFIG_FILE} here; is this a digestgen site?", self.root)
         self._httpd = bind(self.host, self.port, self.log)
         self._httpd.live = self.live
-        self._temp = Path(tempfile.mkdtemp(prefix="digestgen-serve-"))
         self.rebuild()
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, args=(0.1,), name="digestgen-http", daemon=True
@@ -260,7 +231,7 @@ class LiveServer:
         self._watcher.start()
 
     def stop(self) -> None:
-        """Stop watching and serving, end open event streams, remove the temp builds."""
+        """Stop watching and serving and end open event streams."""
         if self._watcher is not None:
             self._watcher.stop()
         self.live.close()
@@ -270,10 +241,6 @@ class LiveServer:
             self._thread.join(timeout=5)
         if self._httpd is not None:
             self._httpd.server_close()
-        with self._build_lock:
-            self._builder.close()
-            if self._temp is not None:
-                shutil.rmtree(self._temp, ignore_errors=True)
 
     def __enter__(self) -> LiveServer:
         try:
@@ -291,11 +258,13 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def run(root: Path, host: str, port: int, drafts: bool, log: Log) -> None:
+def run(
+    root: Path, host: str, port: int, drafts: bool, log: Log, base_url: str | None = None
+) -> None:
     """``digestgen serve``: serve until Ctrl-C (or SIGTERM), then stop cleanly."""
     if host not in ("127.0.0.1", "localhost", "::1"):
         log(f"warning: serving on {host}, reachable from other machines")
-    server = LiveServer(root, host=host, port=port, drafts=drafts, log=log)
+    server = LiveServer(root, host=host, port=port, drafts=drafts, log=log, base_url=base_url)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.start()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from digestgen.model import Site
+from digestgen.model import DigestHead
 
 WIDTH = 480
 BAR_HEIGHT = 26
@@ -24,9 +24,9 @@ def _svg(chart_id: str, title: str, desc: str, height: int, body: list[str]) -> 
     )
 
 
-def items_over_time(site: Site, chart_id: str = "chart-items") -> str:
+def items_over_time(heads: Sequence[DigestHead], chart_id: str = "chart-items") -> str:
     """Items per digest, one bar per digest, oldest on the left, on a date axis."""
-    digests = sorted(site.digests, key=lambda d: d.date)
+    digests = sorted(heads, key=lambda d: d.date)
     title = "Links per digest over time"
     if not digests:
         return _svg(chart_id, title, "No digests yet.", 40, [])

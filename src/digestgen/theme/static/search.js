@@ -1,7 +1,8 @@
-/* digestgen search box. Nothing is fetched until the box is used; then the manifest,
-   the shard of each query word and the chunks of the top results (see searchindex.py).
-   Every query word must prefix-match a word of the title, commentary, notes, tags or
-   domain; title matches rank first, then newer links. Results link to item permalinks. */
+/* digestgen search box. Nothing is fetched until the box is used; then the index, the
+   shard of each query word in each range of digests that has it, and the documents of
+   the digests of the top results (see render/search.py). Every query word must
+   prefix-match a word of the title, commentary, notes, tags or domain; title matches
+   rank first, then newer digests, then page order. Results link to item permalinks. */
 (function () {
   "use strict";
   var form = document.getElementById("search");
@@ -42,57 +43,73 @@
     return cache[name];
   }
 
-  /* {id: weight} of the documents with a word starting with `word`. */
-  function matches(shard, word) {
-    var hits = new Map();
+  /* {"range digest doc": weight} of the documents of one range's shard with a word
+     starting with `word`; a shard lists [digest, doc * 2 + in_title, ...] per word. */
+  function matches(shard, range, word, hits) {
     Object.keys(shard).forEach(function (token) {
       if (token.lastIndexOf(word, 0) !== 0) return;
-      var value = 0;
-      shard[token].forEach(function (delta) {
-        value += delta;
-        var id = value >> 1;
-        var weight = value & 1 ? 3 : 1;
+      var postings = shard[token];
+      for (var n = 0; n + 1 < postings.length; n += 2) {
+        var id = range + " " + postings[n] + " " + (postings[n + 1] >> 1);
+        var weight = postings[n + 1] & 1 ? 3 : 1;
         if ((hits.get(id) || 0) < weight) hits.set(id, weight);
-      });
+      }
     });
-    return hits;
+  }
+
+  function wordHits(index, term) {
+    var name = shardName(term);
+    var wanted = [];
+    index.ranges.forEach(function (range, number) {
+      if (range.s.indexOf(name) >= 0) wanted.push(number);
+    });
+    return Promise.all(wanted.map(function (number) {
+      return get("r" + number + "/" + name);
+    })).then(function (shards) {
+      var hits = new Map();
+      shards.forEach(function (shard, n) { matches(shard, wanted[n], term, hits); });
+      return hits;
+    });
+  }
+
+  function newerFirst(a, b) {
+    var x = a[0].split(" ").map(Number), y = b[0].split(" ").map(Number);
+    return b[1] - a[1] || y[0] - x[0] || y[1] - x[1] || x[2] - y[2];
   }
 
   function search(query) {
     var terms = words(query);
-    return get("index").then(function (manifest) {
+    return get("index").then(function (index) {
       if (!terms.length) return null;
-      var present = new Set(manifest.shards);
       return Promise.all(terms.map(function (term) {
-        var name = shardName(term);
-        return present.has(name) ? get(name) : {};
-      })).then(function (shards) {
-        var scores = null;
-        terms.forEach(function (term, n) {
-          var hits = matches(shards[n], term);
-          if (scores === null) { scores = hits; return; }
+        return wordHits(index, term);
+      })).then(function (all) {
+        var scores = all[0];
+        all.slice(1).forEach(function (hits) {
           var both = new Map();
           scores.forEach(function (score, id) {
             if (hits.has(id)) both.set(id, score + hits.get(id));
           });
           scores = both;
         });
-        var ranked = Array.from(scores.entries()).sort(function (a, b) {
-          return b[1] - a[1] || a[0] - b[0];
+        var ranked = Array.from(scores.entries()).sort(newerFirst);
+        var top = ranked.slice(0, LIMIT).map(function (entry) {
+          return entry[0].split(" ").map(Number);
         });
-        var top = ranked.slice(0, LIMIT).map(function (entry) { return entry[0]; });
-        var chunks = top.map(function (id) { return Math.floor(id / manifest.chunk); });
-        return Promise.all(chunks.map(function (c) { return get("c" + c); })).then(function (docs) {
+        return Promise.all(top.map(function (doc) {
+          return get("d/" + index.ranges[doc[0]].d[doc[1]]);
+        })).then(function (docs) {
           return {
             total: ranked.length,
-            results: top.map(function (id, n) {
-              /* [digest title, digest url, anchor, title, domain] */
-              var doc = docs[n][id % manifest.chunk];
-              if (!doc[2]) return { title: doc[0], url: base + doc[1], meta: "digest" };
+            results: top.map(function (doc, n) {
+              var digest = docs[n];
+              if (doc[2] === 0) return { title: digest.t, url: base + digest.u, meta: "digest" };
+              /* [anchor, title, domain] */
+              var item = digest.i[doc[2] - 1];
               return {
-                title: doc[3] || doc[0],
-                url: base + doc[1] + "#" + doc[2],
-                meta: (doc[4] ? doc[4] + " · " : "") + doc[0]
+                title: item[1] || digest.t,
+                url: base + digest.u + "#" + item[0],
+                meta: (item[2] ? item[2] + " · " : "") + digest.t
               };
             })
           };

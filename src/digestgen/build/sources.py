@@ -1,0 +1,132 @@
+"""The digest files of a build with their keys, read only where they may have changed,
+and their parse: the misses of the cache, on all cores when there are many."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from multiprocessing.context import BaseContext
+from pathlib import Path
+
+from digestgen.config import SiteConfig
+from digestgen.content.keys import content_key, settings_key
+from digestgen.content.sources import source_stats
+from digestgen.errors import DigestError, ParseError
+from digestgen.model import Digest
+
+# A file whose change time is this close to the last build's end is read again even when
+# its size and time are as recorded: a change within the clock's tick keeps both.
+RACY_NS = 2_000_000_000
+# Below this many files to parse, starting processes costs more than it saves.
+PARALLEL_MIN = 24
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A digest file: its path below the root, its stat stamp, its content key and, when
+    this build read it, its bytes."""
+
+    path: str
+    stamp: tuple[int, int, int]
+    key: str
+    data: bytes | None = None
+
+    def record(self, config: SiteConfig) -> list[object]:
+        """What the next scan needs to trust this file unread (``scan``)."""
+        return [*self.stamp, self.key, settings_key(config)]
+
+
+# The last build's record of a source (``Source.record``).
+Record = Sequence[object]
+
+
+def scan(
+    root: Path, config: SiteConfig, records: Mapping[str, Record], settled_ns: int
+) -> list[Source]:
+    """Every digest file in path order. A file whose stamp equals the record of the last
+    build (finished at ``settled_ns``) keeps its key; the others are read and keyed.
+    A record is ``[mtime_ns, size, inode, key, settings]``: made under other parse
+    settings, it does not hold."""
+    found: list[Source] = []
+    settings = settings_key(config)
+    for rel, st in source_stats(root, config):
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        record = list(records.get(rel) or ())
+        trusted = st.st_mtime_ns < settled_ns
+        if trusted and record[:3] == list(stamp) and record[4:] == [settings]:
+            found.append(Source(rel, stamp, str(record[3])))
+            continue
+        try:
+            data = (root / rel).read_bytes()
+        except FileNotFoundError:
+            continue  # deleted since the folder was listed: as if it were gone before
+        except OSError as exc:
+            raise ParseError(f"cannot read this digest: {exc.strerror}", rel) from None
+        found.append(Source(rel, stamp, content_key(rel, data, config), data))
+    return found
+
+
+def with_data(root: Path, config: SiteConfig, source: Source) -> Source:
+    """``source`` with its bytes and their key (read now if the scan trusted its stamp)."""
+    if source.data is not None:
+        return source
+    try:
+        data = (root / source.path).read_bytes()
+    except OSError as exc:
+        raise ParseError(f"cannot read this digest: {exc.strerror}", source.path) from None
+    return replace(source, data=data, key=content_key(source.path, data, config))
+
+
+def settled(written_ns: int) -> int:
+    """Stamps older than this can be trusted (``RACY_NS`` before the last build ended)."""
+    return written_ns - RACY_NS
+
+
+# What a parse gives back for one file: the digest (``None`` if it failed), its
+# warnings and its errors.
+Parsed = tuple[str, Digest | None, list[DigestError], list[DigestError]]
+
+
+def _parse_one(config: SiteConfig, path: str, data: bytes, key: str) -> Parsed:
+    # Imported here: a build whose digests all come from the cache never loads the parser.
+    from digestgen.content.parse import parse_digest
+
+    warnings: list[DigestError] = []
+    try:
+        digest = parse_digest(data, path, config, warnings=warnings, key=key)
+    except DigestError as exc:
+        return path, None, warnings, list(getattr(exc, "errors", [exc]))
+    return path, digest, warnings, []
+
+
+def _parse_chunk(config: SiteConfig, chunk: list[tuple[str, bytes, str]]) -> list[Parsed]:
+    return [_parse_one(config, path, data, key) for path, data, key in chunk]
+
+
+def parse_sources(
+    config: SiteConfig,
+    sources: Sequence[Source],
+    workers: int,
+    mp_context: BaseContext | None = None,
+) -> list[Parsed]:
+    """Parse the sources read by this build (their ``data``), in processes of their own
+    when there are many of them and more than one worker (started as ``mp_context``
+    starts them, the system's default if not given)."""
+    todo = [(s.path, s.data, s.key) for s in sources if s.data is not None]
+    if workers <= 1 or len(todo) < PARALLEL_MIN:
+        return _parse_chunk(config, todo)
+    size = max(1, len(todo) // (workers * 4))
+    chunks = [todo[start : start + size] for start in range(0, len(todo), size)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context) as pool:
+        done = pool.map(_parse_chunk, [config] * len(chunks), chunks)
+        return [parsed for chunk in done for parsed in chunk]
+
+
+def default_workers() -> int:
+    """The processes a cold build may use: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)

@@ -1,0 +1,199 @@
+"""The site's other outputs: feeds, the sitemap, static files, newsletter editions and
+redirect pages, each naming what it shows as a page does."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from digestgen.errors import ConfigError
+from digestgen.render.context import Context, Files, Output
+from digestgen.render.email import SITE_FILES, check_formats, digest_edition
+from digestgen.render.feeds import (
+    FeedSpec,
+    digest_entry,
+    digest_id,
+    digest_summary,
+    item_entry,
+    render_feed,
+)
+from digestgen.render.templates import THEME_DIR
+from digestgen.site.tags import Ref, Tag
+
+# The main feeds' paths, and each tag's (with its slug).
+MAIN_FEEDS = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
+TAG_FEEDS = {"rss": "tags/{slug}/feed.xml", "atom": "tags/{slug}/atom.xml"}
+# How many item titles stand for a digest without a summary in its feed entry.
+SUMMARY_ITEMS = 12
+
+
+def _summary(ctx: Context, place: int) -> str:
+    titles = [i.title or i.commentary for i in ctx.items(place)[:SUMMARY_ITEMS]]
+    return digest_summary(ctx.heads[place], titles)
+
+
+def _main_feed(ctx: Context, places: list[int]) -> Files:
+    config = ctx.config
+    entries = [
+        digest_entry(config, ctx.heads[p], ctx.feed_content(p), _summary(ctx, p)) for p in places
+    ]
+    spec = FeedSpec("", config.title, config.description, config.base_url, entries)
+    return render_feed(config, spec, MAIN_FEEDS)
+
+
+def _tag_selection(ctx: Context, tag: Tag) -> list[tuple[int, Ref | None]]:
+    """What a tag's feed holds, newest first: its digests ``(place, None)`` and its items
+    ``(place, ref)``, at most ``feed_limit`` of them."""
+    heads, base = ctx.heads, ctx.config.base_url
+    rows: list[tuple[datetime, str, int, Ref | None]] = [
+        (heads[p].last_modified, digest_id(base, heads[p]), p, None) for p in tag.digests
+    ]
+    for ref in tag.items:
+        head = heads[ref[0]]
+        anchor = head.refs[ref[1]].anchor
+        rows.append((head.last_modified, f"{digest_id(base, head)}#{anchor}", ref[0], ref))
+    rows.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    return [(place, ref) for _, _, place, ref in rows[: ctx.config.feed_limit]]
+
+
+def _tag_feed(ctx: Context, tag: Tag) -> Files:
+    config, renderer = ctx.config, ctx.renderer
+    entries = []
+    for place, ref in _tag_selection(ctx, tag):
+        head = ctx.heads[place]
+        if ref is None:
+            entries.append(
+                digest_entry(config, head, ctx.feed_content(place), _summary(ctx, place))
+            )
+            continue
+        _, item = ctx.item(ref)
+        base = renderer.abs_url(head.url)
+        content = renderer.fragment(
+            "feed_item.html", it=item, url=renderer.abs_url, anchor_base=base
+        )
+        entries.append(item_entry(config, head, item, content))
+    title, about = f"{config.title}: {tag.name}", f"Digests and links tagged {tag.name}."
+    spec = FeedSpec(tag.url, title, about, config.base_url + tag.url, entries)
+    paths = {fmt: path.format(slug=tag.slug) for fmt, path in TAG_FEEDS.items()}
+    return render_feed(config, spec, paths)
+
+
+def feed_outputs(ctx: Context) -> list[Output]:
+    """The site's feeds of its latest digests, and each tag's feeds."""
+    heads = ctx.heads
+    latest = list(range(min(len(heads), ctx.config.feed_limit)))
+    outputs = [Output("feed:", [heads[p].key for p in latest], partial(_main_feed, places=latest))]
+    for tag in ctx.listings.tags:
+        inputs = [tag.name, tag.slug]
+        for place, ref in _tag_selection(ctx, tag):
+            inputs.append(heads[place].key if ref is None else ctx.entry(ref))
+        outputs.append(Output(f"feed:{tag.url}", inputs, partial(_tag_feed, tag=tag)))
+    return outputs
+
+
+def _sitemap(ctx: Context, pages: list[str]) -> Files:
+    lastmod = {h.url + "index.html": h.last_modified for h in ctx.heads}
+    newest = max(lastmod.values(), default=None)
+    entries = []
+    for path in pages:
+        moment = lastmod.get(path) or newest
+        day = moment.date().isoformat() if moment is not None else ""
+        entries.append((ctx.config.base_url + path.removesuffix("index.html"), day))
+    renderer = ctx.renderer
+    return {
+        "sitemap.xml": renderer.fragment("sitemap.xml", entries=entries).encode("utf-8"),
+        "robots.txt": renderer.fragment("robots.txt").encode("utf-8"),
+    }
+
+
+def sitemap_output(ctx: Context, page_paths: list[str]) -> Output:
+    """The sitemap (every page, each digest's with its last change) and robots.txt."""
+    pages = sorted(p for p in page_paths if p.endswith("index.html"))
+    dates = [f"{h.url}\x1f{h.last_modified.isoformat()}" for h in ctx.heads]
+    return Output("sitemap", [*pages, *dates], partial(_sitemap, pages=pages))
+
+
+def _constant(_ctx: Context, path: str, data: bytes) -> Files:
+    return {path: data}
+
+
+def static_outputs(root: Path, static_dir: str) -> list[Output]:
+    """The theme's assets under ``static/``, overridden file by file by the site's own
+    (none of which may lead out of the site through a symlink)."""
+    found: dict[str, Path] = {}
+    real_root = root.resolve()
+    for folder in (THEME_DIR / "static", root / static_dir):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if folder != THEME_DIR / "static" and not path.resolve().is_relative_to(real_root):
+                message = f"links outside the site ({path.resolve()})"
+                raise ConfigError(message, path.relative_to(root).as_posix())
+            if path.is_file():
+                found["static/" + path.relative_to(folder).as_posix()] = path
+    outputs = []
+    for rel, path in sorted(found.items()):
+        data = path.read_bytes()
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        outputs.append(Output(rel, [digest], partial(_constant, path=rel, data=data)))
+    return outputs
+
+
+def _edition(ctx: Context, place: int, fmt: str, path: str) -> Files:
+    templates = ctx.root / ctx.config.templates_dir
+    return {path: digest_edition(ctx.site, ctx.digest(place), fmt, templates)}
+
+
+def edition_outputs(ctx: Context) -> list[Output]:
+    """The newsletter editions ``export_formats`` asks for, beside each digest's page."""
+    if not ctx.config.export_formats:
+        return []
+    formats = check_formats(ctx.root, ctx.config)
+    outputs = []
+    for place, head in enumerate(ctx.heads):
+        for fmt in formats:
+            path = head.url + SITE_FILES[fmt]
+            make = partial(_edition, place=place, fmt=fmt, path=path)
+            outputs.append(Output(path, [head.key, fmt], make))
+    return outputs
+
+
+REDIRECT = """<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<title>Moved: {title}</title>
+<link rel="canonical" href="{target}">
+<meta http-equiv="refresh" content="0; url={target}">
+<meta name="robots" content="noindex">
+</head>
+<body>
+<p>This page has moved to <a href="{target}">{title}</a>.</p>
+</body>
+</html>
+"""
+
+
+def _redirect(ctx: Context, path: str, target: str, title: str) -> Files:
+    page = REDIRECT.format(
+        lang=html.escape(ctx.config.language),
+        title=html.escape(title),
+        target=html.escape(target, quote=True),
+    )
+    return {path: page.encode("utf-8")}
+
+
+def redirect_outputs(ctx: Context) -> list[Output]:
+    """A redirect page at each old address of a digest (its ``aliases``)."""
+    outputs = []
+    for head in ctx.heads:
+        target = ctx.config.base_url + head.url
+        for alias in head.aliases:
+            path = alias.lstrip("/")
+            path = path + "index.html" if path.endswith("/") or not path else path
+            make = partial(_redirect, path=path, target=target, title=head.title)
+            outputs.append(Output(path, [target, head.title], make))
+    return outputs

@@ -1,0 +1,150 @@
+"""The listing pages: the home page, the link index, each tag's and each domain's pages,
+cut into stable pages (``site.listings.stable_pages``), and the stats page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import partial
+from typing import Any
+
+from digestgen.render.context import Context, Files, Output, page
+from digestgen.site.listings import PageSlice, stable_pages
+from digestgen.site.stats import bar_chart, items_over_time
+from digestgen.site.tags import Ref, top_tags
+
+LINKS_PER_PAGE = 50
+# How many item titles a digest's card on the home page shows.
+CARD_ITEMS = 3
+
+
+def pagination(piece: PageSlice) -> dict[str, Any]:
+    """What a template knows of where a page sits among its listing's pages."""
+    return {"number": piece.number, "newer_url": piece.newer, "older_url": piece.older}
+
+
+def _nav(piece: PageSlice) -> list[str]:
+    return [str(piece.number), piece.newer or "", piece.older or ""]
+
+
+def _shown(refs: Sequence[Ref]) -> list[Ref]:
+    """A page's entries as shown: newest digest first, page order within a digest."""
+    return sorted(refs)
+
+
+def _links_page(
+    ctx: Context, template: str, piece: PageSlice, refs: Sequence[Ref], extra: dict[str, Any]
+) -> Files:
+    links = [ctx.item(ref) for ref in _shown(refs[piece.start : piece.stop])]
+    title = extra["page_title"]
+    context = {
+        **extra,
+        "page_title": title if piece.number is None else f"{title}, page {piece.number}",
+        "links": links,
+        "pagination": pagination(piece),
+    }
+    return page(ctx, piece.folder + "index.html", template, context)
+
+
+def _link_listing(
+    ctx: Context,
+    template: str,
+    folder: str,
+    refs: Sequence[Ref],
+    extra: dict[str, Any],
+    first: tuple[dict[str, Any], list[str]] | None = None,
+) -> list[Output]:
+    """The stable pages of a listing of ``refs``; ``first`` is what its first page
+    shows besides (its context and its inputs)."""
+    outputs = []
+    for piece in stable_pages(folder, len(refs), LINKS_PER_PAGE):
+        shown, more = extra, list[str]()
+        if piece.number is None and first is not None:
+            shown, more = first
+        inputs = [*_nav(piece), *more, *map(ctx.entry, refs[piece.start : piece.stop])]
+        make = partial(_links_page, template=template, piece=piece, refs=refs, extra=shown)
+        outputs.append(Output(piece.folder + "index.html", inputs, make))
+    return outputs
+
+
+def _home_page(ctx: Context, piece: PageSlice, places: Sequence[int]) -> Files:
+    shown = sorted(places[piece.start : piece.stop])
+    context = {
+        "page_title": ctx.config.title if piece.number is None else f"Page {piece.number}",
+        "digests": [ctx.digest(place) for place in shown],
+        "pagination": pagination(piece),
+    }
+    return page(ctx, piece.folder + "index.html", "index.html", context)
+
+
+def home_outputs(ctx: Context) -> list[Output]:
+    """The latest digests, ``per_page`` a page, each card with its first item titles."""
+    places = list(range(len(ctx.heads) - 1, -1, -1))
+    outputs = []
+    for piece in stable_pages("", len(places), ctx.config.per_page):
+        inputs = ["home", *_nav(piece)]
+        for place in places[piece.start : piece.stop]:
+            head = ctx.heads[place]
+            inputs += [head.key, ctx.show[place], *(r.key for r in head.refs[:CARD_ITEMS])]
+        make = partial(_home_page, piece=piece, places=places)
+        outputs.append(Output(piece.folder + "index.html", inputs, make))
+    return outputs
+
+
+def listing_outputs(ctx: Context) -> list[Output]:
+    """The home page, the link index, the pages of each tag and domain, and stats."""
+    outputs = home_outputs(ctx)
+    links = {"page_title": "All links", "description": "Every link of every digest."}
+    outputs += _link_listing(ctx, "links.html", "links/", ctx.listings.links, links)
+    for tag in ctx.listings.tags:
+        extra = {
+            "page_title": f"Tag: {tag.name}",
+            "description": f"Digests and links tagged {tag.name}.",
+            "tag": replace(tag.info(), count=None),
+            "digests": (),
+        }
+        # The tag's count and the digests carrying it are on its first page only: the
+        # numbered pages never change once full.
+        places = list(reversed(tag.digests))
+        carriers = [ctx.heads[place] for place in places]
+        inputs = [repr(tag.info()), *(ctx.heads[p].key + ctx.show[p] for p in places)]
+        first = ({**extra, "tag": tag.info(), "digests": carriers}, inputs)
+        outputs += _link_listing(ctx, "tag.html", tag.url, tag.items, extra, first)
+    for domain in ctx.listings.domains:
+        extra = {
+            "page_title": f"Links to {domain.host}",
+            "description": f"Every link to {domain.host} in the digests.",
+            "domain": replace(domain.info(), count=None),
+        }
+        first = ({**extra, "domain": domain.info()}, [repr(domain.info())])
+        outputs += _link_listing(ctx, "domain.html", domain.url, domain.items, extra, first)
+    outputs.append(stats_output(ctx))
+    return outputs
+
+
+def stats_output(ctx: Context) -> Output:
+    """Links per digest over time, the top domains and the top tags."""
+    heads = ctx.heads
+    inputs = [f"{h.title}\x1f{h.date.isoformat()}\x1f{h.item_count}" for h in heads]
+    inputs += [f"{d.host}\x1f{d.slug}\x1f{d.count}" for d in ctx.listings.domains[:15]]
+    inputs += [repr(t) for t in top_tags(ctx.listings.tags)]
+    return Output("stats/index.html", inputs, _stats)
+
+
+def _stats(ctx: Context) -> Files:
+    tags = top_tags(ctx.listings.tags)
+    domains = [domain.info() for domain in ctx.listings.domains[:15]]
+    charts = {
+        "items": items_over_time(ctx.heads),
+        "domains": bar_chart([(d.host, d.count or 0) for d in domains], "Top domains", "c-dom"),
+        "tags": bar_chart([(t.name, t.count or 0) for t in tags], "Top tags", "c-tag"),
+    }
+    context = {
+        "page_title": "Stats",
+        "description": "Links per digest, top domains and top tags.",
+        "charts": charts,
+        "digests": ctx.heads,
+        "top_domains": domains,
+        "top_tags": [(t.name, t.url, t.count) for t in tags],
+    }
+    return page(ctx, "stats/index.html", "stats.html", context)
