@@ -108,6 +108,10 @@ class Digest(NamedTuple):
     item_count: int = 0
     # The file line of each front matter key given (``line_of``).
     key_lines: tuple[tuple[str, int], ...] = ()
+    # The id its feed entries keep (``None``: made from the number or path, as feeds do).
+    feed_id: str | None = None
+    # Old paths below the site root that redirect to the digest's page.
+    aliases: tuple[str, ...] = ()
 
     def line_of(self, key: str) -> int:
         """The line of front matter key ``key``, or the file's first line when it is not

@@ -11,7 +11,13 @@ from urllib.parse import unquote
 
 from digestgen.config import SiteConfig
 from digestgen.content.assemble import assemble_site
-from digestgen.content.frontmatter import FrontMatter, decode, parse_front_matter, split
+from digestgen.content.frontmatter import (
+    FrontMatter,
+    decode,
+    default_slug,
+    parse_front_matter,
+    split,
+)
 from digestgen.content.sources import source_paths
 from digestgen.errors import DigestError, ParseError, collect
 from digestgen.markdown.engine import (
@@ -345,7 +351,8 @@ def parse_digest(
     parts = split(text, path)
     errors: list[DigestError] = []
     try:
-        front = parse_front_matter(parts, path, config.tz, config.author)
+        slug = default_slug(path, config.digests_dir)
+        front = parse_front_matter(parts, path, config.tz, config.author, slug)
     except DigestError as exc:  # keep going: the body's mistakes are reported too
         errors.extend(getattr(exc, "errors", [exc]))
     body = _DigestParser(
@@ -377,6 +384,8 @@ def parse_digest(
         words=count_words(intro, sections),
         item_count=sum(1 for section in sections for _ in section.items()),
         key_lines=front.lines,
+        feed_id=front.feed_id,
+        aliases=front.aliases,
     )
 
 
