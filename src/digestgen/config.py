@@ -163,8 +163,11 @@ def _mapping_problem(key: str, value: Any) -> str | None:
 def _is_site_path(path: str) -> bool:
     """A file path below the site root: no scheme, no '..', not a folder."""
     parts = path.strip("/").split("/")
-    return bool(path.strip("/")) and not path.endswith("/") and ".." not in parts and (
-        ":" not in path and "?" not in path and "#" not in path and "\\" not in path
+    return (
+        bool(path.strip("/"))
+        and not path.endswith("/")
+        and ".." not in parts
+        and (":" not in path and "?" not in path and "#" not in path and "\\" not in path)
     )
 
 
