@@ -332,3 +332,10 @@ def _split_ref(value: str) -> tuple[str, str, str]:
             target, _, rest = value.partition(mark)
             return target, mark, rest
     return value, "", ""
+
+
+def content_folder(source: Path) -> str:
+    """The content folder below the source root (``PATH``)."""
+    settings = read_settings(source, Report("pelican", str(source), ""))
+    path = str(settings["PATH"])
+    return "content" if path == "." and (source / "content").is_dir() else path
