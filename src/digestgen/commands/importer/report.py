@@ -54,6 +54,7 @@ class Report:
             "dropped": [_note(n) for n in _sorted(self.dropped)],
             "guessed": [_note(n) for n in _sorted(self.guessed)],
             "urls": {"kept": len(self.kept), "redirected": len(self.redirects)},
+            "kept": sorted(self.kept),
             "redirects": [{"from": old, "to": new} for old, new in sorted(self.redirects)],
             "feeds": [
                 {"feed": kind, "old": old, "path": new} for kind, old, new in sorted(self.feeds)
