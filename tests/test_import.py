@@ -128,8 +128,11 @@ def feed_ids(root: Path) -> set[str]:
 
 def entry_ids(feed: Path) -> set[str]:
     tree = lxml.etree.parse(str(feed))
-    atom = "{http://www.w3.org/2005/Atom}"
-    return {str(e) for e in tree.xpath(f"//{atom}entry/{atom}id/text() | //item/guid/text()")}
+    found = tree.xpath(
+        "//a:entry/a:id/text() | //item/guid/text()",
+        namespaces={"a": "http://www.w3.org/2005/Atom"},
+    )
+    return {str(e) for e in found}
 
 
 @pytest.mark.xfail(reason=ENGINE.format("feeds paths and feed_id"), strict=True)
