@@ -199,10 +199,11 @@ def _post(
         number = None
     updated = parse_when(meta.get("lastmod"), tz)
     authors = as_list(meta.get("authors") or meta.get("author"))
+    resources = relative_files(file.parent) if bundle else []
     files = tuple(
         (f, f.relative_to(file.parent).as_posix())
-        for f in relative_files(file.parent)
-        if bundle and f.suffix.lower() not in (".md", ".markdown")
+        for f in resources
+        if f.suffix.lower() not in (".md", ".markdown")
     )
     aliases = tuple("/" + str(a).lstrip("/") for a in as_list(meta.get("aliases")))
     return Post(

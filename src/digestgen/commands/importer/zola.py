@@ -130,10 +130,9 @@ def _post(
     taxonomies = meta.get("taxonomies") if isinstance(meta.get("taxonomies"), dict) else {}
     tags = [t for values in (taxonomies or {}).values() for t in as_list(values)]
     updated = parse_when(meta.get("updated"), tz)
+    resources = relative_files(file.parent) if bundle else []
     files = tuple(
-        (f, f.relative_to(file.parent).as_posix())
-        for f in relative_files(file.parent)
-        if bundle and f.suffix.lower() != ".md"
+        (f, f.relative_to(file.parent).as_posix()) for f in resources if f.suffix.lower() != ".md"
     )
     return Post(
         source=src,
