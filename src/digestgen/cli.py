@@ -200,6 +200,28 @@ def export(root: Path, digest: str, fmt: str, max_chars: int | None, output: Pat
         raise _refuse(exc) from None
 
 
+@main.command(name="import")
+@click.argument("args", nargs=-1, required=True, metavar="[FORMAT] SOURCE")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    help="The new site's folder (empty or new).",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def import_(args: tuple[str, ...], root: Path, fmt: str) -> None:
+    """Import a Pelican, Hugo, Jekyll, Zola or Eleventy site as a new digestgen site."""
+    from digestgen.commands.importer import FORMATS, import_site
+
+    if len(args) > 2 or (len(args) == 2 and args[0] not in FORMATS):
+        raise click.UsageError(f"give [FORMAT] SOURCE, FORMAT one of {', '.join(FORMATS)}")
+    try:
+        report = import_site(Path(args[-1]), root, args[0] if len(args) == 2 else None)
+    except DigestError as exc:
+        raise _refuse(exc) from None
+    click.echo(report.as_json() if fmt == "json" else report.as_text())
+
+
 @main.command()
 @_ROOT
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")

@@ -12,6 +12,27 @@ from urllib.parse import urlsplit
 from digestgen.errors import ConfigError, DigestError, collect
 
 CONFIG_FILE = "digestgen.yaml"
+FEED_KINDS = ("rss", "atom", "json")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPaths:
+    """Where each feed goes below the site root; ``None`` leaves that feed out."""
+
+    rss: str | None = "feed.xml"
+    atom: str | None = "atom.xml"
+    json: str | None = "feed.json"
+
+
+TAG_FEEDS = FeedPaths("tags/{slug}/feed.xml", "tags/{slug}/atom.xml", None)
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatRules:
+    """What ``digestgen check`` counts as a link featured again: with ``sections``,
+    only items under those headings; without, every item but recurring blocks."""
+
+    sections: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +66,10 @@ class SiteConfig:
     duplicate_allow: tuple[str, ...] = ()
     url_aliases: tuple[tuple[str, str], ...] = ()
     tracking_params: tuple[str, ...] = ()
+    repeats: RepeatRules = RepeatRules()
+    # The paths of the main feeds and of each tag's feeds (``{slug}`` in each).
+    feeds: FeedPaths = FeedPaths()
+    tag_feeds: FeedPaths = TAG_FEEDS
 
     @property
     def base_path(self) -> str:
@@ -61,6 +86,8 @@ PERMALINK_FIELDS = ("slug", "number", "year", "month", "day")
 
 
 def _check_type(key: str, value: Any, default: Any) -> str | None:
+    if isinstance(default, FeedPaths | RepeatRules):
+        return _mapping_problem(key, value)
     if key == "url_aliases":
         if value == []:  # an empty list reads as naturally as {} for "no aliases"
             return None
@@ -102,7 +129,7 @@ def parse_config(text: str, path: Path | str = CONFIG_FILE) -> SiteConfig:
                 ConfigError(f"'{key}' must be {problem}, not {value!r}", path, mapping.line_of(key))
             )
             continue
-        values[key] = _frozen(value)
+        values[key] = _frozen(value, key)
     errors.extend(_check_values(values, mapping.line_of, path))
     collect(errors)
     base_url = values["base_url"]
@@ -111,8 +138,48 @@ def parse_config(text: str, path: Path | str = CONFIG_FILE) -> SiteConfig:
     return SiteConfig(**values)
 
 
-def _frozen(value: Any) -> Any:
+def _mapping_problem(key: str, value: Any) -> str | None:
+    """Why the value of ``feeds``, ``tag_feeds`` or ``repeats`` is not what it must be."""
+    if key == "repeats":
+        ok = isinstance(value, dict) and set(value) <= {"sections"}
+        sections = value.get("sections", []) if ok else None
+        ok = isinstance(sections, list) and all(isinstance(v, str) for v in sections)
+        return None if ok else "a mapping such as {sections: [News, Articles]}"
+    example = "{rss: feed.xml, atom: atom.xml, json: feed.json}"
+    if key == "tag_feeds":
+        example = '{rss: "tags/{slug}/feed.xml", atom: "tags/{slug}/atom.xml"}'
+    if not isinstance(value, dict) or not set(value) <= set(FEED_KINDS):
+        return f"a mapping of feed paths such as {example}"
+    for path in value.values():
+        if path is None:
+            continue
+        if not isinstance(path, str) or not _is_site_path(path):
+            return f"a mapping of file paths below the site root such as {example}"
+        if key == "tag_feeds" and "{slug}" not in path:
+            return f"a mapping of paths that each hold {{slug}}, such as {example}"
+    return None
+
+
+def _is_site_path(path: str) -> bool:
+    """A file path below the site root: no scheme, no '..', not a folder."""
+    parts = path.strip("/").split("/")
+    return (
+        bool(path.strip("/"))
+        and not path.endswith("/")
+        and ".." not in parts
+        and (":" not in path and "?" not in path and "#" not in path and "\\" not in path)
+    )
+
+
+def _frozen(value: Any, key: str = "") -> Any:
     """Lists and mappings as tuples, so that the config stays immutable."""
+    if key == "repeats":
+        return RepeatRules(tuple(value.get("sections", [])))
+    if key in ("feeds", "tag_feeds"):
+        base = FeedPaths() if key == "feeds" else TAG_FEEDS
+        paths = {k: getattr(base, k) for k in FEED_KINDS}
+        paths.update({k: None if v is None else v.lstrip("/") for k, v in value.items()})
+        return FeedPaths(**paths)
     if isinstance(value, list):
         return tuple(value)
     if isinstance(value, dict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -146,6 +147,42 @@ def is_tracking_param(name: str, extra: frozenset[str] = frozenset()) -> bool:
     return lowered.startswith("utm_") or lowered in TRACKING_PARAMS or lowered in extra
 
 
+_PERCENT = re.compile(r"%([0-9a-fA-F]{2})")
+_SLASHES = re.compile(r"//+")
+_UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
+
+
+def _percent(match: re.Match[str]) -> str:
+    """An escaped unreserved character as itself, any other escape in upper case."""
+    char = chr(int(match.group(1), 16))
+    return char if char in _UNRESERVED else "%" + match.group(1).upper()
+
+
+def _without_dots(path: str) -> str:
+    """The path with ``.`` and ``..`` segments resolved (RFC 3986, 5.2.4)."""
+    kept: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if len(kept) > 1:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    return "/".join(kept) + ("/" if path.endswith(("/.", "/..")) else "")
+
+
+def normal_path(path: str) -> str:
+    """A URL path as one spelling: escapes in one case (``%7e`` is ``~``, ``%c3`` is
+    ``%C3``), doubled slashes collapsed, dot segments resolved. Each step runs only
+    when the path has what it changes, since most paths have none of it."""
+    if "%" in path:
+        path = _PERCENT.sub(_percent, path)
+    if "//" in path:
+        path = _SLASHES.sub("/", path)
+    if "/." in path:
+        path = _without_dots(path)
+    return path
+
+
 def normalize_url(
     url: str,
     *,
@@ -157,8 +194,8 @@ def normalize_url(
 
     https for http, lower-case host without ``www.``, host aliases applied
     (``youtu.be/ID`` -> ``youtube.com/watch?v=ID``), tracking parameters and a
-    trailing slash dropped; the fragment is kept by default, since it names a
-    podcast episode or a changelog entry.
+    trailing slash dropped, the path in one spelling (:func:`normal_path`); the
+    fragment is kept by default, since it names a podcast episode or a changelog entry.
     """
     stripped = url.strip()
     try:
@@ -180,7 +217,9 @@ def normalize_url(
     # Only a netloc with a colon can have a port (or an invalid one, which raises).
     number = parts.port if ":" in parts.netloc else None
     port = f":{number}" if number and number not in (80, 443) else ""
-    path = path.rstrip("/")
-    fragment = f"#{parts.fragment}" if keep_fragment and parts.fragment else ""
+    path = normal_path(path).rstrip("/")
+    fragment = ""
+    if keep_fragment and parts.fragment:
+        fragment = "#" + _PERCENT.sub(_percent, parts.fragment)
     search = f"?{urlencode(query)}" if query else ""
     return f"https://{host}{port}{path}{search}{fragment}"

@@ -138,7 +138,8 @@ def build(
         records = previous.sources if previous is not None else {}
         since = settled(previous.written_ns) if previous is not None else 0
         sources = scan(root, config, records, since)
-        statics = _folder_stamp(root / config.static_dir)
+        # Static files, and the files beside digests (page bundles' images).
+        statics = _folder_stamp(root / config.static_dir, root / config.digests_dir)
         clock.lap("scan", f"{len(sources)} digest files")
         if previous is not None and _unchanged(previous, base, sources, statics):
             return _nothing_to_do(previous, config, clock)

@@ -15,6 +15,8 @@ from typing import Any
 from digestgen.errors import ParseError
 from digestgen.render.context import Context, Output
 from digestgen.render.files import (
+    alias_path,
+    bundle_outputs,
     edition_outputs,
     feed_outputs,
     redirect_outputs,
@@ -37,6 +39,7 @@ def site_outputs(ctx: Context) -> list[Output]:
         *feed_outputs(ctx),
         sitemap_output(ctx, page_paths),
         *static_outputs(ctx.root, ctx.config.static_dir),
+        *bundle_outputs(ctx),
         *edition_outputs(ctx),
         *redirects,
         *search_outputs(ctx),
@@ -48,8 +51,7 @@ def _check_redirects(ctx: Context, redirects: list[Output], pages: set[str]) -> 
     seen: set[str] = set()
     for head in ctx.heads:
         for alias in head.aliases:
-            path = alias.lstrip("/")
-            path = path + "index.html" if path.endswith("/") or not path else path
+            path = alias_path(alias)
             if path in pages or path in seen:
                 raise ParseError(
                     f"the old address {alias!r} is also a page of the site",

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 from digestgen.config import SiteConfig
 from digestgen.errors import DigestError
 from digestgen.model import Digest, Item, Site
-from digestgen.site.featured import url_key
+from digestgen.site.featured import repeated_links, url_key
 from digestgen.urls import is_tracking_param, scheme_of
 
 ERROR = "error"
@@ -65,29 +65,21 @@ def newer_than(site: Site, since: int | None) -> Callable[[Digest], bool]:
     return newer
 
 
-def _oldest_first(site: Site) -> Iterator[tuple[Digest, Item]]:
-    for digest in reversed(site.digests):
-        for item in digest.items():
-            yield digest, item
-
-
 def _marked_repeat(item: Item) -> bool:
     return bool(REPEAT_MARKER.search(item.commentary_html) or REPEAT_MARKER.search(item.notes_html))
 
 
 def duplicate_links(site: Site, since: int | None = None) -> list[Finding]:
-    """Every link featured again, inside one digest or across digests, with both places."""
+    """Every link featured again as news, inside one digest or across digests, with both
+    places; links of blocks that recur from digest to digest are not repeats
+    (``featured.repeated_links``)."""
     key = url_key(site.config)
     allowed = {key(url) for url in site.config.duplicate_allow}
     newer = newer_than(site, since)
-    first: dict[str, Item] = {}
     found: list[Finding] = []
-    for digest, item in _oldest_first(site):
-        normal = item.link
-        if normal is None:
-            continue
-        earlier = first.setdefault(normal, item)
-        if earlier is item or normal in allowed or _marked_repeat(item) or not newer(digest):
+    for first, again in repeated_links(site):
+        earlier, item = first.item, again.item
+        if item.link in allowed or _marked_repeat(item) or not newer(again.digest):
             continue
         same = "" if earlier.url == item.url else f" as {earlier.url}"
         found.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -225,10 +225,19 @@ _COMMENTS = {
     "url_aliases": "Hosts that are the same site for 'digestgen check', e.g. "
     "{blog.example.com: example.com}.",
     "tracking_params": "Query parameters 'digestgen check' treats as tracking, besides utm_*.",
+    "repeats": "Where 'digestgen check' looks for repeated links, e.g. {sections: [News]}; "
+    "[] means every item but recurring blocks.",
+    "feeds": "The paths of the main feeds below the site root; null leaves one out.",
+    "tag_feeds": "The paths of each tag's feeds; {slug} is the tag's.",
 }
 
 
 def _yaml_value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if is_dataclass(value):
+        pairs = (f"{f.name}: {_yaml_value(getattr(value, f.name))}" for f in fields(value))
+        return "{" + ", ".join(pairs) + "}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, tuple):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from digestgen.errors import DigestError, ParseError, collect
@@ -23,6 +24,8 @@ FRONT_MATTER_KEYS = (
     "draft",
     "updated",
     "image",
+    "feed_id",
+    "aliases",
 )
 _FENCE = re.compile(r"^---[ \t]*$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -40,6 +43,10 @@ class FrontMatter:
     draft: bool
     updated: datetime | None
     image: str | None
+    # The exact id of the digest's feed entries, kept from the site it was imported from.
+    feed_id: str | None = None
+    # Old paths below the site root that redirect to the digest.
+    aliases: tuple[str, ...] = ()
     # The file line of each key given, for messages about its value.
     lines: tuple[tuple[str, int], ...] = ()
 
@@ -182,6 +189,22 @@ class _Validator:
             seen.setdefault(str(tag).strip(), None)
         return tuple(seen)
 
+    def aliases(self) -> tuple[str, ...]:
+        raw = self.mapping.values.get("aliases")
+        if raw is None:
+            return ()
+        if isinstance(raw, str):
+            raw = [raw]
+        bad = [a for a in raw if not _is_alias(a)] if isinstance(raw, list) else [raw]
+        if bad:
+            self.fail(
+                "aliases",
+                "'aliases' must be a list of paths below the site root such as "
+                f"[/2019/05/old-name.html], not {bad[0]!r}",
+            )
+            return ()
+        return tuple(dict.fromkeys(raw))
+
     def flag(self, key: str) -> bool:
         raw = self.mapping.values.get(key, False)
         if not isinstance(raw, bool):
@@ -190,8 +213,28 @@ class _Validator:
         return raw
 
 
-def parse_front_matter(part: SplitFile, path: str, tz: tzinfo, default_author: str) -> FrontMatter:
-    """Validate the front matter; all its mistakes are raised together."""
+def _is_alias(value: Any) -> bool:
+    """An old path below the site root: ``/`` first, no host, query, fragment or ``..``."""
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//"):
+        return False
+    return not (set(value) & set("?#\\ \t")) and ".." not in value.split("/")
+
+
+def default_slug(path: str, digests_dir: str = "digests") -> str:
+    """The file name without ``.md``; for a page bundle (``<name>/index.md`` in a folder
+    of its own below the digests folder) the folder's name."""
+    file = PurePosixPath(path)
+    inside = PurePosixPath(posixpath.normpath(digests_dir))
+    if file.name == "index.md" and file.parent != inside and file.parent.name:
+        return file.parent.name
+    return file.stem
+
+
+def parse_front_matter(
+    part: SplitFile, path: str, tz: tzinfo, default_author: str, slug: str | None = None
+) -> FrontMatter:
+    """Validate the front matter; all its mistakes are raised together. ``slug`` is the
+    slug when none is given (by default, the file name's)."""
     mapping = load_mapping(part.yaml, path, part.yaml_line, ParseError, "front matter")
     check = _Validator(mapping, path)
     title = check.text("title", "")
@@ -202,7 +245,7 @@ def parse_front_matter(part: SplitFile, path: str, tz: tzinfo, default_author: s
     moment = check.moment("date", tz)
     if "date" not in mapping.values:
         check.errors.append(ParseError("missing required key 'date'", path, mapping.line))
-    slug = check.text("slug", Path(path).stem)
+    slug = check.text("slug", slug or Path(path).stem)
     if not _SLUG.match(slug):
         check.fail("slug", f"'slug' may hold only letters, digits, '.', '_' and '-': {slug!r}")
     result = FrontMatter(
@@ -216,6 +259,8 @@ def parse_front_matter(part: SplitFile, path: str, tz: tzinfo, default_author: s
         draft=check.flag("draft"),
         updated=check.moment("updated", tz),
         image=check.text("image", "") or None,
+        feed_id=check.text("feed_id", "") or None,
+        aliases=check.aliases(),
         lines=tuple((str(key), mapping.line_of(key)) for key in mapping.values),
     )
     if result.image and is_unsafe_url(result.image):

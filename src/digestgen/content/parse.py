@@ -12,7 +12,13 @@ from urllib.parse import unquote
 
 from digestgen.config import SiteConfig
 from digestgen.content.assemble import assemble_site
-from digestgen.content.frontmatter import FrontMatter, decode, parse_front_matter, split
+from digestgen.content.frontmatter import (
+    FrontMatter,
+    decode,
+    default_slug,
+    parse_front_matter,
+    split,
+)
 from digestgen.content.keys import content_key
 from digestgen.content.sources import source_paths
 from digestgen.errors import DigestError, ParseError, collect
@@ -357,7 +363,8 @@ def parse_digest(
     parts = split(text, path)
     errors: list[DigestError] = []
     try:
-        front = parse_front_matter(parts, path, config.tz, config.author)
+        slug = default_slug(path, config.digests_dir)
+        front = parse_front_matter(parts, path, config.tz, config.author, slug)
     except DigestError as exc:  # keep going: the body's mistakes are reported too
         errors.extend(getattr(exc, "errors", [exc]))
     body = _DigestParser(
@@ -386,8 +393,8 @@ def parse_digest(
         summary=front.summary,
         draft=front.draft,
         image=front.image,
-        feed_id=None,
-        aliases=(),
+        feed_id=front.feed_id,
+        aliases=front.aliases,
         words=count_words(intro, sections),
         item_count=len(items),
         link_count=sum(1 for item in items if item.url is not None),

@@ -3,12 +3,13 @@ redirect pages, each naming what it shows as a page does."""
 
 from __future__ import annotations
 
-import hashlib
 import html
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from urllib.parse import unquote
 
+from digestgen.config import FEED_KINDS, FeedPaths
 from digestgen.errors import ConfigError
 from digestgen.render.context import Context, Files, Output
 from digestgen.render.email import SITE_FILES, check_formats, digest_edition
@@ -23,11 +24,14 @@ from digestgen.render.feeds import (
 from digestgen.render.templates import THEME_DIR
 from digestgen.site.tags import Ref, Tag
 
-# The main feeds' paths, and each tag's (with its slug).
-MAIN_FEEDS = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
-TAG_FEEDS = {"rss": "tags/{slug}/feed.xml", "atom": "tags/{slug}/atom.xml"}
 # How many item titles stand for a digest without a summary in its feed entry.
 SUMMARY_ITEMS = 12
+
+
+def feed_paths(paths: FeedPaths, slug: str = "") -> dict[str, str]:
+    """The feeds to write, by kind, at their paths (a tag's slug put in)."""
+    found = {kind: getattr(paths, kind) for kind in FEED_KINDS}
+    return {kind: path.replace("{slug}", slug) for kind, path in found.items() if path}
 
 
 def _summary(ctx: Context, place: int) -> str:
@@ -41,7 +45,7 @@ def _main_feed(ctx: Context, places: list[int]) -> Files:
         digest_entry(config, ctx.heads[p], ctx.feed_content(p), _summary(ctx, p)) for p in places
     ]
     spec = FeedSpec("", config.title, config.description, config.base_url, entries)
-    return render_feed(config, spec, MAIN_FEEDS)
+    return render_feed(config, spec, feed_paths(config.feeds))
 
 
 def _tag_selection(ctx: Context, tag: Tag) -> list[tuple[int, Ref | None]]:
@@ -77,8 +81,7 @@ def _tag_feed(ctx: Context, tag: Tag) -> Files:
         entries.append(item_entry(config, head, item, content))
     title, about = f"{config.title}: {tag.name}", f"Digests and links tagged {tag.name}."
     spec = FeedSpec(tag.url, title, about, config.base_url + tag.url, entries)
-    paths = {fmt: path.format(slug=tag.slug) for fmt, path in TAG_FEEDS.items()}
-    return render_feed(config, spec, paths)
+    return render_feed(config, spec, feed_paths(config.tag_feeds, tag.slug))
 
 
 def feed_outputs(ctx: Context) -> list[Output]:
@@ -116,29 +119,56 @@ def sitemap_output(ctx: Context, page_paths: list[str]) -> Output:
     return Output("sitemap", [*pages, *dates], partial(_sitemap, pages=pages))
 
 
-def _constant(_ctx: Context, path: str, data: bytes) -> Files:
-    return {path: data}
+def _copy(_ctx: Context, path: str, source: Path) -> Files:
+    return {path: source.read_bytes()}
+
+
+def _files_below(root: Path, folder: Path, skip: str = "") -> dict[str, Path]:
+    """The files below ``folder`` by their path in it, none leading out of the site's
+    folder through a symlink (``skip``: a suffix of files that are not copied)."""
+    found: dict[str, Path] = {}
+    real_root = root.resolve()
+    for path in sorted(folder.rglob("*")):
+        if not path.resolve().is_relative_to(real_root):
+            message = f"links outside the site ({path.resolve()})"
+            raise ConfigError(message, path.relative_to(root).as_posix())
+        if path.is_file() and not (skip and path.name.endswith(skip)):
+            found[path.relative_to(folder).as_posix()] = path
+    return found
+
+
+def _copied(rel: str, path: Path) -> Output:
+    """A file copied as it is; named by its size and time (its bytes are read when it is
+    copied, and written only when they differ)."""
+    st = path.stat()
+    return Output(
+        rel,
+        [str(path), str(st.st_size), str(st.st_mtime_ns)],
+        partial(_copy, path=rel, source=path),
+    )
 
 
 def static_outputs(root: Path, static_dir: str) -> list[Output]:
-    """The theme's assets under ``static/``, overridden file by file by the site's own
-    (none of which may lead out of the site through a symlink)."""
+    """The theme's assets under ``static/``, overridden file by file by the site's own."""
     found: dict[str, Path] = {}
-    real_root = root.resolve()
-    for folder in (THEME_DIR / "static", root / static_dir):
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if folder != THEME_DIR / "static" and not path.resolve().is_relative_to(real_root):
-                message = f"links outside the site ({path.resolve()})"
-                raise ConfigError(message, path.relative_to(root).as_posix())
-            if path.is_file():
-                found["static/" + path.relative_to(folder).as_posix()] = path
+    theme = THEME_DIR / "static"
+    found.update((f"static/{rel}", path) for rel, path in _files_below(theme, theme).items())
+    if (root / static_dir).is_dir():
+        files = _files_below(root, root / static_dir)
+        found.update((f"static/{rel}", path) for rel, path in files.items())
+    return [_copied(rel, path) for rel, path in sorted(found.items())]
+
+
+def bundle_outputs(ctx: Context) -> list[Output]:
+    """The files beside a digest stored as ``<name>/index.md`` (a page bundle: its
+    images), copied beside its page."""
     outputs = []
-    for rel, path in sorted(found.items()):
-        data = path.read_bytes()
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        outputs.append(Output(rel, [digest], partial(_constant, path=rel, data=data)))
+    for head in ctx.heads:
+        if head.path.rsplit("/", 1)[-1] != "index.md":
+            continue
+        folder = ctx.root / head.path.rsplit("/", 1)[0]
+        for rel, path in _files_below(ctx.root, folder, skip=".md").items():
+            outputs.append(_copied(head.url + rel, path))
     return outputs
 
 
@@ -186,14 +216,20 @@ def _redirect(ctx: Context, path: str, target: str, title: str) -> Files:
     return {path: page.encode("utf-8")}
 
 
+def alias_path(alias: str) -> str:
+    """The file an old address is served from (``/a/b/`` is ``a/b/index.html``; an
+    address is percent-encoded, a file name is not)."""
+    path = unquote(alias).lstrip("/")
+    return path + "index.html" if path.endswith("/") or not path else path
+
+
 def redirect_outputs(ctx: Context) -> list[Output]:
     """A redirect page at each old address of a digest (its ``aliases``)."""
     outputs = []
     for head in ctx.heads:
         target = ctx.config.base_url + head.url
         for alias in head.aliases:
-            path = alias.lstrip("/")
-            path = path + "index.html" if path.endswith("/") or not path else path
+            path = alias_path(alias)
             make = partial(_redirect, path=path, target=target, title=head.title)
             outputs.append(Output(path, [target, head.title], make))
     return outputs
