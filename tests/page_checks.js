@@ -3,7 +3,9 @@
    - a label or title box whose text is wider than the box (scrollWidth > clientWidth);
    - text, or an SVG chart's text, outside a box that clips it (overflow hidden or clip,
      and every <svg>);
-   - a word of a title broken over two lines although it would fit on one. */
+   - a word of a title broken over two lines although it would fit on one;
+   - a list's numbers or bullets wider than the room a clipping or scrolling list leaves
+     them (markers are drawn outside the items, where such a list cuts them). */
 () => {
   "use strict";
   const problems = [];
@@ -95,6 +97,23 @@
         }
       }
     }
+  }
+  const pen = document.createElement("canvas").getContext("2d");
+  for (const list of document.querySelectorAll("ol, ul")) {
+    const style = getComputedStyle(list);
+    if (unseen(list) || (style.overflowX === "visible" && style.overflowY === "visible")) continue;
+    Array.from(list.children).forEach((li, n) => {
+      const item = getComputedStyle(li);
+      if (item.display !== "list-item" || item.listStyleType === "none" ||
+          item.listStylePosition !== "outside") return;
+      pen.font = `${item.fontWeight} ${item.fontSize} ${item.fontFamily}`;
+      const marker = list.tagName === "OL" ? `${list.start + n}. ` : "\u2022 ";
+      const room = li.getBoundingClientRect().left - list.getBoundingClientRect().left -
+        parseFloat(style.borderLeftWidth);
+      if (pen.measureText(marker).width > room) {
+        problems.push(`list marker "${marker.trim()}" cut in ${describe(list, " ")}`);
+      }
+    });
   }
   return problems;
 }

@@ -4,14 +4,13 @@ both colour schemes (nothing cut, no sideways scroll, a compact header) and axe-
 from __future__ import annotations
 
 import http.server
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS
+from browser_support import AXE_JS, CHROMIUM, CHROMIUM_ARGS, axe_problems
 from conftest import copy_example
 
 from digestgen.build import build
@@ -20,8 +19,6 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE_CHECKS = (Path(__file__).resolve().parent / "page_checks.js").read_text(encoding="utf-8")
-AXE_JS = os.environ.get("AXE_JS", "")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 PAGE_TYPES = {
     "home": "",
     "digest": "digests/ds-ml-digest-22/",
@@ -117,6 +114,7 @@ def test_search_finds_items_and_lands_on_the_anchor(
     assert any(url.endswith("/digest/search/index.json") for url in fetched)
     assert page.locator("#search-results li").count() == 1
     assert hit.inner_text() == "huggingface/tokenizers"
+    assert hit.locator("mark").all_inner_texts() == ["tokenizers"]  # the words matched
     hit.click()
     page.wait_for_url("**/digests/ds-ml-digest-22/#github-com-huggingface-tokenizers")
     target = page.locator(":target")
@@ -171,17 +169,6 @@ def _errors_on(page: Any, url: str, built: Path, query: str = "pytorch") -> list
     return errors
 
 
-def _axe_js() -> str:
-    """axe-core's script (``$AXE_JS``, which ``.ci/run`` sets): without it the axe check
-    fails in CI and is skipped elsewhere, once the page's other checks have passed."""
-    if not AXE_JS or not Path(AXE_JS).is_file():
-        message = f"the accessibility check needs axe-core's axe.min.js in AXE_JS ({AXE_JS!r})"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return AXE_JS
-
-
 @pytest.fixture(scope="module")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where each page's screenshot goes, for a person to look at."""
@@ -222,17 +209,6 @@ def _header_problems(page: Any) -> list[str]:
     return problems
 
 
-def _axe_problems(page: Any) -> list[str]:
-    if not page.evaluate("() => 'axe' in window"):
-        page.add_script_tag(path=_axe_js())
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 @pytest.mark.parametrize("kind", sorted(PAGE_TYPES))
 def test_page_type_reads_well(
     view: tuple[str, Any], site_url: tuple[str, Path], screenshots: Path, kind: str
@@ -260,7 +236,7 @@ def test_page_type_reads_well(
             page.locator("#search-q").fill("pytorch")
             page.locator("#search-results li").first.wait_for()
         assert page.evaluate(PAGE_CHECKS) == [], shot
-        assert _axe_problems(page) == [], f"{kind} {name}"
+        assert axe_problems(page) == [], f"{kind} {name}"
     finally:
         page.close()
 
