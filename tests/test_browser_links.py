@@ -55,6 +55,15 @@ https://documentation.internationalization.example.com/guide) - a title that wra
 - A remark without a link: a note, not a link
 - Another remark
 """
+# The page's cumulative layout shift so far, apart from shifts that follow the reader's input.
+LAYOUT_SHIFT = """() => new Promise((done) => {
+    let total = 0;
+    new PerformanceObserver((list) => {
+        for (const shift of list.getEntries()) if (!shift.hadRecentInput) total += shift.value;
+    }).observe({type: 'layout-shift', buffered: true});
+    setTimeout(() => done(total), 100);
+})"""
+MAIN_TOP = "() => document.querySelector('main').getBoundingClientRect().top"
 # Wide enough for one row of header on a desktop; on a phone, at most 15 % of the screen.
 VIEWS = {"1280-light": (1280, 900, "light"), "1280-dark": (1280, 900, "dark")}
 VIEWS |= {"390-light": (390, 844, "light"), "390-dark": (390, 844, "dark")}
@@ -231,10 +240,13 @@ def test_page_type_reads_well(
         )
         assert overflow <= 0, f"{kind} scrolls sideways by {overflow}px ({shot})"
         assert _header_problems(page) == [], shot
+        assert page.evaluate(LAYOUT_SHIFT) < 0.01, f"{kind}: the page moves as it loads"
         if kind != "search":  # the page's own checks, then the search's results open on it
             assert page.evaluate(PAGE_CHECKS) == [], shot
+            top = page.evaluate(MAIN_TOP)
             page.locator("#search-q").fill("pytorch")
             page.locator("#search-results li").first.wait_for()
+            assert page.evaluate(MAIN_TOP) == top, f"{kind}: the results push the page down"
         assert page.evaluate(PAGE_CHECKS) == [], shot
         assert axe_problems(page) == [], f"{kind} {name}"
     finally:
