@@ -319,3 +319,38 @@ def test_ids_of_unnumbered_digests_survive_a_slug_and_date_edit(
     after = parse(tmp_path / "after/atom.xml").entries
     assert [e.id for e in after] == before
     assert after[0].link.endswith("/digests/renamed/")
+
+
+def test_feed_content_carries_no_page_chrome(make_site: MakeSite) -> None:
+    """Feed readers show content as it is: no permalink marks after headings and items
+    (what the item says, such as "also featured in", stays); one separator before the
+    commentary."""
+    body = "## Links\n\n- [Paper](https://example.com/paper) - a paper #nlp\n"
+    root = make_site(
+        {
+            "digestgen.yaml": f'title: "T"\nbase_url: "{BASE}"\n',
+            "digests/a.md": digest_file("A", "2024-01-01", body),
+            "digests/b.md": digest_file("B", "2024-02-01", body),
+        }
+    )
+    build(root)
+    out = root / "site"
+    page = lxml.html.parse(str(out / "digests/b/index.html")).getroot()
+    assert page.xpath("//a[@class='permalink']")
+    contents = [e.content[0].value for e in parse(out / "feed.xml").entries]
+    contents += [e.content[0].value for e in parse(out / "tags/nlp/atom.xml").entries]
+    contents += [i["content_html"] for i in read_json(out / "feed.json")["items"]]
+    assert len(contents) == 6
+    for content in contents:
+        tree = lxml.html.fragment_fromstring(content, create_parent="div")
+        assert "¶" not in tree.text_content()
+        assert not tree.xpath(".//*[@class='permalink']")
+        head = " ".join(tree.xpath(".//p[@class='item-head']")[0].text_content().split())
+        assert head == "Paper (example.com) \u2013 a paper #nlp"
+
+
+def test_json_feed_names_the_sites_icons(site: Path) -> None:
+    data = read_json(site / "feed.json")
+    for key, kind in (("icon", b"\x89PNG"), ("favicon", b"<svg")):
+        assert data[key].startswith(BASE)
+        assert (site / data[key].removeprefix(BASE)).read_bytes().startswith(kind)

@@ -335,7 +335,10 @@ def test_fixture_link_items_with_commentary() -> None:
         ),
         ("No commentary", "https://example.com/bare", ""),
     ]
+    # The separator goes from the HTML as from the text: templates add their own.
+    assert [i.commentary_html for i in items[:4]] == [i.commentary for i in items[:4]]
     formatted = items[4]
+    assert formatted.commentary_html.startswith("commentary with <em>")
     assert formatted.title_html == "<strong>Bold</strong> title with <code>code</code>"
     assert "<em>emphasis</em>" in formatted.commentary_html
     assert '<a href="https://example.net/second">second link</a>' in formatted.commentary_html

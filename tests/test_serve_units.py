@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from digestgen.serve import Change, Layout, classify
-from digestgen.serve.live import LiveState, Snapshot, inject
+from digestgen.serve.live import LiveState, Snapshot, inject, placeholder
 from digestgen.serve.paths import Redirect, content_type, find_file, host_allowed, site_path
 
 LAYOUT = Layout()
@@ -129,6 +130,32 @@ def test_inject_escapes_the_error_into_the_overlay() -> None:
     assert 'id="__digestgen_overlay"' in out
     assert "digests/a.md:2: bad &lt;script&gt;alert(1)&lt;/script&gt;" in out
     assert "<script>alert" not in out
+
+
+def test_the_overlay_says_whether_a_good_build_is_shown() -> None:
+    kept = inject(b"<body></body>", Snapshot("t-2", Path("/site"), "/", "a.md:2: bad")).decode()
+    assert "showing the last good build" in kept and "no good build yet" not in kept
+    assert '"built": true' in Snapshot("t-2", Path("/site"), "/", "a.md:2: bad").event().decode()
+    assert '"built": false' in Snapshot("t-0", None, "/", "a.md:2: bad").event().decode()
+
+
+def test_the_placeholder_shows_the_error_under_its_heading() -> None:
+    running = lxml.html.document_fromstring(placeholder(Snapshot("t-0", None, "/", None)))
+    assert running.xpath("//h1/text()") == ["No good build yet"]
+    assert "first build is running" in running.xpath("//main/p")[0].text_content()
+    slot = running.xpath("//main/*[@id='__digestgen_overlay']")[0]
+    assert slot.get("data-inline") is not None and not slot.text_content()
+
+    error = "digests/a.md:2: bad <script>alert(1)</script>"
+    failed = lxml.html.document_fromstring(placeholder(Snapshot("t-0", None, "/", error)))
+    main = failed.xpath("//main")[0]
+    assert [child.tag for child in main] == ["h1", "p", "digestgen-overlay"]
+    overlay = main[2]
+    assert "position:fixed" not in overlay.get("style")  # in the page's flow
+    assert "there is no good build yet" in overlay.text_content()
+    assert "last good build" not in overlay.text_content()
+    assert overlay.xpath(".//pre")[0].text_content() == error
+    assert not failed.xpath("//script[not(@src)]")
 
 
 def test_live_state_versions() -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from digestgen.build.cache import CACHE_DIR
 from digestgen.config import CONFIG_FILE, SiteConfig
@@ -33,10 +35,11 @@ def write_mark(folder: Path, generation: str) -> None:
     (folder / MARK).write_text(text + "\n", encoding="utf-8")
 
 
-def generation_of(jobs: object) -> str:
-    """A generation's name: a hash of every output's key, so that two builds of the same
-    input leave the same mark."""
-    text = json.dumps(jobs, sort_keys=True, separators=(",", ":"))
+def generation_of(jobs: Mapping[str, Sequence[Any]]) -> str:
+    """A generation's name: a hash of every file of the site (each output's files, by
+    path and hash), so that two builds that write the same site leave the same mark."""
+    files = sorted(pair for _, hashes in jobs.values() for pair in hashes.items())
+    text = json.dumps(files, separators=(",", ":"))
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 

@@ -88,7 +88,10 @@ def _folder_stamp(*folders: Path) -> str:
     for folder in folders:
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
-                st = path.stat()
+                try:
+                    st = path.stat()
+                except OSError:  # a broken symlink
+                    st = path.lstat()
                 digest.update(f"{path}\x1f{st.st_size}\x1f{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 

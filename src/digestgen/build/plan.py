@@ -71,9 +71,14 @@ def output_key(base: str, output: Output) -> str:
     return digest.hexdigest()
 
 
+def file_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
 @dataclass
 class Made:
-    """The outputs of one build: each one's key and files, and the files made now."""
+    """The outputs of one build: each one's key and files (path: hash of the bytes), and
+    the files made now."""
 
     jobs: dict[str, list[Any]] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
@@ -96,6 +101,6 @@ def make_outputs(
             continue
         files = output.make(ctx)
         made.ran += 1
-        made.jobs[output.name] = [key, sorted(files)]
+        made.jobs[output.name] = [key, {path: file_hash(files[path]) for path in sorted(files)}]
         made.files.update(files)
     return made

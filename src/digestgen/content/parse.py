@@ -285,7 +285,11 @@ class _DigestParser:
             label, comment_children = None, children
         if comment_children and comment_children[0].name == "text":
             lead = comment_children[0]
-            comment_children = [lead.copy(content=lead.content.lstrip()), *comment_children[1:]]
+            # After a link, the separator before its commentary (" - ", ": ") goes too.
+            text = lead.content.lstrip()
+            if url is not None:
+                text = _LEADING_SEPARATOR.sub("", text)
+            comment_children = [lead.copy(content=text), *comment_children[1:]]
         title = inline_text(title_children).strip()
         commentary = inline_text(comment_children).strip()
         if url is not None:

@@ -166,6 +166,8 @@ def json_feed(config: SiteConfig, spec: FeedSpec, self_path: str) -> bytes:
         "home_page_url": spec.home,
         "feed_url": config.base_url + self_path,
         "description": spec.description,
+        "icon": config.base_url + "static/icon.png",
+        "favicon": config.base_url + "static/favicon.svg",
         "language": config.language,
         "items": [
             {

@@ -14,8 +14,6 @@ from digestgen.site.stats import bar_chart, items_over_time
 from digestgen.site.tags import Ref, top_tags
 
 LINKS_PER_PAGE = 50
-# How many item titles a digest's card on the home page shows.
-CARD_ITEMS = 3
 
 
 def pagination(piece: PageSlice) -> dict[str, Any]:
@@ -85,7 +83,7 @@ def home_outputs(ctx: Context) -> list[Output]:
         inputs = ["home", *_nav(piece)]
         for place in places[piece.start : piece.stop]:
             head = ctx.heads[place]
-            inputs += [head.key, ctx.show[place], *(r.key for r in head.refs[:CARD_ITEMS])]
+            inputs += [head.key, ctx.show[place]]
         make = partial(_home_page, piece=piece, places=places)
         outputs.append(Output(piece.folder + "index.html", inputs, make))
     return outputs

@@ -118,23 +118,55 @@
     });
   }
 
-  function show(found) {
+  /* How many characters of `word` its folded prefix `term` covers (accents fold away). */
+  function covered(word, term) {
+    var chars = Array.from(word);
+    for (var n = 1; n <= chars.length; n++) {
+      var prefix = chars.slice(0, n).join("");
+      if (fold(prefix).length >= term.length) return prefix.length;
+    }
+    return word.length;
+  }
+
+  /* `text` as nodes, the start of each word that a query term prefixes in <mark>. */
+  function marked(text, terms) {
+    var out = document.createDocumentFragment();
+    var at = 0;
+    var re = /[\p{L}\p{N}]+/gu;
+    var match;
+    while ((match = re.exec(text)) !== null) {
+      var folded = fold(match[0]);
+      var term = terms.filter(function (t) { return folded.lastIndexOf(t, 0) === 0; })
+        .sort(function (a, b) { return b.length - a.length; })[0];
+      if (!term) continue;
+      var end = match.index + covered(match[0], term);
+      out.appendChild(document.createTextNode(text.slice(at, match.index)));
+      var mark = document.createElement("mark");
+      mark.textContent = text.slice(match.index, end);
+      out.appendChild(mark);
+      at = end;
+    }
+    out.appendChild(document.createTextNode(text.slice(at)));
+    return out;
+  }
+
+  function show(found, query) {
     list.textContent = "";
     if (found === null) {
       list.hidden = true;
       status.textContent = "";
       return;
     }
+    var terms = words(query);
     found.results.forEach(function (hit) {
       var li = document.createElement("li");
       var a = document.createElement("a");
       a.href = hit.url;
-      a.textContent = hit.title;
+      a.appendChild(marked(hit.title, terms));
       var meta = document.createElement("span");
       meta.className = "search-meta";
-      meta.textContent = hit.meta;
+      meta.appendChild(marked(hit.meta, terms));
       li.appendChild(a);
-      li.appendChild(document.createTextNode(" "));
       li.appendChild(meta);
       list.appendChild(li);
     });
@@ -146,8 +178,9 @@
 
   function run() {
     var ticket = ++latest;
-    search(input.value).then(function (found) {
-      if (ticket === latest) show(found);
+    var query = input.value;
+    search(query).then(function (found) {
+      if (ticket === latest) show(found, query);
     }, function () {
       if (ticket === latest) status.textContent = "The search index could not be loaded.";
     });
@@ -171,6 +204,7 @@
   var initial = new URLSearchParams(window.location.search).get("q");
   if (initial) {
     input.value = initial;
+    input.focus();
     run();
   }
 })();
