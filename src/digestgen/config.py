@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from digestgen.errors import ConfigError, DigestError, collect
+from digestgen.yamlsource import as_flag, as_integer, load_mapping, quoted, unknown_keys
 
 CONFIG_FILE = "digestgen.yaml"
 
@@ -60,32 +61,34 @@ KNOWN_KEYS = tuple(f.name for f in fields(SiteConfig))
 PERMALINK_FIELDS = ("slug", "number", "year", "month", "day")
 
 
-def _check_type(key: str, value: Any, default: Any) -> str | None:
+def _typed(key: str, value: Any, default: Any) -> tuple[Any, str | None]:
+    """``value`` read as the type of its field's ``default``, or why it cannot be: each
+    YAML scalar is text as written, and the field decides what it means."""
     if key == "url_aliases":
         if value == []:  # an empty list reads as naturally as {} for "no aliases"
-            return None
+            return {}, None
         ok = isinstance(value, dict) and all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         )
-        return None if ok else "a mapping of host names, such as {youtu.be: youtube.com}"
+        return value, None if ok else "a mapping of host names, such as {youtu.be: youtube.com}"
     if isinstance(default, tuple):
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-        return None if ok else "a list of words like [one, two]"
+        return value, None if ok else "a list of words like [one, two]"
     if isinstance(default, bool):
-        return None if isinstance(value, bool) else "true or false"
+        flag = as_flag(value)
+        return flag, None if flag is not None else "true or false"
     if isinstance(default, int):
-        ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
-        return None if ok else "a whole number above 0"
-    return None if isinstance(value, str) else "text"
+        number = as_integer(value)
+        ok = number is not None and number > 0
+        return number, None if ok else "a whole number above 0"
+    return value, None if isinstance(value, str) else "text"
 
 
 def parse_config(text: str, path: Path | str = CONFIG_FILE) -> SiteConfig:
     """Validate the text of a config file; raises ``ConfigError`` with the key's line."""
-    # Imported here: a build whose config did not change never needs the YAML parser.
-    from digestgen.yamlsource import load_mapping, unknown_keys
-
     mapping = load_mapping(text, path, 1, ConfigError, "config")
-    errors: list[DigestError] = unknown_keys(mapping, KNOWN_KEYS, path, ConfigError, "config")
+    errors: list[DigestError] = [*mapping.warnings]
+    errors += unknown_keys(mapping, KNOWN_KEYS, path, ConfigError, "config")
     defaults = {f.name: f.default for f in fields(SiteConfig)}
     values: dict[str, Any] = {}
     for key in ("title", "base_url"):
@@ -96,13 +99,12 @@ def parse_config(text: str, path: Path | str = CONFIG_FILE) -> SiteConfig:
             continue
         default = defaults[key]
         default = None if key in ("title", "base_url") else default
-        problem = _check_type(key, value, default)
+        typed, problem = _typed(key, value, default)
         if problem is not None:
-            errors.append(
-                ConfigError(f"'{key}' must be {problem}, not {value!r}", path, mapping.line_of(key))
-            )
+            message = f"'{key}' must be {problem}, not {quoted(value)}"
+            errors.append(ConfigError(message, path, mapping.line_of(key)))
             continue
-        values[key] = _frozen(value)
+        values[key] = _frozen(typed)
     errors.extend(_check_values(values, mapping.line_of, path))
     collect(errors)
     base_url = values["base_url"]
@@ -112,12 +114,12 @@ def parse_config(text: str, path: Path | str = CONFIG_FILE) -> SiteConfig:
 
 
 def _frozen(value: Any) -> Any:
-    """Lists and mappings as tuples, so that the config stays immutable."""
+    """Lists and mappings as tuples of plain ``str``, so that the config stays immutable."""
     if isinstance(value, list):
-        return tuple(value)
+        return tuple(str(v) for v in value)
     if isinstance(value, dict):
         return tuple((str(k).lower(), str(v).lower()) for k, v in value.items())
-    return value
+    return str(value) if isinstance(value, str) else value
 
 
 def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> list[DigestError]:
@@ -129,7 +131,7 @@ def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> lis
             errors.append(
                 ConfigError(
                     f"'base_url' must be an absolute http(s) URL such as "
-                    f"'https://example.org/blog/', not {base_url!r}",
+                    f"'https://example.org/blog/', not {quoted(base_url)}",
                     path,
                     line_of("base_url"),
                 )
@@ -141,7 +143,7 @@ def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> lis
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             errors.append(
                 ConfigError(
-                    f"unknown timezone {tz!r} (use an IANA name such as 'Europe/Berlin')",
+                    f"unknown timezone {quoted(tz)} (use an IANA name such as 'Europe/Berlin')",
                     path,
                     line_of("timezone"),
                 )
@@ -158,7 +160,7 @@ def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> lis
         except (KeyError, IndexError, ValueError):
             errors.append(
                 ConfigError(
-                    f"'permalink' may use only {{{'}, {'.join(PERMALINK_FIELDS)}}}: {pattern!r}",
+                    f"'permalink' may use only {{{'}, {'.join(PERMALINK_FIELDS)}}}: {quoted(pattern)}",
                     path,
                     line_of("permalink"),
                 )
@@ -168,7 +170,7 @@ def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> lis
                 errors.append(
                     ConfigError(
                         f"'permalink' must start and end with '/' and contain {{slug}}: "
-                        f"{pattern!r}",
+                        f"{quoted(pattern)}",
                         path,
                         line_of("permalink"),
                     )
@@ -180,13 +182,13 @@ def _output_problem(values: dict[str, Any], output: str) -> str | None:
     """Why ``output_dir`` would replace the sources (the build swaps that folder in)."""
     out = posixpath.normpath(output.replace("\\", "/"))
     if out in (".", "..") or (out.startswith("../") and not out.strip("./")):
-        return f"'output_dir' {output!r} is the site's own folder or above it"
+        return f"'output_dir' {quoted(output)} is the site's own folder or above it"
     if posixpath.isabs(out):
         return None  # an absolute folder is checked against the real paths at build time
     for key in ("digests_dir", "templates_dir", "static_dir"):
         folder = posixpath.normpath(str(values.get(key, _DEFAULT_DIRS[key])))
         if out == folder or out.startswith(folder + "/"):
-            return f"'output_dir' {output!r} would replace the sources in '{key}' {folder!r}"
+            return f"'output_dir' {quoted(output)} would replace the sources in '{key}' {folder!r}"
     return None
 
 

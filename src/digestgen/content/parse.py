@@ -341,11 +341,13 @@ def parse_digest(
     Mistakes that do not stop a build are appended to ``warnings`` when given.
     """
     raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
-    text = decode(raw, path)
+    found: list[DigestError] = []
+    text = decode(raw, path, found)
     parts = split(text, path)
     errors: list[DigestError] = []
     try:
         front = parse_front_matter(parts, path, config.tz, config.author)
+        found += front.warnings
     except DigestError as exc:  # keep going: the body's mistakes are reported too
         errors.extend(getattr(exc, "errors", [exc]))
     body = _DigestParser(
@@ -358,7 +360,7 @@ def parse_digest(
     intro, sections = body.parse(parts.body)
     collect(errors + body.errors)
     if warnings is not None:
-        warnings.extend(body.warnings)
+        warnings.extend(found + body.warnings)
     return Digest(
         path=path,
         slug=front.slug,
