@@ -160,7 +160,8 @@ def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> lis
         except (KeyError, IndexError, ValueError):
             errors.append(
                 ConfigError(
-                    f"'permalink' may use only {{{'}, {'.join(PERMALINK_FIELDS)}}}: {quoted(pattern)}",
+                    f"'permalink' may use only {{{'}, {'.join(PERMALINK_FIELDS)}}}: "
+                    f"{quoted(pattern)}",
                     path,
                     line_of("permalink"),
                 )

@@ -151,7 +151,7 @@ def _compose(
     construct starts (a string or list left open runs to the end of the input, and
     is reported where it was opened)."""
     try:
-        return yaml.compose(text, Loader=SafeLoader)  # type: ignore[no-any-return]
+        return yaml.compose(text, Loader=SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if (
@@ -290,7 +290,5 @@ def unknown_keys(
             continue
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else f" (known keys: {', '.join(known)})"
-        found.append(
-            error(f"unknown {what} key {quoted(key)}{hint}", path, mapping.line_of(key))
-        )
+        found.append(error(f"unknown {what} key {quoted(key)}{hint}", path, mapping.line_of(key)))
     return found

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import unquote
 
 from digestgen.config import SiteConfig
 from digestgen.content.assemble import assemble_site
+from digestgen.content.checks import BodyChecks
 from digestgen.content.frontmatter import FrontMatter, decode, parse_front_matter, split
 from digestgen.content.sources import source_paths
 from digestgen.errors import DigestError, ParseError, collect
@@ -23,17 +23,13 @@ from digestgen.markdown.engine import (
     make_markdown,
 )
 from digestgen.markdown.html import HtmlRenderer, block_text, inline_text
-from digestgen.markdown.policy import rejected_html
 from digestgen.model import Block, Digest, Item, Section, Site
 from digestgen.urls import (
-    UNSAFE_SCHEMES,
     AnchorSet,
     anchor_for_url,
     domain_of,
     host_of_link,
-    is_unsafe_url,
     link_normalizer,
-    scheme_of,
     slugify,
 )
 
@@ -41,14 +37,6 @@ _LABEL = re.compile(r"^\s*\[([^\[\]]{1,40})\]\s+$")
 _TRAILING_TAGS = re.compile(r"(?:^|\s)((?:#[^\W\d_][\w-]*\s*)+)$")
 _LEADING_SEPARATOR = re.compile("^[\\s\\-\u2013\u2014:;,.]+")
 RESERVED_IDS = ("top", "main", "content", "toc", "search", "site-header", "site-footer")
-_SCHEMES = "|".join(UNSAFE_SCHEMES)
-# The parser leaves a link whose URL has an unsafe scheme as plain text; these
-# find it there (inline link, autolink, reference definition) to report it.
-_UNSAFE_LINK_TEXT = re.compile(
-    rf"\]\(\s*<?\s*((?:{_SCHEMES}):[^\s)>]*)|<((?:{_SCHEMES}):[^\s>]*)>"
-    rf"|^\s*\[[^\]]+\]:\s*<?((?:{_SCHEMES}):\S*)",
-    re.IGNORECASE | re.MULTILINE,
-)
 
 
 @dataclass(slots=True)
@@ -73,12 +61,6 @@ class _SectionDraft:
         )
 
 
-def _unsafe_url(url: str) -> bool:
-    """An unsafe scheme, also behind percent-encoded blanks (``<  data:...>`` in the
-    source is ``%20%20data:...`` in the link)."""
-    return is_unsafe_url(url) or ("%" in url and is_unsafe_url(unquote(url)))
-
-
 def _split_trailing_tags(children: list[Node]) -> tuple[list[Node], tuple[str, ...]]:
     """Take ``#tag`` words off the end of an item's first paragraph."""
     if not children or children[-1].name != "text":
@@ -93,7 +75,7 @@ def _split_trailing_tags(children: list[Node]) -> tuple[list[Node], tuple[str, .
     return trimmed, tags
 
 
-class _DigestParser:
+class _DigestParser(BodyChecks):
     """Walks one digest's top-level blocks, keeping every block in order."""
 
     def __init__(
@@ -108,8 +90,9 @@ class _DigestParser:
         self.html = HtmlRenderer(unsafe_html)
         self.unsafe_html = unsafe_html
         self.normalize = normalize or link_normalizer()
-        self.warnings: list[DigestError] = []
+        self.warnings = []
         self.heading_level = 1  # the page's title is the h1
+        self.shown_level = 1  # the level the last heading is shown at
         self.path = path
         self.body_line = body_line
         self.lines = LineMap("")
@@ -118,10 +101,7 @@ class _DigestParser:
             self.anchors.claim(reserved)
         self.intro: list[Block] = []
         self.sections: list[_SectionDraft] = []
-        self.errors: list[DigestError] = []
-
-    def line_of(self, node: Node) -> int:
-        return self.body_line + self.lines.line(node.offset)
+        self.errors = []
 
     def parse(self, body: str) -> tuple[tuple[Block, ...], tuple[Section, ...]]:
         self.lines = LineMap(body)
@@ -132,9 +112,6 @@ class _DigestParser:
         self._check_empty(self.sections)
         return tuple(self.intro), tuple(s.freeze() for s in self.sections)
 
-    def warn(self, message: str, node: Node) -> None:
-        self.warnings.append(ParseError(message, self.path, self.line_of(node)))
-
     def _check_empty(self, sections: Sequence[_SectionDraft]) -> None:
         for section in sections:
             if section.title and not section.content and not section.subsections:
@@ -142,66 +119,6 @@ class _DigestParser:
                     ParseError(f"section '{section.title}' is empty", self.path, section.line)
                 )
             self._check_empty(section.subsections)
-
-    def _check_heading(self, node: Node) -> None:
-        level = node.number
-        if level > self.heading_level + 1:
-            self.warn(
-                f"heading level skips from h{self.heading_level} to h{level}; "
-                f"use {'#' * (self.heading_level + 1)} here",
-                node,
-            )
-        self.heading_level = level
-
-    def _check_html(self, node: Node, raw: str) -> None:
-        rejected = [] if self.unsafe_html else rejected_html(raw)
-        if rejected:
-            self.warn(
-                f"raw HTML {', '.join(dict.fromkeys(rejected))} is shown as text; only harmless "
-                "formatting tags pass (set 'unsafe_html: true' in digestgen.yaml to allow all)",
-                node,
-            )
-
-    def _check(self, nodes: Sequence[Node], block: Node | None) -> None:
-        """Heading levels, raw HTML and link schemes, in document order; ``block`` is
-        the innermost block around inline ``nodes`` (its line is theirs)."""
-        inline_html: list[str] = []
-        for node in nodes:
-            name = node.name
-            if name in INLINE_NAMES and block is not None:
-                self._check_inline((node,), block, inline_html)
-                continue
-            if name == "heading":
-                self._check_heading(node)
-            elif name == "html_block":
-                self._check_html(node, node.content)
-            self._check(node.children, node)
-        if inline_html and block is not None:
-            self._check_html(block, "".join(inline_html))
-
-    def _check_inline(self, nodes: Sequence[Node], block: Node, html: list[str]) -> None:
-        for node in nodes:
-            if node.name == "html_inline":
-                html.append(node.content)
-            elif node.name == "text":
-                self._unsafe_text(node.content, block)
-            elif node.name in ("link", "image") and _unsafe_url(node.url):
-                self._unsafe(node.url, block)
-            self._check_inline(node.children, block, html)
-
-    def _unsafe_text(self, text: str, block: Node) -> None:
-        if ":" in text:  # every pattern has one; most text has none
-            for match in _UNSAFE_LINK_TEXT.finditer(text):
-                self._unsafe(next(g for g in match.groups() if g), block)
-
-    def _unsafe(self, url: str, block: Node) -> None:
-        self.errors.append(
-            ParseError(
-                f"link with unsafe scheme '{scheme_of(unquote(url))}:' is not allowed: {url!r}",
-                self.path,
-                self.line_of(block),
-            )
-        )
 
     def _current(self) -> _SectionDraft:
         """The innermost open section, opening the untitled lead section if needed."""
@@ -216,9 +133,8 @@ class _DigestParser:
         elif node.name in ("bullet_list", "ordered_list"):
             self._list(node)
         else:
-            block = Block(
-                node.name, self.html.blocks([node]), block_text([node]), self.line_of(node)
-            )
+            html = self._fragment(self.html.blocks([node]), node)
+            block = Block(node.name, html, block_text([node]), self.line_of(node))
             if self.sections:
                 self._current().content.append(block)
             else:
@@ -228,7 +144,7 @@ class _DigestParser:
         title = inline_text(node.children).strip()
         draft = _SectionDraft(
             title=title,
-            title_html=self.html.inline(node.children),
+            title_html=self._fragment(self.html.inline(node.children), node),
             anchor=self.anchors.claim(slugify(title) or "section"),
             level=node.number,
             line=self.line_of(node),
@@ -291,12 +207,14 @@ class _DigestParser:
             anchor=self.anchors.claim(anchor),
             url=url,
             title=title,
-            title_html=_same(title, self.html.inline(title_children)),
+            title_html=_same(title, self._fragment(self.html.inline(title_children), opener)),
             label=label,
             commentary=commentary,
-            commentary_html=_same(commentary, self.html.inline(comment_children)),
+            commentary_html=_same(
+                commentary, self._fragment(self.html.inline(comment_children), opener)
+            ),
             notes=block_text(rest),
-            notes_html=self.html.blocks(rest, tight),
+            notes_html=self._fragment(self.html.blocks(rest, tight), opener),
             tags=tags,
             domain=domain,
             link=_same(url, link),
