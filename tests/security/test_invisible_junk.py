@@ -54,7 +54,9 @@ def test_a_lone_surrogate_in_the_bytes_is_an_encoding_error_not_a_traceback(
 
 
 def test_junk_in_front_matter_values_is_a_warning(tmp_path: Path) -> None:
-    text = '---\ntitle: "A\\x01B"\ndate: 2020-01-02\nsummary: S\x02T\n---\n\n- [a](https://a.org) b\n'
+    text = (
+        '---\ntitle: "A\\x01B"\ndate: 2020-01-02\nsummary: S\x02T\n---\n\n- [a](https://a.org) b\n'
+    )
     make_site(tmp_path, {"a.md": text})
     result = run("build", "--root", str(tmp_path))
     assert result.exit_code == 0, result.stderr
@@ -63,7 +65,9 @@ def test_junk_in_front_matter_values_is_a_warning(tmp_path: Path) -> None:
         "digests/a.md:2: warning: 'title' holds the control character U+0001, which no page "
         "or feed can carry; it is left out"
     ) in warnings
-    assert any(w.startswith("digests/a.md:4:11: warning: control character U+0002") for w in warnings)
+    assert any(
+        w.startswith("digests/a.md:4:11: warning: control character U+0002") for w in warnings
+    )
     page = lxml.html.fromstring((tmp_path / "site" / "digests" / "a" / "index.html").read_bytes())
     assert page.xpath("//h1/text()") == ["AB"]
     assert "ST" in (tmp_path / "site" / "feed.xml").read_text()

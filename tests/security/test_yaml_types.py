@@ -107,7 +107,9 @@ def test_an_alias_bomb_in_the_config_fails_fast_at_its_line(tmp_path: Path) -> N
     started = time.monotonic()
     errors = build_errors(tmp_path)
     assert time.monotonic() - started < 1.0
-    assert any(line.startswith("digestgen.yaml:3: 'summary' expands YAML aliases") for line in errors)
+    assert any(
+        line.startswith("digestgen.yaml:3: 'summary' expands YAML aliases") for line in errors
+    )
     assert all("lol" not in line for line in errors), errors
 
 
