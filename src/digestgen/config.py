@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import stat
 import zoneinfo
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -46,6 +47,10 @@ class SiteConfig:
     duplicate_allow: tuple[str, ...] = ()
     url_aliases: tuple[tuple[str, str], ...] = ()
     tracking_params: tuple[str, ...] = ()
+    # Follow digest files and folders symlinked from outside the site root.
+    follow_symlinks: bool = False
+    # A digest file larger than this many bytes is refused before it is parsed.
+    max_digest_bytes: int = 5_000_000
 
     @property
     def base_path(self) -> str:
@@ -200,6 +205,8 @@ def load_config(root: Path) -> SiteConfig:
     """Read ``digestgen.yaml`` from the site root."""
     path = root / CONFIG_FILE
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block the read
+            raise ConfigError("cannot read config: not a regular file", path)
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(

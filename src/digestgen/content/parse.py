@@ -16,8 +16,10 @@ from digestgen.content.sources import source_paths
 from digestgen.errors import DigestError, ParseError, collect
 from digestgen.markdown.engine import (
     INLINE_NAMES,
+    MAX_NESTING,
     Engine,
     LineMap,
+    NestingError,
     Node,
     inline_run_end,
     make_markdown,
@@ -34,7 +36,8 @@ from digestgen.urls import (
 )
 
 _LABEL = re.compile(r"^\s*\[([^\[\]]{1,40})\]\s+$")
-_TRAILING_TAGS = re.compile(r"(?:^|\s)((?:#[^\W\d_][\w-]*\s*)+)$")
+_TAG_WORD = re.compile(r"(?:#[^\W\d_][\w-]*)+")
+_WORDS = re.compile(r"\S+")
 _LEADING_SEPARATOR = re.compile("^[\\s\\-\u2013\u2014:;,.]+")
 RESERVED_IDS = ("top", "main", "content", "toc", "search", "site-header", "site-footer")
 
@@ -66,11 +69,19 @@ def _split_trailing_tags(children: list[Node]) -> tuple[list[Node], tuple[str, .
     if not children or children[-1].name != "text":
         return children, ()
     last = children[-1]
-    match = _TRAILING_TAGS.search(last.content)
-    if not match:
+    # The words from the end while they are tags: one pass, however many words there
+    # are (a regular expression anchored at the end tried every '#' word before it).
+    start: int | None = None
+    words: list[str] = []
+    for word in reversed(list(_WORDS.finditer(last.content))):
+        if not _TAG_WORD.fullmatch(word.group()):
+            break
+        start = word.start()
+        words.append(word.group())
+    if start is None:
         return children, ()
-    tags = tuple(word[1:] for word in match.group(1).split())
-    kept = last.content[: match.start(1)].rstrip()
+    tags = tuple(word[1:] for word in reversed(words))
+    kept = last.content[:start].rstrip()
     trimmed = children[:-1] + ([last.copy(content=kept)] if kept else [])
     return trimmed, tags
 
@@ -105,7 +116,18 @@ class _DigestParser(BodyChecks):
 
     def parse(self, body: str) -> tuple[tuple[Block, ...], tuple[Section, ...]]:
         self.lines = LineMap(body)
-        nodes = self.md.parse(body)
+        try:
+            nodes = self.md.parse(body)
+        except NestingError as exc:
+            self.errors.append(
+                ParseError(
+                    f"quotes, lists, emphasis or links nest deeper than {MAX_NESTING} levels "
+                    "here; flatten them",
+                    self.path,
+                    self.body_line + self.lines.line(exc.offset),
+                )
+            )
+            return (), ()
         self._check(nodes, None)
         for node in nodes:
             self._top_level(node)
@@ -259,6 +281,13 @@ def parse_digest(
     Mistakes that do not stop a build are appended to ``warnings`` when given.
     """
     raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    if len(raw) > config.max_digest_bytes:
+        raise ParseError(
+            f"the file holds {len(raw):,} bytes, more than 'max_digest_bytes' "
+            f"({config.max_digest_bytes:,}); split it or raise the limit in digestgen.yaml",
+            path,
+            1,
+        )
     found: list[DigestError] = []
     text = decode(raw, path, found)
     parts = split(text, path)

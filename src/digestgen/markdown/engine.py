@@ -48,6 +48,47 @@ INLINE_NAMES = frozenset(
     ]
 )
 
+# How deep quotes, lists, emphasis and links may sit inside each other (a list item
+# adds no level of its own): far beyond any digest, and far below what the parsers'
+# and our own recursion can take.
+MAX_NESTING = 32
+# A body that could nest deeper than markdown-it.rs's stack can take (a line starting
+# with thousands of '>' or list markers, or many thousands of emphasis or image
+# delimiters: 100,000 nested images overflow it), or that holds many reference
+# definitions (which markdown-it.rs resolves in quadratic time), is parsed by
+# markdown-it-py, whose nesting is bounded. Links alone never nest: a line of 30,000
+# of them stays with markdown-it.rs.
+_DEEP_PREFIX = re.compile(r"^[ \t>*+\-0-9.)]{1000}", re.MULTILINE)
+_UNDERSCORE_OPENER = re.compile(r"(?<!\w)_")
+_DELIMITER_LIMIT = 20_000
+_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
+_DEFINITION_LIMIT = 200
+# The nodes that count as a level of nesting.
+_NESTS = frozenset(
+    {"blockquote", "bullet_list", "ordered_list", "em", "strong", "strikethrough", "link"}
+    | {"autolink", "image"}
+)
+
+
+def _deeper(depth: int, name: str, offset: int) -> int:
+    """The nesting depth inside a node named ``name`` at ``depth``; raises
+    ``NestingError`` past ``MAX_NESTING``."""
+    if name not in _NESTS:
+        return depth
+    if depth >= MAX_NESTING:
+        raise NestingError(offset)
+    return depth + 1
+
+
+class NestingError(ValueError):
+    """A body nests deeper than ``MAX_NESTING``; ``offset`` is the byte offset of the
+    block where it passes the limit."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(f"nested deeper than {MAX_NESTING} levels")
+        self.offset = offset
+
+
 # The host of an http(s), scheme-relative or mailto URL (after any user part).
 _URL_HOST = re.compile(r"^((?:https?:)?//(?:[^/?#@]*@)?|mailto:[^@/?#]*@)([^/?#:]*)", re.IGNORECASE)
 
@@ -116,7 +157,7 @@ class Engine:
         """The top-level blocks of ``body``: markdown-it.rs's tree, or markdown-it-py's
         tokens for a body on which markdown-it.rs fails."""
         body = _ended(body)
-        if self.rust is None:
+        if self.rust is None or _hard_for_rust(body):
             return parse_tree_py(body)
         try:
             with _quiet_stderr():
@@ -125,7 +166,17 @@ class Engine:
             if type(exc).__name__ != "PanicException":
                 raise
             return parse_tree_py(body)
-        return _children(tree.children)
+        return _children(tree.children, 0, 0)
+
+
+def _hard_for_rust(body: str) -> bool:
+    """Whether markdown-it.rs could overflow its stack or take quadratic time on ``body``."""
+    delimiters = body.count("*") + body.count("~") + body.count("![")
+    if "_" in body:
+        delimiters += len(_UNDERSCORE_OPENER.findall(body))
+    if delimiters > _DELIMITER_LIMIT or _DEEP_PREFIX.search(body) is not None:
+        return True
+    return "]:" in body and len(_DEFINITION.findall(body)) > _DEFINITION_LIMIT
 
 
 def make_markdown(rust: bool = True) -> Engine:
@@ -171,7 +222,10 @@ class _quiet_stderr:
 def _py_markdown() -> Any:
     from markdown_it import MarkdownIt as PyMarkdownIt
 
-    return PyMarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    # Its token levels count a list twice (list and item) and a paragraph once: room for
+    # MAX_NESTING of ours, so that our check, not a silent cut, meets a deeper body.
+    options = {"html": True, "maxNesting": 2 * MAX_NESTING + 8}
+    return PyMarkdownIt("commonmark", options).enable(["table", "strikethrough"])
 
 
 _PY_BLOCKS = {
@@ -194,6 +248,7 @@ def parse_tree_py(body: str) -> list[Node]:
     lines = LineMap(body)
     root: list[Node] = []
     stack: list[list[Node]] = [root]
+    depths = [0]
     tables: list[Node] = []
     offset = 0
     for tok in tokens:
@@ -215,12 +270,14 @@ def parse_tree_py(body: str) -> list[Node]:
                 tables[-1].align += (style.removeprefix("text-align:") or "none",)
             stack[-1].append(node)
             stack.append(node.children)
+            depths.append(_deeper(depths[-1], name, offset))
         elif tok.nesting == -1:
             stack.pop()
+            depths.pop()
             if tok.type == "table_close":
                 tables.pop()
         elif tok.type == "inline":
-            stack[-1].extend(_inline_py(tok.children or []))
+            stack[-1].extend(_inline_py(tok.children or [], depths[-1], offset))
         else:
             node = Node(tok.type, [], tok.content, offset)
             node.info = tok.info
@@ -228,9 +285,10 @@ def parse_tree_py(body: str) -> list[Node]:
     return root
 
 
-def _inline_py(tokens: Sequence[Token]) -> list[Node]:
+def _inline_py(tokens: Sequence[Token], depth: int, offset: int) -> list[Node]:
     out: list[Node] = []
     stack: list[list[Node]] = [out]
+    depths = [depth]
     for tok in tokens:
         kind = tok.type
         if tok.nesting == 1:
@@ -239,8 +297,10 @@ def _inline_py(tokens: Sequence[Token]) -> list[Node]:
             node.title = str(tok.attrGet("title") or "")
             stack[-1].append(node)
             stack.append(node.children)
+            depths.append(_deeper(depths[-1], node.name, offset))
         elif tok.nesting == -1:
             stack.pop()
+            depths.pop()
         elif kind == "text" or kind == "text_special":
             if not tok.content:
                 continue  # markdown-it.rs has no empty text nodes
@@ -249,7 +309,8 @@ def _inline_py(tokens: Sequence[Token]) -> list[Node]:
             else:
                 stack[-1].append(Node("text", [], tok.content))
         elif kind == "image":
-            node = Node("image", _inline_py(tok.children or []))
+            inner = _deeper(depths[-1], "image", offset)
+            node = Node("image", _inline_py(tok.children or [], inner, offset))
             node.url = str(tok.attrGet("src") or "")
             node.title = str(tok.attrGet("title") or "")
             stack[-1].append(node)
@@ -258,10 +319,12 @@ def _inline_py(tokens: Sequence[Token]) -> list[Node]:
     return out
 
 
-def _children(tree_nodes: Sequence[TreeNode]) -> list[Node]:
+def _children(tree_nodes: Sequence[TreeNode], depth: int, offset: int) -> list[Node]:
+    """The nodes of markdown-it.rs's ``tree_nodes`` at nesting ``depth``, inside the
+    block that starts at byte ``offset``."""
     out: list[Node] = []
     for tree_node in tree_nodes:
-        node = _convert(tree_node)
+        node = _convert(tree_node, depth, offset)
         if node is None:
             continue
         # Adjacent text and entity/escape runs become one text node, as in
@@ -273,8 +336,11 @@ def _children(tree_nodes: Sequence[TreeNode]) -> list[Node]:
     return out
 
 
-def _convert(tree_node: TreeNode) -> Node | None:
+def _convert(tree_node: TreeNode, depth: int, offset: int) -> Node | None:
     name = tree_node.name
+    if tree_node.srcmap and name not in INLINE_NAMES:
+        offset = tree_node.srcmap[0]
+    depth = _deeper(depth, name, offset)
     if name == "text" or name == "text_special":
         return Node("text", [], str(tree_node.meta.get("content", "")))
     if name == "softbreak" or name == "hardbreak":
@@ -286,23 +352,24 @@ def _convert(tree_node: TreeNode) -> Node | None:
         return Node(name, [], code)
     if name in ("link", "autolink", "image"):
         meta = tree_node.meta
-        node = Node("image" if name == "image" else "link", _children(tree_node.children))
+        node = Node(
+            "image" if name == "image" else "link", _children(tree_node.children, depth, offset)
+        )
         node.url = ascii_host(str(meta.get("url", "")))
         node.title = str(meta.get("title") or "")
         return node
     if name in INLINE_NAMES:
-        return Node(name, _children(tree_node.children))
+        return Node(name, _children(tree_node.children, depth, offset))
     if name == "definition":
         return None  # a link reference definition renders nothing
-    offset = tree_node.srcmap[0] if tree_node.srcmap else 0
+    start = tree_node.srcmap[0] if tree_node.srcmap else 0
     if name in ("fence", "code_block", "html_block"):
         meta = tree_node.meta
-        node = Node(name, [], str(meta.get("content", "")), offset)
+        node = Node(name, [], str(meta.get("content", "")), start)
         node.info = str(meta.get("info") or "")
         return node
-    node = Node(
-        "heading" if name == "lheading" else name, _children(tree_node.children), "", offset
-    )
+    children = _children(tree_node.children, depth, offset)
+    node = Node("heading" if name == "lheading" else name, children, "", start)
     if name in ("heading", "lheading"):
         node.number = int(tree_node.meta["level"])
     elif name == "ordered_list":
