@@ -200,7 +200,7 @@ def test_builds_run_in_the_calling_process_where_asked(site: Path, tmp_path: Pat
     assert (tmp_path / "out" / DIGEST_22 / "index.html").is_file()
     (site / "digestgen.yaml").write_text("title: [unclosed\n", encoding="utf-8")
     failed = builder.build(site, tmp_path / "out", drafts=True)
-    assert failed.config is None and "digestgen.yaml:2:1: invalid YAML" in failed.error
+    assert failed.config is None and "digestgen.yaml:1:8: invalid YAML" in failed.error
     builder.close()
 
 
