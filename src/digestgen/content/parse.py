@@ -16,15 +16,14 @@ from digestgen.content.sources import source_paths
 from digestgen.errors import DigestError, ParseError, collect
 from digestgen.markdown.engine import (
     INLINE_NAMES,
-    MAX_NESTING,
     Engine,
     LineMap,
-    NestingError,
     Node,
     inline_run_end,
     make_markdown,
 )
 from digestgen.markdown.html import HtmlRenderer, block_text, inline_text
+from digestgen.markdown.limits import MAX_NESTING, NestingError
 from digestgen.model import Block, Digest, Item, Section, Site
 from digestgen.urls import (
     AnchorSet,

@@ -21,6 +21,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from digestgen.markdown.limits import MAX_NESTING, deeper, hard_for_rust
+
 if TYPE_CHECKING:
     from markdown_it.token import Token
     from markdown_it_pyrs import MarkdownIt as RustMarkdownIt
@@ -47,47 +49,6 @@ INLINE_NAMES = frozenset(
         "html_inline",
     ]
 )
-
-# How deep quotes, lists, emphasis and links may sit inside each other (a list item
-# adds no level of its own): far beyond any digest, and far below what the parsers'
-# and our own recursion can take.
-MAX_NESTING = 32
-# A body that could nest deeper than markdown-it.rs's stack can take (a line starting
-# with thousands of '>' or list markers, or many thousands of emphasis or image
-# delimiters: 100,000 nested images overflow it), or that holds many reference
-# definitions (which markdown-it.rs resolves in quadratic time), is parsed by
-# markdown-it-py, whose nesting is bounded. Links alone never nest: a line of 30,000
-# of them stays with markdown-it.rs.
-_DEEP_PREFIX = re.compile(r"^[ \t>*+\-0-9.)]{1000}", re.MULTILINE)
-_UNDERSCORE_OPENER = re.compile(r"(?<!\w)_")
-_DELIMITER_LIMIT = 20_000
-_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
-_DEFINITION_LIMIT = 200
-# The nodes that count as a level of nesting.
-_NESTS = frozenset(
-    {"blockquote", "bullet_list", "ordered_list", "em", "strong", "strikethrough", "link"}
-    | {"autolink", "image"}
-)
-
-
-def _deeper(depth: int, name: str, offset: int) -> int:
-    """The nesting depth inside a node named ``name`` at ``depth``; raises
-    ``NestingError`` past ``MAX_NESTING``."""
-    if name not in _NESTS:
-        return depth
-    if depth >= MAX_NESTING:
-        raise NestingError(offset)
-    return depth + 1
-
-
-class NestingError(ValueError):
-    """A body nests deeper than ``MAX_NESTING``; ``offset`` is the byte offset of the
-    block where it passes the limit."""
-
-    def __init__(self, offset: int) -> None:
-        super().__init__(f"nested deeper than {MAX_NESTING} levels")
-        self.offset = offset
-
 
 # The host of an http(s), scheme-relative or mailto URL (after any user part).
 _URL_HOST = re.compile(r"^((?:https?:)?//(?:[^/?#@]*@)?|mailto:[^@/?#]*@)([^/?#:]*)", re.IGNORECASE)
@@ -157,7 +118,7 @@ class Engine:
         """The top-level blocks of ``body``: markdown-it.rs's tree, or markdown-it-py's
         tokens for a body on which markdown-it.rs fails."""
         body = _ended(body)
-        if self.rust is None or _hard_for_rust(body):
+        if self.rust is None or hard_for_rust(body):
             return parse_tree_py(body)
         try:
             with _quiet_stderr():
@@ -167,16 +128,6 @@ class Engine:
                 raise
             return parse_tree_py(body)
         return _children(tree.children, 0, 0)
-
-
-def _hard_for_rust(body: str) -> bool:
-    """Whether markdown-it.rs could overflow its stack or take quadratic time on ``body``."""
-    delimiters = body.count("*") + body.count("~") + body.count("![")
-    if "_" in body:
-        delimiters += len(_UNDERSCORE_OPENER.findall(body))
-    if delimiters > _DELIMITER_LIMIT or _DEEP_PREFIX.search(body) is not None:
-        return True
-    return "]:" in body and len(_DEFINITION.findall(body)) > _DEFINITION_LIMIT
 
 
 def make_markdown(rust: bool = True) -> Engine:
@@ -270,7 +221,7 @@ def parse_tree_py(body: str) -> list[Node]:
                 tables[-1].align += (style.removeprefix("text-align:") or "none",)
             stack[-1].append(node)
             stack.append(node.children)
-            depths.append(_deeper(depths[-1], name, offset))
+            depths.append(deeper(depths[-1], name, offset))
         elif tok.nesting == -1:
             stack.pop()
             depths.pop()
@@ -297,7 +248,7 @@ def _inline_py(tokens: Sequence[Token], depth: int, offset: int) -> list[Node]:
             node.title = str(tok.attrGet("title") or "")
             stack[-1].append(node)
             stack.append(node.children)
-            depths.append(_deeper(depths[-1], node.name, offset))
+            depths.append(deeper(depths[-1], node.name, offset))
         elif tok.nesting == -1:
             stack.pop()
             depths.pop()
@@ -309,7 +260,7 @@ def _inline_py(tokens: Sequence[Token], depth: int, offset: int) -> list[Node]:
             else:
                 stack[-1].append(Node("text", [], tok.content))
         elif kind == "image":
-            inner = _deeper(depths[-1], "image", offset)
+            inner = deeper(depths[-1], "image", offset)
             node = Node("image", _inline_py(tok.children or [], inner, offset))
             node.url = str(tok.attrGet("src") or "")
             node.title = str(tok.attrGet("title") or "")
@@ -340,7 +291,7 @@ def _convert(tree_node: TreeNode, depth: int, offset: int) -> Node | None:
     name = tree_node.name
     if tree_node.srcmap and name not in INLINE_NAMES:
         offset = tree_node.srcmap[0]
-    depth = _deeper(depth, name, offset)
+    depth = deeper(depth, name, offset)
     if name == "text" or name == "text_special":
         return Node("text", [], str(tree_node.meta.get("content", "")))
     if name == "softbreak" or name == "hardbreak":
