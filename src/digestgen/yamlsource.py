@@ -168,6 +168,36 @@ def _compose(
         raise error(f"invalid YAML in {what}: {exc}", path, first_line) from None
 
 
+def _built(
+    builder: _Builder,
+    node: yaml.Node,
+    key: str,
+    where: tuple[Path | str, int, int],
+    error: type[DigestError],
+    what: str,
+) -> Any:
+    """The value of ``key``; an alias bomb or a tag is an error at its line."""
+    path, first_line, line = where
+    try:
+        return builder.build(node)
+    except _TooBig:
+        raise error(
+            f"{quoted(key)} expands YAML aliases to more than {MAX_VALUES} values "
+            f"or {MAX_ALIASES} alias uses",
+            path,
+            line,
+        ) from None
+    except _BadTag as bad:
+        mark = bad.node.start_mark
+        raise error(
+            f"invalid YAML in {what}: unknown tag {quoted(bad.node.tag)}; "
+            "only plain values, lists and mappings are read",
+            path,
+            first_line + mark.line,
+            mark.column + 1,
+        ) from None
+
+
 def load_mapping(
     text: str,
     path: Path | str,
@@ -208,24 +238,8 @@ def load_mapping(
             )
             continue
         lines[key] = line
-        try:
-            value = builder.build(value_node)
-        except _TooBig:
-            raise error(
-                f"'{key}' expands YAML aliases to more than {MAX_VALUES} values "
-                f"or {MAX_ALIASES} alias uses",
-                path,
-                line,
-            ) from None
-        except _BadTag as bad:
-            mark = bad.node.start_mark
-            raise error(
-                f"invalid YAML in {what}: unknown tag {quoted(bad.node.tag)}; "
-                "only plain values, lists and mappings are read",
-                path,
-                first_line + mark.line,
-                mark.column + 1,
-            ) from None
+        where = (path, first_line, line)
+        value = _built(builder, value_node, key, where, error, what)
         values[key] = _cleaned(value, key, path, line, error, warnings)
     collect(problems)
     return YamlMapping(values, lines, first_line, tuple(warnings))
