@@ -499,7 +499,7 @@ def test_digest_files_are_found_in_nested_folders_in_path_order(
             "digests/notes.txt": "not a digest",
         }
     )
-    outside = tmp_path / "outside"
+    outside = root / "elsewhere"  # in the site; links out of it are tests/security's
     outside.mkdir()
     (outside / "x.md").write_text(one("X", 6), encoding="utf-8")
     (root / "digests" / "linked.md").symlink_to(outside / "x.md")

@@ -129,7 +129,10 @@ def new(root: Path, title: str | None, day: datetime | None) -> None:
 @_ROOT
 @click.argument("url")
 @click.option("--title", default=None, help="The link's title.")
-@click.option("--fetch-title", is_flag=True, help="Read the title from the page (5 s timeout).")
+@click.option("--fetch-title", is_flag=True, help="Read the title from the page (5 s in all).")
+@click.option(
+    "--allow-private", is_flag=True, help="Let --fetch-title reach loopback and private addresses."
+)
 @click.option("--section", default=None, help="The section (created when missing).")
 @click.option("--note", default=None, help="Commentary after the link.")
 @click.option("--tag", "tags", multiple=True, help="A tag; repeat for more.")
@@ -140,6 +143,7 @@ def add(
     url: str,
     title: str | None,
     fetch_title: bool,
+    allow_private: bool,
     section: str | None,
     note: str | None,
     tags: tuple[str, ...],
@@ -150,7 +154,8 @@ def add(
     from digestgen.commands import edit as editing
 
     try:
-        title = title or (editing.fetch_title(url) if fetch_title else None)
+        if fetch_title and not title:
+            title = editing.fetch_title(url, allow_private=allow_private)
         new_item = editing.NewItem(url, title, note, tuple(t.lstrip("#") for t in tags))
         path, line = editing.add_item(root, new_item, section, to, force)
     except DigestError as exc:

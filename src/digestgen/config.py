@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import stat
 import zoneinfo
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from digestgen.errors import ConfigError, DigestError, collect
+from digestgen.yamlsource import as_flag, as_integer, load_mapping, quoted, unknown_keys
 
 CONFIG_FILE = "digestgen.yaml"
 FEED_KINDS = ("rss", "atom", "json")
@@ -70,6 +72,10 @@ class SiteConfig:
     # The paths of the main feeds and of each tag's feeds (``{slug}`` in each).
     feeds: FeedPaths = FeedPaths()
     tag_feeds: FeedPaths = TAG_FEEDS
+    # Follow digest files and folders symlinked from outside the site root.
+    follow_symlinks: bool = False
+    # A digest file larger than this many bytes is refused before it is parsed.
+    max_digest_bytes: int = 5_000_000
 
     @property
     def base_path(self) -> str:
@@ -85,34 +91,36 @@ KNOWN_KEYS = tuple(f.name for f in fields(SiteConfig))
 PERMALINK_FIELDS = ("slug", "number", "year", "month", "day")
 
 
-def _check_type(key: str, value: Any, default: Any) -> str | None:
+def _typed(key: str, value: Any, default: Any) -> tuple[Any, str | None]:
+    """``value`` read as the type of its field's ``default``, or why it cannot be: each
+    YAML scalar is text as written, and the field decides what it means."""
     if isinstance(default, FeedPaths | RepeatRules):
-        return _mapping_problem(key, value)
+        return value, _mapping_problem(key, value)
     if key == "url_aliases":
         if value == []:  # an empty list reads as naturally as {} for "no aliases"
-            return None
+            return {}, None
         ok = isinstance(value, dict) and all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         )
-        return None if ok else "a mapping of host names, such as {youtu.be: youtube.com}"
+        return value, None if ok else "a mapping of host names, such as {youtu.be: youtube.com}"
     if isinstance(default, tuple):
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-        return None if ok else "a list of words like [one, two]"
+        return value, None if ok else "a list of words like [one, two]"
     if isinstance(default, bool):
-        return None if isinstance(value, bool) else "true or false"
+        flag = as_flag(value)
+        return flag, None if flag is not None else "true or false"
     if isinstance(default, int):
-        ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
-        return None if ok else "a whole number above 0"
-    return None if isinstance(value, str) else "text"
+        number = as_integer(value)
+        ok = number is not None and number > 0
+        return number, None if ok else "a whole number above 0"
+    return value, None if isinstance(value, str) else "text"
 
 
 def parse_config(text: str, path: Path | str = CONFIG_FILE) -> SiteConfig:
     """Validate the text of a config file; raises ``ConfigError`` with the key's line."""
-    # Imported here: a build whose config did not change never needs the YAML parser.
-    from digestgen.yamlsource import load_mapping, unknown_keys
-
     mapping = load_mapping(text, path, 1, ConfigError, "config")
-    errors: list[DigestError] = unknown_keys(mapping, KNOWN_KEYS, path, ConfigError, "config")
+    errors: list[DigestError] = [*mapping.warnings]
+    errors += unknown_keys(mapping, KNOWN_KEYS, path, ConfigError, "config")
     defaults = {f.name: f.default for f in fields(SiteConfig)}
     values: dict[str, Any] = {}
     for key in ("title", "base_url"):
@@ -123,13 +131,12 @@ def parse_config(text: str, path: Path | str = CONFIG_FILE) -> SiteConfig:
             continue
         default = defaults[key]
         default = None if key in ("title", "base_url") else default
-        problem = _check_type(key, value, default)
+        typed, problem = _typed(key, value, default)
         if problem is not None:
-            errors.append(
-                ConfigError(f"'{key}' must be {problem}, not {value!r}", path, mapping.line_of(key))
-            )
+            message = f"'{key}' must be {problem}, not {quoted(value)}"
+            errors.append(ConfigError(message, path, mapping.line_of(key)))
             continue
-        values[key] = _frozen(value, key)
+        values[key] = _frozen(typed, key)
     errors.extend(_check_values(values, mapping.line_of, path))
     collect(errors)
     base_url = values["base_url"]
@@ -172,19 +179,20 @@ def _is_site_path(path: str) -> bool:
 
 
 def _frozen(value: Any, key: str = "") -> Any:
-    """Lists and mappings as tuples, so that the config stays immutable."""
+    """Lists and mappings as tuples of plain ``str`` (and the mapping settings as their
+    own types), so that the config stays immutable."""
     if key == "repeats":
-        return RepeatRules(tuple(value.get("sections", [])))
+        return RepeatRules(tuple(str(s) for s in value.get("sections", [])))
     if key in ("feeds", "tag_feeds"):
         base = FeedPaths() if key == "feeds" else TAG_FEEDS
         paths = {k: getattr(base, k) for k in FEED_KINDS}
-        paths.update({k: None if v is None else v.lstrip("/") for k, v in value.items()})
+        paths.update({str(k): None if v is None else str(v).lstrip("/") for k, v in value.items()})
         return FeedPaths(**paths)
     if isinstance(value, list):
-        return tuple(value)
+        return tuple(str(v) for v in value)
     if isinstance(value, dict):
         return tuple((str(k).lower(), str(v).lower()) for k, v in value.items())
-    return value
+    return str(value) if isinstance(value, str) else value
 
 
 def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> list[DigestError]:
@@ -196,7 +204,7 @@ def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> lis
             errors.append(
                 ConfigError(
                     f"'base_url' must be an absolute http(s) URL such as "
-                    f"'https://example.org/blog/', not {base_url!r}",
+                    f"'https://example.org/blog/', not {quoted(base_url)}",
                     path,
                     line_of("base_url"),
                 )
@@ -208,7 +216,7 @@ def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> lis
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             errors.append(
                 ConfigError(
-                    f"unknown timezone {tz!r} (use an IANA name such as 'Europe/Berlin')",
+                    f"unknown timezone {quoted(tz)} (use an IANA name such as 'Europe/Berlin')",
                     path,
                     line_of("timezone"),
                 )
@@ -225,7 +233,8 @@ def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> lis
         except (KeyError, IndexError, ValueError):
             errors.append(
                 ConfigError(
-                    f"'permalink' may use only {{{'}, {'.join(PERMALINK_FIELDS)}}}: {pattern!r}",
+                    f"'permalink' may use only {{{'}, {'.join(PERMALINK_FIELDS)}}}: "
+                    f"{quoted(pattern)}",
                     path,
                     line_of("permalink"),
                 )
@@ -235,7 +244,7 @@ def _check_values(values: dict[str, Any], line_of: Any, path: Path | str) -> lis
                 errors.append(
                     ConfigError(
                         f"'permalink' must start and end with '/' and contain {{slug}}: "
-                        f"{pattern!r}",
+                        f"{quoted(pattern)}",
                         path,
                         line_of("permalink"),
                     )
@@ -247,13 +256,13 @@ def _output_problem(values: dict[str, Any], output: str) -> str | None:
     """Why ``output_dir`` would replace the sources (the build swaps that folder in)."""
     out = posixpath.normpath(output.replace("\\", "/"))
     if out in (".", "..") or (out.startswith("../") and not out.strip("./")):
-        return f"'output_dir' {output!r} is the site's own folder or above it"
+        return f"'output_dir' {quoted(output)} is the site's own folder or above it"
     if posixpath.isabs(out):
         return None  # an absolute folder is checked against the real paths at build time
     for key in ("digests_dir", "templates_dir", "static_dir"):
         folder = posixpath.normpath(str(values.get(key, _DEFAULT_DIRS[key])))
         if out == folder or out.startswith(folder + "/"):
-            return f"'output_dir' {output!r} would replace the sources in '{key}' {folder!r}"
+            return f"'output_dir' {quoted(output)} would replace the sources in '{key}' {folder!r}"
     return None
 
 
@@ -264,6 +273,8 @@ def load_config(root: Path) -> SiteConfig:
     """Read ``digestgen.yaml`` from the site root."""
     path = root / CONFIG_FILE
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block the read
+            raise ConfigError("cannot read config: not a regular file", path)
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(

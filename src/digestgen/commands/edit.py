@@ -8,15 +8,14 @@ before it is written.
 from __future__ import annotations
 
 import re
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import date
 from html.parser import HTMLParser
+from http.client import HTTPException
 from pathlib import Path
 
 from digestgen import __version__
+from digestgen.commands import http
 from digestgen.content.digestfile import (
     SourceText,
     digest_at,
@@ -237,30 +236,34 @@ def page_title(html: str) -> str:
     return " ".join("".join(parser.parts).split())
 
 
-def fetch_title(url: str, timeout: float = FETCH_TIMEOUT) -> str:
-    """Read the page's ``<title>``, giving up after ``timeout`` seconds in all."""
+def fetch_title(url: str, timeout: float = FETCH_TIMEOUT, allow_private: bool = False) -> str:
+    """Read the page's ``<title>``, giving up after ``timeout`` seconds in all.
+
+    Neither the URL nor a redirect may lead to a loopback, private or link-local
+    address unless ``allow_private``: a digest's link must not make the curator's
+    machine read its own network."""
     if not re.match(r"^https?://", url):
         raise DigestError(f"can fetch only http(s) pages, not {url!r}")
-    deadline = time.monotonic() + timeout
-    request = urllib.request.Request(url, headers={"User-Agent": f"digestgen/{__version__}"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            charset = response.headers.get_content_charset() or "utf-8"
-            data = b""
-            while len(data) < FETCH_LIMIT and time.monotonic() < deadline:
-                chunk = response.read(65536)
-                if not chunk:
-                    break
-                data += chunk
-                if b"</title>" in data.lower():
-                    break
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
+        answer = http.fetch(
+            url,
+            "GET",
+            timeout,
+            {"User-Agent": f"digestgen/{__version__}"},
+            private=allow_private,
+            body_limit=FETCH_LIMIT,
+            enough=lambda data: b"</title>" in data.lower(),
+        )
+    except (OSError, HTTPException, ValueError) as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else str(exc) or type(exc).__name__
         raise DigestError(f"could not fetch {url}: {reason}; give a title with --title") from None
+    if answer.status >= 400:
+        raise DigestError(f"could not fetch {url}: HTTP {answer.status}; give a title with --title")
+    charset = answer.headers.get_content_charset() or "utf-8"
     try:
-        html = data.decode(charset, errors="replace")
+        html = answer.body.decode(charset, errors="replace")
     except LookupError:
-        html = data.decode("utf-8", errors="replace")
+        html = answer.body.decode("utf-8", errors="replace")
     title = page_title(html)
     if not title:
         raise DigestError(f"{url} has no <title>; give one with --title")

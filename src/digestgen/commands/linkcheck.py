@@ -10,7 +10,6 @@ import tempfile
 import threading
 import time
 import urllib.error
-import urllib.request
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from digestgen import __version__
+from digestgen.commands import http
 from digestgen.commands.check import ERROR, WARNING, Finding, newer_than
 from digestgen.model import Digest, Item, Section, Site
 
@@ -65,21 +65,10 @@ class LinkResult:
 
 
 def _request(url: str, method: str, options: LinkOptions) -> tuple[int, str]:
-    request = urllib.request.Request(
-        url,
-        method=method,
-        headers={"User-Agent": options.user_agent, "Accept": "*/*"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=options.timeout) as response:
-            if method == "GET":
-                response.read(1024)  # enough to know the body starts; never the whole page
-            return int(response.status), str(response.geturl())
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        if exc.code < 400:  # urllib gives up on a redirect loop with the last 3xx
-            raise ValueError(f"redirect loop ({exc.code})") from None
-        return int(exc.code), str(exc.geturl() or url)
+    """One request within ``options.timeout`` seconds in all, redirects included."""
+    headers = {"User-Agent": options.user_agent, "Accept": "*/*"}
+    answer = http.fetch(url, method, options.timeout, headers)  # GET: the body's first KB
+    return answer.status, answer.url
 
 
 def _describe(exc: BaseException) -> str:

@@ -5,13 +5,21 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from digestgen.errors import DigestError, ParseError, collect
 from digestgen.urls import is_unsafe_url, scheme_of
-from digestgen.yamlsource import YamlMapping, bad_character, load_mapping, unknown_keys
+from digestgen.yamlsource import (
+    BAD_CHARACTERS,
+    YamlMapping,
+    as_flag,
+    as_integer,
+    load_mapping,
+    quoted,
+    unknown_keys,
+)
 
 FRONT_MATTER_KEYS = (
     "title",
@@ -49,6 +57,8 @@ class FrontMatter:
     aliases: tuple[str, ...] = ()
     # The file line of each key given, for messages about its value.
     lines: tuple[tuple[str, int], ...] = ()
+    # Mistakes that do not stop a build (a control character left out of a value).
+    warnings: tuple[DigestError, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +71,12 @@ class SplitFile:
     body_line: int
 
 
-def decode(data: bytes, path: str) -> str:
-    """UTF-8 text with any BOM dropped and line endings made ``\\n``."""
+def decode(data: bytes, path: str, warnings: list[DigestError] | None = None) -> str:
+    """UTF-8 text with any BOM dropped and line endings made ``\\n``.
+
+    Characters that no page or feed can carry (controls, lone surrogates, U+FFFE) are
+    left out, each with a warning at its ``path:line:column`` in ``warnings``.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -74,17 +88,23 @@ def decode(data: bytes, path: str) -> str:
             line,
         ) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    bad = bad_character(text)
-    if bad is not None:
+    if BAD_CHARACTERS.search(text) is None:
+        return text
+    for bad in BAD_CHARACTERS.finditer(text):
+        if warnings is None:
+            break
         line = text.count("\n", 0, bad.start()) + 1
         column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
-        raise ParseError(
-            f"control character U+{ord(bad.group()):04X} is not allowed in a digest",
-            path,
-            line,
-            column,
+        warnings.append(
+            ParseError(
+                f"control character U+{ord(bad.group()):04X} cannot appear in a page or "
+                "a feed; it is left out",
+                path,
+                line,
+                column,
+            )
         )
-    return text
+    return BAD_CHARACTERS.sub("", text)
 
 
 def split(text: str, path: str) -> SplitFile:
@@ -125,12 +145,20 @@ def _as_datetime(value: Any, tz: tzinfo) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
 
 
+def _representable(moment: datetime) -> bool:
+    """Whether ``moment`` can be shown in any timezone: one at the calendar's ends
+    (``9999-12-31T23:00:00-12:00``) lies past year 9999 in UTC."""
+    try:
+        (moment - timedelta(days=1)).astimezone(UTC)
+        (moment + timedelta(days=1)).astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
+
+
 def _text(value: Any) -> str | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, str | int | float):
-        return str(value)
-    return None
+    """A scalar's text as written (``no`` is "no", ``1.10`` is "1.10")."""
+    return value if isinstance(value, str) else None
 
 
 class _Validator:
@@ -149,7 +177,7 @@ class _Validator:
             return default
         value = _text(self.mapping.values[key])
         if value is None:
-            self.fail(key, f"'{key}' must be text, not {self.mapping.values[key]!r}")
+            self.fail(key, f"'{key}' must be text, not {quoted(self.mapping.values[key])}")
             return default
         return value.strip()
 
@@ -162,18 +190,22 @@ class _Validator:
             self.fail(
                 key,
                 f"'{key}' must be a date like 2024-05-31 or a date and time like "
-                f"2024-05-31T09:00:00+02:00, not {raw!r}",
+                f"2024-05-31T09:00:00+02:00, not {quoted(raw)}",
             )
+        elif not _representable(value):
+            self.fail(key, f"'{key}' {quoted(raw)} lies beyond the years 1 to 9999 in UTC")
+            return None
         return value
 
     def number(self) -> int | None:
         raw = self.mapping.values.get("number")
         if raw is None:
             return None
-        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-            self.fail("number", f"'number' must be a whole number like 20, not {raw!r}")
+        value = as_integer(raw)
+        if value is None or value < 0:
+            self.fail("number", f"'number' must be a whole number like 20, not {quoted(raw)}")
             return None
-        return raw
+        return value
 
     def tags(self) -> tuple[str, ...]:
         raw = self.mapping.values.get("tags")
@@ -182,7 +214,9 @@ class _Validator:
         if isinstance(raw, str):
             raw = [raw]
         if not isinstance(raw, list) or not all(_text(t) for t in raw):
-            self.fail("tags", f"'tags' must be a list of words like [nlp, vision], not {raw!r}")
+            self.fail(
+                "tags", f"'tags' must be a list of words like [nlp, vision], not {quoted(raw)}"
+            )
             return ()
         seen: dict[str, None] = {}
         for tag in raw:
@@ -206,11 +240,14 @@ class _Validator:
         return tuple(dict.fromkeys(raw))
 
     def flag(self, key: str) -> bool:
-        raw = self.mapping.values.get(key, False)
-        if not isinstance(raw, bool):
-            self.fail(key, f"'{key}' must be true or false, not {raw!r}")
+        if key not in self.mapping.values:
             return False
-        return raw
+        raw = self.mapping.values[key]
+        value = as_flag(raw)
+        if value is None:
+            self.fail(key, f"'{key}' must be true or false, not {quoted(raw)}")
+            return False
+        return value
 
 
 def _is_alias(value: Any) -> bool:
@@ -247,7 +284,9 @@ def parse_front_matter(
         check.errors.append(ParseError("missing required key 'date'", path, mapping.line))
     slug = check.text("slug", slug or Path(path).stem)
     if not _SLUG.match(slug):
-        check.fail("slug", f"'slug' may hold only letters, digits, '.', '_' and '-': {slug!r}")
+        check.fail(
+            "slug", f"'slug' may hold only letters, digits, '.', '_' and '-': {quoted(slug)}"
+        )
     result = FrontMatter(
         title=title,
         date=moment or datetime(1970, 1, 1, tzinfo=tz),
@@ -262,6 +301,7 @@ def parse_front_matter(
         feed_id=check.text("feed_id", "") or None,
         aliases=check.aliases(),
         lines=tuple((str(key), mapping.line_of(key)) for key in mapping.values),
+        warnings=mapping.warnings,
     )
     if result.image and is_unsafe_url(result.image):
         check.fail(

@@ -15,6 +15,8 @@ PARSE_SETTINGS = (
     "unsafe_html",
     "url_aliases",
     "tracking_params",
+    "max_digest_bytes",
+    "digests_dir",
 )
 
 

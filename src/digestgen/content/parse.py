@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import unquote
 
 from digestgen.config import SiteConfig
 from digestgen.content.assemble import assemble_site
+from digestgen.content.checks import BodyChecks
 from digestgen.content.frontmatter import (
     FrontMatter,
     decode,
@@ -31,32 +31,22 @@ from digestgen.markdown.engine import (
     make_markdown,
 )
 from digestgen.markdown.html import HtmlRenderer, block_text, inline_text
-from digestgen.markdown.policy import rejected_html
+from digestgen.markdown.limits import MAX_NESTING, NestingError
 from digestgen.model import Block, Digest, Item, ItemRef, Section, Site
 from digestgen.urls import (
-    UNSAFE_SCHEMES,
     AnchorSet,
     anchor_for_url,
     domain_of,
     host_of_link,
-    is_unsafe_url,
     link_normalizer,
-    scheme_of,
     slugify,
 )
 
 _LABEL = re.compile(r"^\s*\[([^\[\]]{1,40})\]\s+$")
-_TRAILING_TAGS = re.compile(r"(?:^|\s)((?:#[^\W\d_][\w-]*\s*)+)$")
+_TAG_WORD = re.compile(r"(?:#[^\W\d_][\w-]*)+")
+_WORDS = re.compile(r"\S+")
 _LEADING_SEPARATOR = re.compile("^[\\s\\-\u2013\u2014:;,.]+")
 RESERVED_IDS = ("top", "main", "content", "toc", "search", "site-header", "site-footer")
-_SCHEMES = "|".join(UNSAFE_SCHEMES)
-# The parser leaves a link whose URL has an unsafe scheme as plain text; these
-# find it there (inline link, autolink, reference definition) to report it.
-_UNSAFE_LINK_TEXT = re.compile(
-    rf"\]\(\s*<?\s*((?:{_SCHEMES}):[^\s)>]*)|<((?:{_SCHEMES}):[^\s>]*)>"
-    rf"|^\s*\[[^\]]+\]:\s*<?((?:{_SCHEMES}):\S*)",
-    re.IGNORECASE | re.MULTILINE,
-)
 
 
 @dataclass(slots=True)
@@ -81,27 +71,29 @@ class _SectionDraft:
         )
 
 
-def _unsafe_url(url: str) -> bool:
-    """An unsafe scheme, also behind percent-encoded blanks (``<  data:...>`` in the
-    source is ``%20%20data:...`` in the link)."""
-    return is_unsafe_url(url) or ("%" in url and is_unsafe_url(unquote(url)))
-
-
 def _split_trailing_tags(children: list[Node]) -> tuple[list[Node], tuple[str, ...]]:
     """Take ``#tag`` words off the end of an item's first paragraph."""
     if not children or children[-1].name != "text":
         return children, ()
     last = children[-1]
-    match = _TRAILING_TAGS.search(last.content)
-    if not match:
+    # The words from the end while they are tags: one pass, however many words there
+    # are (a regular expression anchored at the end tried every '#' word before it).
+    start: int | None = None
+    words: list[str] = []
+    for word in reversed(list(_WORDS.finditer(last.content))):
+        if not _TAG_WORD.fullmatch(word.group()):
+            break
+        start = word.start()
+        words.append(word.group())
+    if start is None:
         return children, ()
-    tags = tuple(word[1:] for word in match.group(1).split())
-    kept = last.content[: match.start(1)].rstrip()
+    tags = tuple(word[1:] for word in reversed(words))
+    kept = last.content[:start].rstrip()
     trimmed = children[:-1] + ([last.copy(content=kept)] if kept else [])
     return trimmed, tags
 
 
-class _DigestParser:
+class _DigestParser(BodyChecks):
     """Walks one digest's top-level blocks, keeping every block in order."""
 
     def __init__(
@@ -116,8 +108,9 @@ class _DigestParser:
         self.html = HtmlRenderer(unsafe_html)
         self.unsafe_html = unsafe_html
         self.normalize = normalize or link_normalizer()
-        self.warnings: list[DigestError] = []
+        self.warnings = []
         self.heading_level = 1  # the page's title is the h1
+        self.shown_level = 1  # the level the last heading is shown at
         self.path = path
         self.body_line = body_line
         self.lines = LineMap("")
@@ -126,22 +119,27 @@ class _DigestParser:
             self.anchors.claim(reserved)
         self.intro: list[Block] = []
         self.sections: list[_SectionDraft] = []
-        self.errors: list[DigestError] = []
-
-    def line_of(self, node: Node) -> int:
-        return self.body_line + self.lines.line(node.offset)
+        self.errors = []
 
     def parse(self, body: str) -> tuple[tuple[Block, ...], tuple[Section, ...]]:
         self.lines = LineMap(body)
-        nodes = self.md.parse(body)
+        try:
+            nodes = self.md.parse(body)
+        except NestingError as exc:
+            self.errors.append(
+                ParseError(
+                    f"quotes, lists, emphasis or links nest deeper than {MAX_NESTING} levels "
+                    "here; flatten them",
+                    self.path,
+                    self.body_line + self.lines.line(exc.offset),
+                )
+            )
+            return (), ()
         self._check(nodes, None)
         for node in nodes:
             self._top_level(node)
         self._check_empty(self.sections)
         return tuple(self.intro), tuple(s.freeze() for s in self.sections)
-
-    def warn(self, message: str, node: Node) -> None:
-        self.warnings.append(ParseError(message, self.path, self.line_of(node)))
 
     def _check_empty(self, sections: Sequence[_SectionDraft]) -> None:
         for section in sections:
@@ -150,66 +148,6 @@ class _DigestParser:
                     ParseError(f"section '{section.title}' is empty", self.path, section.line)
                 )
             self._check_empty(section.subsections)
-
-    def _check_heading(self, node: Node) -> None:
-        level = node.number
-        if level > self.heading_level + 1:
-            self.warn(
-                f"heading level skips from h{self.heading_level} to h{level}; "
-                f"use {'#' * (self.heading_level + 1)} here",
-                node,
-            )
-        self.heading_level = level
-
-    def _check_html(self, node: Node, raw: str) -> None:
-        rejected = [] if self.unsafe_html else rejected_html(raw)
-        if rejected:
-            self.warn(
-                f"raw HTML {', '.join(dict.fromkeys(rejected))} is shown as text; only harmless "
-                "formatting tags pass (set 'unsafe_html: true' in digestgen.yaml to allow all)",
-                node,
-            )
-
-    def _check(self, nodes: Sequence[Node], block: Node | None) -> None:
-        """Heading levels, raw HTML and link schemes, in document order; ``block`` is
-        the innermost block around inline ``nodes`` (its line is theirs)."""
-        inline_html: list[str] = []
-        for node in nodes:
-            name = node.name
-            if name in INLINE_NAMES and block is not None:
-                self._check_inline((node,), block, inline_html)
-                continue
-            if name == "heading":
-                self._check_heading(node)
-            elif name == "html_block":
-                self._check_html(node, node.content)
-            self._check(node.children, node)
-        if inline_html and block is not None:
-            self._check_html(block, "".join(inline_html))
-
-    def _check_inline(self, nodes: Sequence[Node], block: Node, html: list[str]) -> None:
-        for node in nodes:
-            if node.name == "html_inline":
-                html.append(node.content)
-            elif node.name == "text":
-                self._unsafe_text(node.content, block)
-            elif node.name in ("link", "image") and _unsafe_url(node.url):
-                self._unsafe(node.url, block)
-            self._check_inline(node.children, block, html)
-
-    def _unsafe_text(self, text: str, block: Node) -> None:
-        if ":" in text:  # every pattern has one; most text has none
-            for match in _UNSAFE_LINK_TEXT.finditer(text):
-                self._unsafe(next(g for g in match.groups() if g), block)
-
-    def _unsafe(self, url: str, block: Node) -> None:
-        self.errors.append(
-            ParseError(
-                f"link with unsafe scheme '{scheme_of(unquote(url))}:' is not allowed: {url!r}",
-                self.path,
-                self.line_of(block),
-            )
-        )
 
     def _current(self) -> _SectionDraft:
         """The innermost open section, opening the untitled lead section if needed."""
@@ -224,9 +162,8 @@ class _DigestParser:
         elif node.name in ("bullet_list", "ordered_list"):
             self._list(node)
         else:
-            block = Block(
-                node.name, self.html.blocks([node]), block_text([node]), self.line_of(node)
-            )
+            html = self._fragment(self.html.blocks([node]), node)
+            block = Block(node.name, html, block_text([node]), self.line_of(node))
             if self.sections:
                 self._current().content.append(block)
             else:
@@ -236,7 +173,7 @@ class _DigestParser:
         title = inline_text(node.children).strip()
         draft = _SectionDraft(
             title=title,
-            title_html=self.html.inline(node.children),
+            title_html=self._fragment(self.html.inline(node.children), node),
             anchor=self.anchors.claim(slugify(title) or "section"),
             level=node.number,
             line=self.line_of(node),
@@ -303,12 +240,14 @@ class _DigestParser:
             anchor=self.anchors.claim(anchor),
             url=url,
             title=title,
-            title_html=_same(title, self.html.inline(title_children)),
+            title_html=_same(title, self._fragment(self.html.inline(title_children), opener)),
             label=label,
             commentary=commentary,
-            commentary_html=_same(commentary, self.html.inline(comment_children)),
+            commentary_html=_same(
+                commentary, self._fragment(self.html.inline(comment_children), opener)
+            ),
             notes=block_text(rest),
-            notes_html=self.html.blocks(rest, tight),
+            notes_html=self._fragment(self.html.blocks(rest, tight), opener),
             tags=tags,
             domain=domain,
             link=_same(url, link),
@@ -363,12 +302,21 @@ def parse_digest(
     is the file's ``content_key`` when the caller worked it out already.
     """
     raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
-    text = decode(raw, path)
+    if len(raw) > config.max_digest_bytes:
+        raise ParseError(
+            f"the file holds {len(raw):,} bytes, more than 'max_digest_bytes' "
+            f"({config.max_digest_bytes:,}); split it or raise the limit in digestgen.yaml",
+            path,
+            1,
+        )
+    found: list[DigestError] = []
+    text = decode(raw, path, found)
     parts = split(text, path)
     errors: list[DigestError] = []
     try:
         slug = default_slug(path, config.digests_dir)
         front = parse_front_matter(parts, path, config.tz, config.author, slug)
+        found += front.warnings
     except DigestError as exc:  # keep going: the body's mistakes are reported too
         errors.extend(getattr(exc, "errors", [exc]))
     body = _DigestParser(
@@ -381,7 +329,7 @@ def parse_digest(
     intro, sections = body.parse(parts.body)
     collect(errors + body.errors)
     if warnings is not None:
-        warnings.extend(body.warnings)
+        warnings.extend(found + body.warnings)
     items = [item for section in sections for item in section.items()]
     return Digest(
         path=path,

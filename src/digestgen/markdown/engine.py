@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from digestgen.markdown.limits import MAX_NESTING, deeper
+
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
@@ -102,7 +104,10 @@ def _ended(body: str) -> str:
 def _py_markdown() -> Any:
     from markdown_it import MarkdownIt as PyMarkdownIt
 
-    return PyMarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    # Its token levels count a list twice (list and item) and a paragraph once: room for
+    # MAX_NESTING of ours, so that our check, not a silent cut, meets a deeper body.
+    options = {"html": True, "maxNesting": 2 * MAX_NESTING + 8}
+    return PyMarkdownIt("commonmark", options).enable(["table", "strikethrough"])
 
 
 _PY_BLOCKS = {
@@ -125,6 +130,7 @@ def parse_tree_py(body: str) -> list[Node]:
     lines = LineMap(body)
     root: list[Node] = []
     stack: list[list[Node]] = [root]
+    depths = [0]
     tables: list[Node] = []
     offset = 0
     for tok in tokens:
@@ -146,12 +152,14 @@ def parse_tree_py(body: str) -> list[Node]:
                 tables[-1].align += (style.removeprefix("text-align:") or "none",)
             stack[-1].append(node)
             stack.append(node.children)
+            depths.append(deeper(depths[-1], name, offset))
         elif tok.nesting == -1:
             stack.pop()
+            depths.pop()
             if tok.type == "table_close":
                 tables.pop()
         elif tok.type == "inline":
-            stack[-1].extend(_inline_py(tok.children or []))
+            stack[-1].extend(_inline_py(tok.children or [], depths[-1], offset))
         else:
             node = Node(tok.type, [], tok.content, offset)
             node.info = tok.info
@@ -159,9 +167,10 @@ def parse_tree_py(body: str) -> list[Node]:
     return root
 
 
-def _inline_py(tokens: Sequence[Token]) -> list[Node]:
+def _inline_py(tokens: Sequence[Token], depth: int, offset: int) -> list[Node]:
     out: list[Node] = []
     stack: list[list[Node]] = [out]
+    depths = [depth]
     for tok in tokens:
         kind = tok.type
         if tok.nesting == 1:
@@ -170,8 +179,10 @@ def _inline_py(tokens: Sequence[Token]) -> list[Node]:
             node.title = str(tok.attrGet("title") or "")
             stack[-1].append(node)
             stack.append(node.children)
+            depths.append(deeper(depths[-1], node.name, offset))
         elif tok.nesting == -1:
             stack.pop()
+            depths.pop()
         elif kind == "text" or kind == "text_special":
             if not tok.content:
                 continue  # markdown-it.rs has no empty text nodes
@@ -180,7 +191,8 @@ def _inline_py(tokens: Sequence[Token]) -> list[Node]:
             else:
                 stack[-1].append(Node("text", [], tok.content))
         elif kind == "image":
-            node = Node("image", _inline_py(tok.children or []))
+            inner = deeper(depths[-1], "image", offset)
+            node = Node("image", _inline_py(tok.children or [], inner, offset))
             node.url = str(tok.attrGet("src") or "")
             node.title = str(tok.attrGet("title") or "")
             stack[-1].append(node)

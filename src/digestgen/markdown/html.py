@@ -11,11 +11,12 @@ markdown-it-py breaks the line only before blocks of its generic tag rule, so th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from html import unescape
 
 from digestgen.markdown.engine import INLINE_NAMES, Node, inline_run_end
 from digestgen.markdown.policy import filter_html
+from digestgen.markdown.sanitize import sanitize, unbalanced
 
 _INLINE_TAGS = {"em": "em", "strong": "strong", "strikethrough": "s"}
 _FENCE_INFO_SPLIT = re.compile(r"[ \t\n\r\f\v]+")
@@ -44,21 +45,49 @@ def _unescape(text: str) -> str:
 
 
 class HtmlRenderer:
-    """Nodes -> HTML, as markdown-it renders them; raw HTML through the site's policy."""
+    """Nodes -> HTML, as markdown-it renders them; raw HTML through the site's policy.
+
+    A fragment (one call of ``inline`` or ``blocks``) that holds raw HTML is then
+    cleaned by the sanitizer, and what it had to repair is kept in ``repairs`` with
+    the block it is in (``None`` for inline nodes rendered alone). ``levels`` gives
+    the level a heading node is shown at, when it is not its own.
+    """
 
     def __init__(self, unsafe_html: bool = False) -> None:
-        self.raw: Callable[[str], str] = (lambda html: html) if unsafe_html else filter_html
+        self.unsafe_html = unsafe_html
+        self.levels: dict[int, int] = {}
+        self.repairs: list[tuple[Node | None, str]] = []
+        self._block: Node | None = None
+        self._raw_at: list[Node | None] = []
 
     def inline(self, nodes: Sequence[Node]) -> str:
         out: list[str] = []
+        self._block, self._raw_at = None, []
         self._inline(nodes, out)
-        return "".join(out)
+        return self._finished(out)
 
     def blocks(self, nodes: Sequence[Node], tight: bool = False) -> str:
         """HTML of blocks; in a tight list item, inline runs are its hidden paragraphs."""
         out: list[str] = []
+        self._block, self._raw_at = None, []
         self._blocks(nodes, out, tight)
-        return "".join(out)
+        return self._finished(out)
+
+    def raw(self, html: str) -> str:
+        """Raw HTML through the policy (as it is with ``unsafe_html``)."""
+        if self.unsafe_html:
+            return html
+        self._raw_at.append(self._block)
+        return filter_html(html)
+
+    def _finished(self, out: list[str]) -> str:
+        html = "".join(out)
+        if not self._raw_at:
+            return html
+        problem = unbalanced(html)
+        if problem is not None:
+            self.repairs.append((self._raw_at[0], problem))
+        return sanitize(html)
 
     def _inline(self, nodes: Sequence[Node], out: list[str]) -> None:
         for node in nodes:
@@ -100,10 +129,12 @@ class HtmlRenderer:
                 continue
             if after_hidden:
                 out.append("\n")
-            self._block(node, out)
+            outer, self._block = self._block, node
+            self._block_html(node, out)
+            self._block = outer
             index, after_hidden = index + 1, False
 
-    def _block(self, node: Node, out: list[str]) -> None:
+    def _block_html(self, node: Node, out: list[str]) -> None:
         name = node.name
         if name == "paragraph":
             out.append("<p>")
@@ -120,9 +151,10 @@ class HtmlRenderer:
                 self._list_item(item, out, tight)
             out.append(f"</{tag}>\n")
         elif name == "heading":
-            out.append(f"<h{node.number}>")
+            level = self.levels.get(id(node), node.number)
+            out.append(f"<h{level}>")
             self._inline(node.children, out)
-            out.append(f"</h{node.number}>\n")
+            out.append(f"</h{level}>\n")
         elif name == "html_block":
             out.append(self.raw(node.content))
         elif name == "fence":
@@ -148,7 +180,9 @@ class HtmlRenderer:
         first = parts[0]
         hidden = tight and (first.name in INLINE_NAMES)
         out.append("<li>" if hidden else "<li>\n")
+        outer, self._block = self._block, item
         self._blocks(parts, out, tight)
+        self._block = outer
         out.append("</li>\n")
 
     def _table(self, node: Node, out: list[str]) -> None:

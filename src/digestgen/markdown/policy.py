@@ -8,6 +8,7 @@ curator wrote is lost, and nothing in it can run.
 
 from __future__ import annotations
 
+import re
 from html import escape
 from html.parser import HTMLParser
 
@@ -103,6 +104,8 @@ ALLOWED_ATTRS = frozenset(
     ]
 )
 URL_ATTRS = frozenset({"href", "src", "cite"})
+# Where browsers end a comment: ``-->`` or ``--!>`` (``<!-->`` and ``<!--->`` are empty).
+_COMMENT_END = re.compile(r"--!?>")
 
 
 def _attr_ok(name: str, value: str | None) -> bool:
@@ -116,6 +119,29 @@ class _Filter(HTMLParser):
         super().__init__(convert_charrefs=False)
         self.out: list[str] = []
         self.rejected: list[str] = []
+        self.final = False  # set once the whole fragment is fed
+
+    def parse_comment(self, i: int, report: int = 1) -> int:
+        """End a comment where browsers end it (HTMLParser waits for ``-->``, so that
+        ``<!--><img onerror=...>-->`` would read as one comment while a browser runs
+        the image): ``<!-->`` and ``<!--->`` are empty comments, ``--!>`` ends one as
+        ``-->`` does, and one never ended runs to the end of the fragment."""
+        rawdata = self.rawdata
+        for empty in ("<!-->", "<!--->"):
+            if rawdata.startswith(empty, i):
+                if report:
+                    self.handle_comment("")
+                return i + len(empty)
+        match = _COMMENT_END.search(rawdata, i + 4)
+        if match is None:
+            if not self.final:
+                return -1
+            start = end = len(rawdata)
+        else:
+            start, end = match.span()
+        if report:
+            self.handle_comment(rawdata[i + 4 : start])
+        return end
 
     def _tag(self, tag: str, attrs: list[tuple[str, str | None]], raw: str, close: bool) -> None:
         bad_attrs = [n for n, v in attrs if not _attr_ok(n, v)]
@@ -158,7 +184,8 @@ class _Filter(HTMLParser):
         self.out.append(f"&#{name};")
 
     def handle_comment(self, data: str) -> None:
-        self.out.append(f"<!--{data.replace('--', '- -')}-->")
+        data = data.replace("--", "- -").removeprefix(">").removeprefix("->")
+        self.out.append(f"<!--{data.removesuffix('-')}-->")
 
     def handle_decl(self, decl: str) -> None:
         self.out.append(escape(f"<!{decl}>", quote=False))
@@ -167,22 +194,25 @@ class _Filter(HTMLParser):
         self.out.append(escape(f"<?{data}>", quote=False))
 
     def unknown_decl(self, data: str) -> None:
-        self.out.append(escape(f"<![{data}]>", quote=False))
+        self.out.append(escape(f"<![{data}]]>", quote=False))
+
+
+def _filtered(raw: str) -> _Filter:
+    parser = _Filter()
+    parser.feed(raw)
+    parser.final = True
+    parser.close()
+    return parser
 
 
 def rejected_html(raw: str) -> list[str]:
     """The tags of a raw HTML fragment that ``filter_html`` shows as text, like ``<script>``."""
-    parser = _Filter()
-    parser.feed(raw)
-    parser.close()
-    return parser.rejected
+    return _filtered(raw).rejected
 
 
 def filter_html(raw: str) -> str:
     """Keep the allowed tags of a raw HTML fragment; escape everything else as text."""
-    parser = _Filter()
-    parser.feed(raw)
-    parser.close()
+    parser = _filtered(raw)
     rest = parser.rawdata if hasattr(parser, "rawdata") else ""
     out = "".join(parser.out)
     if rest:

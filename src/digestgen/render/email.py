@@ -23,7 +23,6 @@ FORMATS = ("email", "text", "markdown")
 SITE_FILES = {"email": "email.html", "text": "digest.txt", "markdown": "digest.md"}
 EMAIL_TEMPLATE = "email/digest.html"
 IMAGE_WIDTH = 552  # the email's 600 px column less its padding
-_URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#~|&])")
 _MD_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=])", re.MULTILINE)
 WRAP = 72
@@ -33,14 +32,56 @@ def page_url(site: Site, digest: Digest) -> str:
     return site.config.base_url + digest.url
 
 
+class _StartTags(HTMLParser):
+    """Every real start tag: where it starts, its name, attributes and source text (never
+    text that looks like a tag, inside ``<code>`` or an attribute value)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[tuple[int, int], str, list[tuple[str, str | None]], str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((self.getpos(), tag, attrs, self.get_starttag_text() or ""))
+
+    handle_startendtag = handle_starttag
+
+
+def _start_tags(markup: str) -> _StartTags:
+    finder = _StartTags()
+    finder.feed(markup)
+    finder.close()
+    return finder
+
+
+def _tag_text(tag: str, attrs: list[tuple[str, str | None]], closed: bool) -> str:
+    rendered = "".join(
+        f' {name}="{html.escape(value, quote=True)}"' if value is not None else f" {name}"
+        for name, value in attrs
+    )
+    return f"<{tag}{rendered}{' /' if closed else ''}>"
+
+
 def absolute_links(markup: str, base: str) -> str:
-    """Every ``href``/``src`` made absolute against ``base`` (attributes quoted with ``"``)."""
-
-    def fix(match: re.Match[str]) -> str:
-        url = urljoin(base, html.unescape(match.group(2)))
-        return match.group(1) + html.escape(url, quote=True) + match.group(3)
-
-    return _URL_ATTR.sub(fix, markup)
+    """Every ``href``/``src`` attribute of an element made absolute against ``base``, and
+    every image given the column's width. An HTML parser finds the tags, so that text
+    such as ``<code>href="/x"</code>`` stays as written."""
+    # HTMLParser counts lines by "\n" alone (not by str.splitlines' other breaks).
+    line_starts = [0, *(match.end() for match in re.finditer("\n", markup))]
+    out: list[str] = []
+    done = 0
+    for (line, column), tag, attrs, source in _start_tags(markup).tags:
+        fixed = [
+            (name, urljoin(base, value) if name in ("href", "src") and value else value)
+            for name, value in attrs
+        ]
+        if tag == "img" and all(name != "width" for name, _ in attrs):
+            fixed.append(("width", str(IMAGE_WIDTH)))
+        if fixed == attrs:
+            continue
+        at = line_starts[line - 1] + column
+        out += [markup[done:at], _tag_text(tag, fixed, source.endswith("/>"))]
+        done = at + len(source)
+    return "".join([*out, markup[done:]])
 
 
 def email_html(site: Site, digest: Digest, site_templates: Path | None = None) -> str:
@@ -59,42 +100,7 @@ def email_html(site: Site, digest: Digest, site_templates: Path | None = None) -
         load_remote_stylesheets=False,
         apply_width_attributes=True,
     )
-    # css-inline re-serialises the page with double-quoted attributes, so the link
-    # rewrite afterwards also reaches raw HTML that used single quotes.
-    inlined = absolute_links(inliner.inline(page), base)
-    return _with_image_widths(inlined)
-
-
-class _ImageTags(HTMLParser):
-    """Where the real ``<img>`` tags without a width start (never text inside an attribute)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.starts: list[tuple[int, int]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img" and all(name != "width" for name, _ in attrs):
-            self.starts.append(self.getpos())
-
-    handle_startendtag = handle_starttag
-
-
-def _with_image_widths(markup: str) -> str:
-    """Every image gets the column's width. A parser, not a regex, finds the tags: the
-    serialiser leaves ``<`` unescaped inside attribute values, and text such as
-    ``title="<img ...>"`` must stay text."""
-    finder = _ImageTags()
-    finder.feed(markup)
-    finder.close()
-    # HTMLParser counts lines by "\n" alone (not by str.splitlines' other breaks).
-    line_starts = [0, *(match.end() for match in re.finditer("\n", markup))]
-    out: list[str] = []
-    done = 0
-    for line, column in finder.starts:
-        at = line_starts[line - 1] + column + len("<img")
-        out += [markup[done:at], f' width="{IMAGE_WIDTH}"']
-        done = at
-    return "".join([*out, markup[done:]])
+    return absolute_links(inliner.inline(page), base)
 
 
 class _TableRows(HTMLParser):
@@ -159,7 +165,13 @@ def block_lines(block: Block, markdown: bool) -> list[str]:
 
 
 def _links_in(markup: str) -> list[str]:
-    return [html.unescape(m.group(2)) for m in _URL_ATTR.finditer(markup) if "href" in m.group(1)]
+    """The ``href`` of every element of an HTML fragment, in order."""
+    return [
+        value
+        for _, _, attrs, _ in _start_tags(markup).tags
+        for name, value in attrs
+        if name == "href" and value
+    ]
 
 
 def _wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
