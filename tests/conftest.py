@@ -3,6 +3,7 @@ the lossless check of a digest page against its Markdown body, and ``--regen-gol
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import shutil
@@ -38,6 +39,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="Rewrite tests/golden/ from a build of the example blog instead of comparing.",
     )
+    parser.addoption(
+        "--start-method",
+        choices=["fork", "spawn", "forkserver"],
+        default=None,
+        help="Start worker processes this way (macOS and Windows spawn them).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    method = config.getoption("--start-method")
+    if method is not None:
+        multiprocessing.set_start_method(method, force=True)
 
 
 @pytest.fixture(scope="session")
