@@ -3,7 +3,10 @@
 ``python benchmarks/generate.py OUT --digests 1000 --items 40`` creates
 ``OUT/digestgen.yaml`` and ``OUT/digests/digest-NNNNN.md``: weekly digests with
 sections, subsections, nested notes, quotes, tables, code, non-ASCII text,
-digest and item tags, link labels and a few hundred domains that repeat. The
+digest and item tags, link labels and a few hundred domains that repeat.
+``--shape twir`` writes digests shaped as This Week in Rust's: ~100 short items in
+10 to 15 sections (community updates in subsections, merged pull requests, RFCs,
+events without links, jobs, a quote), thousands of hosts, about 17 KB a digest. The
 same arguments always give byte-identical files.
 """
 
@@ -168,11 +171,109 @@ class Archive:
         return "\n".join(lines)
 
 
+COMMUNITY = (
+    "Official",
+    "Foundation",
+    "Newsletters",
+    "Project/Tooling Updates",
+    "Observations/Thoughts",
+    "Rust Walkthroughs",
+    "Research",
+    "Miscellaneous",
+)
+TWIR_SECTIONS = (
+    "Crate of the Week",
+    "Calls for Testing",
+    "Call for Participation; projects and speakers",
+    "Updates from the Rust Project",
+    "Rust Compiler Performance Triage",
+    "Approved RFCs",
+    "Final Comment Period",
+    "New and Updated RFCs",
+    "Upcoming Events",
+    "Jobs",
+    "Quote of the Week",
+)
+
+
+class TwirArchive(Archive):
+    """Digests shaped as This Week in Rust's (``--shape twir``)."""
+
+    def __init__(self, seed: int, items: int, unicode: float = UNICODE_SHARE) -> None:
+        super().__init__(seed, items, unicode)
+        self.hosts = [f"{self.word_ascii()}-{n}.{self.rng.choice(TLDS)}" for n in range(4000)]
+
+    def link(self, number: int, index: int) -> str:
+        roll = self.rng.random()
+        if roll < 0.3:
+            return f"https://github.com/rust-lang/rust/pull/{number * 1000 + index}"
+        host = self.rng.choice(self.hosts[:200] if roll < 0.6 else self.hosts)
+        return f"https://{host}/{self.word_ascii()}/{number}-{index}"
+
+    def short_item(self, number: int, index: int) -> list[str]:
+        title = self.words(4, 10).capitalize()
+        line = f"* [{title}]({self.link(number, index)})"
+        roll = self.rng.random()
+        if roll < 0.35:
+            line += f" - {self.words(4, 12)}"
+        if self.rng.random() < 0.03:
+            line += f" #{self.rng.choice(TAGS)}"
+        lines = [line]
+        if roll > 0.95:
+            lines.append(f"    * {self.words(3, 8)}")
+        return lines
+
+    def digest(self, number: int, day: date) -> str:
+        lines = [
+            "---",
+            f'title: "This Week in Rust {number}"',
+            f"date: {day.isoformat()}",
+            f"number: {number}",
+            f"tags: [{self.rng.choice(('rust', 'weekly'))}]",
+            "---",
+            "",
+            f"Hello and welcome to another issue of *This Week in Rust*! {self.sentence()}",
+            "",
+            "## Updates from Rust Community",
+            "",
+        ]
+        index = 0
+        community = self.items * 45 // 100
+        for name in COMMUNITY:
+            lines += [f"### {name}", ""]
+            for _ in range(community // len(COMMUNITY)):
+                lines += self.short_item(number, index)
+                index += 1
+            lines.append("")
+        rest = self.items - index
+        sections = TWIR_SECTIONS[: self.rng.randint(6, len(TWIR_SECTIONS))]
+        for position, name in enumerate(sections):
+            lines += [f"## {name}", "", self.sentence(8, 20), ""]
+            count = rest // len(sections) + (rest % len(sections) if position == 0 else 0)
+            for _ in range(count):
+                if name == "Upcoming Events":
+                    lines.append(f"* {day.isoformat()} | Virtual | {self.words(3, 6)}")
+                else:
+                    lines += self.short_item(number, index)
+                index += 1
+            if name == "Quote of the Week":
+                lines += ["", f"> {self.sentence(10, 30)}"]
+            lines.append("")
+        lines += ["", f"*This Week in Rust is edited by: {self.words(2, 4)}.*", ""]
+        return "\n".join(lines)
+
+
 def generate(
-    out: Path, digests: int, items: int = 40, seed: int = 1, unicode: float = UNICODE_SHARE
+    out: Path,
+    digests: int,
+    items: int = 40,
+    seed: int = 1,
+    unicode: float = UNICODE_SHARE,
+    shape: str = "mixed",
 ) -> None:
     """Write the archive into ``out`` (created if needed)."""
-    archive = Archive(seed, items, unicode)
+    kind = TwirArchive if shape == "twir" else Archive
+    archive = kind(seed, items, unicode)
     folder = out / "digests"
     folder.mkdir(parents=True, exist_ok=True)
     (out / "digestgen.yaml").write_text(
@@ -193,8 +294,9 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--unicode", type=float, default=UNICODE_SHARE, help="share of words")
+    parser.add_argument("--shape", choices=("mixed", "twir"), default="mixed")
     args = parser.parse_args()
-    generate(args.out, args.digests, args.items, args.seed, args.unicode)
+    generate(args.out, args.digests, args.items, args.seed, args.unicode, args.shape)
 
 
 if __name__ == "__main__":

@@ -407,3 +407,22 @@ def test_a_build_into_another_folder_is_built_whole_and_kept_apart(tmp_path: Pat
     for folder in (first, second):
         assert build(root, output=folder, force_output=True).parsed in (("digests/d02.md",), ())
     assert tree(first) == tree(second) == cold_build(root, tmp_path)
+
+
+def test_an_edit_leaves_the_previous_site_in_the_standby_copy(tmp_path: Path) -> None:
+    """An edit brings the standby copy up to date and swaps it in: the copy swapped out
+    is exactly the site before the edit, and the next edit starts from it (its unchanged
+    files stay hard links of the site's, not copies)."""
+    root = make_site(tmp_path / "blog")
+    build(root)
+    standby = root / ".site.digestgen-standby"
+    assert tree(standby) == tree(root / "site")
+    for n in (2, 3):
+        before = tree(root / "site")
+        path = root / "digests" / f"d0{n}.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("- fast", "- faster"))
+        build(root)
+        assert tree(standby) == before
+        shared = (root / "site" / "archive" / "index.html").stat().st_ino
+        assert (standby / "archive" / "index.html").stat().st_ino == shared
+    assert tree(root / "site") == cold_build(root, tmp_path)

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,9 @@ class Manifest:
         return current
 
     def _dump(self) -> bytes:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode()
+        # The fields as they are (``asdict`` would copy every nested value first).
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
 
     def save_pending(self, folder: Path) -> None:
         """Written before the swap that brings in this generation."""
