@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -12,20 +13,27 @@ from digestgen.build import build
 from digestgen.config import load_config
 from digestgen.content.parse import parse_site, source_files
 from digestgen.model import Digest, Item, Site
+from digestgen.site.items import ItemIndex, shows_of
 from digestgen.site.links import (
-    all_links,
     also_featured,
     collect_domains,
     domain_slug,
     reading_minutes,
     table_of_contents,
 )
-from digestgen.site.tags import Ref
 
 
-def pairs(site: Site, refs: list[Ref] | tuple[Ref, ...]) -> list[tuple[Digest, Item]]:
-    """The (digest, item) of each ref."""
-    return [(site.digests[p], list(site.digests[p].items())[i]) for p, i in refs]
+def index(site: Site) -> ItemIndex:
+    return ItemIndex.of(site.heads, shows_of(site.heads))
+
+
+def pairs(site: Site, positions: Iterable[int]) -> list[tuple[Digest, Item]]:
+    """The (digest, item) at each position of the site's items."""
+    items = index(site)
+    return [
+        (site.digests[items.place[p]], list(site.digests[items.place[p]].items())[items.index[p]])
+        for p in positions
+    ]
 
 
 OLD = """---
@@ -86,23 +94,23 @@ def site(tmp_path: Path) -> Site:
 
 
 def test_all_links_oldest_digest_first_in_page_order(site: Site) -> None:
-    titles = [item.title or item.commentary for _, item in pairs(site, all_links(site.heads))]
+    titles = [item.title or item.commentary for _, item in pairs(site, range(len(index(site))))]
     assert titles[:2] == ["Intro to nets", "Some repo"]
     assert titles[2:6] == ["Intro to nets, again", "Another talk", "Tiny", "Same repo"]
     assert titles[6].startswith("Just a note")
 
 
 def test_domains_apply_host_aliases_and_count(site: Site) -> None:
-    domains = {d.host: d for d in collect_domains(site.heads)}
+    domains = {d.host: d for d in collect_domains(index(site))}
     assert set(domains) == {"youtube.com", "github.com", "example.com"}
     assert domains["youtube.com"].count == 3  # youtu.be, www. and m. all count as one host
     assert domains["github.com"].count == 2
     assert domains["youtube.com"].url == "domains/youtube.com/"
-    assert collect_domains(site.heads)[0].host == "youtube.com"  # most linked first
+    assert collect_domains(index(site))[0].host == "youtube.com"  # most linked first
 
 
 def test_also_featured_only_points_to_earlier_digests(site: Site) -> None:
-    featured = also_featured(site.heads)
+    featured = also_featured(index(site))
     by_title = {pairs(site, [ref])[0][1].title: pairs(site, e) for ref, e in featured.items()}
     assert set(by_title) == {"Intro to nets, again", "Same repo"}
     ((digest, item),) = by_title["Intro to nets, again"]
@@ -146,7 +154,7 @@ def test_also_featured_follows_its_definition_on_many_repeats(tmp_path: Path) ->
         f"{pairs(site, [ref])[0][0].path}#{pairs(site, [ref])[0][1].anchor}": [
             (d.path, i.anchor) for d, i in pairs(site, earlier)
         ]
-        for ref, earlier in also_featured(site.heads).items()
+        for ref, earlier in also_featured(index(site)).items()
     }
     assert found == expected
 
@@ -173,7 +181,7 @@ def test_domains_follow_their_definition_when_hosts_share_a_slug(tmp_path: Path)
                 slug = domain_slug(item.host)
                 names.setdefault(slug, item.host)
                 expected.setdefault(slug, []).append((digest, item))
-    found = collect_domains(site.heads)
+    found = collect_domains(index(site))
     assert {d.slug: pairs(site, d.items) for d in found} == expected
     assert {d.slug: (d.host, d.count) for d in found} == {
         slug: (names[slug], len(links)) for slug, links in expected.items()

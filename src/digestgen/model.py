@@ -7,8 +7,9 @@ everything a page can show of it: a page names what it shows by these keys, and 
 whose keys did not change is not rendered again.
 
 A ``DigestHead`` is a digest without its body: what the listings, the archive and the
-feeds' choice of entries need. A build of an edit loads the heads of every digest and
-the bodies only of the digests whose pages it renders.
+feeds' choice of entries need, its items as columns (each item's anchor, key, host,
+link and tags). A build of an edit loads the heads of every digest and the bodies only
+of the digests whose pages it renders.
 """
 
 from __future__ import annotations
@@ -62,16 +63,6 @@ class Item(NamedTuple):
     key: str = ""
 
 
-class ItemRef(NamedTuple):
-    """What the listings need of an item: where it points, how it is filed, its key."""
-
-    anchor: str
-    key: str
-    host: str | None
-    link: str | None
-    tags: tuple[str, ...]
-
-
 class Section(NamedTuple):
     """A ``##`` section (level 2) or a ``###`` subsection (level 3) of a digest.
 
@@ -105,11 +96,12 @@ class Section(NamedTuple):
 
 
 class DigestHead(NamedTuple):
-    """A digest's front matter, counts and item references, without its body.
+    """A digest's front matter, counts and item columns, without its body.
 
-    ``words`` counts the words of the page itself (for its reading time); ``refs`` holds
-    one ``ItemRef`` per item in page order; ``key_lines`` the file line of each front
-    matter key given. The fields are the first fields of ``Digest``, in the same order.
+    ``words`` counts the words of the page itself (for its reading time); ``key_lines``
+    holds the file line of each front matter key given; ``anchors``, ``item_keys``,
+    ``hosts``, ``links`` and ``item_tags`` hold one value per item, in page order. The
+    fields are the first fields of ``Digest``, in the same order.
     """
 
     path: str
@@ -131,7 +123,11 @@ class DigestHead(NamedTuple):
     item_count: int
     link_count: int
     key_lines: tuple[tuple[str, int], ...]
-    refs: tuple[ItemRef, ...]
+    anchors: tuple[str, ...]
+    item_keys: tuple[str, ...]
+    hosts: tuple[str | None, ...]
+    links: tuple[str | None, ...]
+    item_tags: tuple[tuple[str, ...], ...]
 
     def line_of(self, key: str) -> int:
         """The line of front matter key ``key``, or the file's first line when it is not
@@ -165,7 +161,11 @@ class Digest(NamedTuple):
     item_count: int
     link_count: int
     key_lines: tuple[tuple[str, int], ...]
-    refs: tuple[ItemRef, ...]
+    anchors: tuple[str, ...]
+    item_keys: tuple[str, ...]
+    hosts: tuple[str | None, ...]
+    links: tuple[str | None, ...]
+    item_tags: tuple[tuple[str, ...], ...]
     intro: tuple[Block, ...]
     sections: tuple[Section, ...]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from digestgen.model import Block, Digest, DigestHead, Item, ItemRef, Section
+from digestgen.model import Block, Digest, DigestHead, Item, Section
 
 _HEAD = len(DigestHead._fields)
 _ITEM = len(Item._fields)
@@ -29,7 +29,8 @@ def decode_head(value: Any) -> DigestHead:
         if len(fields) != _HEAD:
             raise ValueError("not a digest head")
         (path, key, slug, url, title, date, updated, number, author, tags, summary, draft,
-         image, feed_id, aliases, words, items, links, lines, refs) = fields  # fmt: skip
+         image, feed_id, aliases, words, items, link_count, lines, anchors, keys, hosts,
+         links, item_tags) = fields  # fmt: skip
         return DigestHead(
             str(path), str(key), str(slug), str(url), str(title),
             datetime.fromisoformat(date),
@@ -38,9 +39,10 @@ def decode_head(value: Any) -> DigestHead:
             str(author), tuple(map(str, tags)), str(summary), bool(draft),
             image if image is None else str(image),
             feed_id if feed_id is None else str(feed_id),
-            tuple(map(str, aliases)), int(words), int(items), int(links),
+            tuple(map(str, aliases)), int(words), int(items), int(link_count),
             tuple((str(name), int(line)) for name, line in lines),
-            tuple(ItemRef(a, k, h, link, tuple(t)) for a, k, h, link, t in refs),
+            tuple(anchors), tuple(keys), tuple(hosts), tuple(links),
+            tuple(map(tuple, item_tags)),
         )  # fmt: skip
     except (TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"not a digest head: {exc}") from None

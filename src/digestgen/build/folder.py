@@ -43,9 +43,10 @@ def write_mark(folder: Path, generation: str) -> None:
 def generation_of(jobs: Mapping[str, Sequence[Any]]) -> str:
     """A generation's name: a hash of every file of the site (each output's files, by
     path and hash), so that two builds that write the same site leave the same mark."""
-    files = sorted(pair for _, hashes in jobs.values() for pair in hashes.items())
-    text = json.dumps(files, separators=(",", ":"))
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    files = sorted(
+        f"{path}\x1f{digest}" for _, hashes in jobs.values() for path, digest in hashes.items()
+    )
+    return hashlib.blake2b("\n".join(files).encode(), digest_size=8).hexdigest()
 
 
 def _refusal(root: Path, config: SiteConfig, out: Path, forced: bool) -> str | None:

@@ -63,12 +63,8 @@ def _check_redirects(ctx: Context, redirects: list[Output], pages: set[str]) -> 
 
 def output_key(base: str, output: Output) -> str:
     """The key of ``output``: a hash of the base key, its name and its inputs."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(base.encode())
-    digest.update(b"\x1e" + output.name.encode("utf-8", "surrogatepass"))
-    for value in output.inputs:
-        digest.update(b"\x1e" + value.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+    text = "\x1e".join([base, output.name, *output.inputs])
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def file_hash(data: bytes) -> str:

@@ -32,7 +32,7 @@ from digestgen.markdown.engine import (
 )
 from digestgen.markdown.html import HtmlRenderer, block_text, inline_text
 from digestgen.markdown.limits import MAX_NESTING, NestingError
-from digestgen.model import Block, Digest, Item, ItemRef, Section, Site
+from digestgen.model import Block, Digest, Item, Section, Site
 from digestgen.urls import (
     AnchorSet,
     anchor_for_url,
@@ -351,7 +351,11 @@ def parse_digest(
         item_count=len(items),
         link_count=sum(1 for item in items if item.url is not None),
         key_lines=front.lines,
-        refs=tuple(ItemRef(i.anchor, i.key, i.host, i.link, i.tags) for i in items),
+        anchors=tuple(item.anchor for item in items),
+        item_keys=tuple(item.key for item in items),
+        hosts=tuple(item.host for item in items),
+        links=tuple(item.link for item in items),
+        item_tags=tuple(item.tags for item in items),
         intro=intro,
         sections=sections,
     )

@@ -16,7 +16,6 @@ from typing import Any, Protocol
 from digestgen.model import Digest, DigestHead, Item, Site
 from digestgen.render.templates import Renderer
 from digestgen.site.listings import Listings
-from digestgen.site.tags import Ref
 
 # The files an output makes, by path below the output folder.
 Files = dict[str, bytes]
@@ -57,7 +56,8 @@ class Context:
     """The site, its listings, the templates and the site root, for making outputs.
 
     ``show`` of a digest is what a listing shows of it beside each of its items (title,
-    page, date): an entry of a listing is named by its item's key and that."""
+    page, date); an entry of a listing is named by its item's key and that
+    (``ItemIndex.entries``)."""
 
     def __init__(
         self,
@@ -74,7 +74,7 @@ class Context:
         self.renderer = renderer
         self.root = root
         self.kept: Kept = kept or KeptInMemory()
-        self.show = [f"{h.title}\x1f{h.url}\x1f{h.date.isoformat()}" for h in site.heads]
+        self.show = listings.shows
         self.digest = lru_cache(maxsize=256)(self._digest)
         self.items = lru_cache(maxsize=256)(self._items)
 
@@ -84,15 +84,12 @@ class Context:
     def _items(self, place: int) -> list[Item]:
         return list(self.digest(place).items())
 
-    def entry(self, ref: Ref) -> str:
-        """What names a listing's entry: its item's key and its digest's ``show``."""
-        place, index = ref
-        return self.heads[place].refs[index].key + self.show[place]
-
-    def item(self, ref: Ref) -> tuple[DigestHead, Item]:
-        """The entry ``ref`` as a listing shows it: its digest's head and the item."""
-        place, index = ref
-        return self.heads[place], self.items(place)[index]
+    def item(self, position: int) -> tuple[DigestHead, Item]:
+        """The item at ``position`` (``ItemIndex``) as a listing shows it: its digest's
+        head and the item."""
+        items = self.listings.items
+        place = items.place[position]
+        return self.heads[place], self.items(place)[items.index[position]]
 
     def keep(self, kind: str, place: int, work: Callable[[Digest], Any]) -> Any:
         """``work`` of the digest at ``place``, kept by its key (``kind`` names the work;

@@ -22,7 +22,7 @@ from digestgen.render.feeds import (
     render_feed,
 )
 from digestgen.render.templates import THEME_DIR
-from digestgen.site.tags import Ref, Tag
+from digestgen.site.tags import Tag
 
 # How many item titles stand for a digest without a summary in its feed entry.
 SUMMARY_ITEMS = 12
@@ -48,17 +48,18 @@ def _main_feed(ctx: Context, places: list[int]) -> Files:
     return render_feed(config, spec, feed_paths(config.feeds))
 
 
-def _tag_selection(ctx: Context, tag: Tag) -> list[tuple[int, Ref | None]]:
+def _tag_selection(ctx: Context, tag: Tag) -> list[tuple[int, int | None]]:
     """What a tag's feed holds, newest first: its digests ``(place, None)`` and its items
-    ``(place, ref)``, at most ``feed_limit`` of them."""
-    heads, base = ctx.heads, ctx.config.base_url
-    rows: list[tuple[datetime, str, int, Ref | None]] = [
+    ``(place, position)``, at most ``feed_limit`` of them."""
+    heads, base, items = ctx.heads, ctx.config.base_url, ctx.listings.items
+    rows: list[tuple[datetime, str, int, int | None]] = [
         (heads[p].last_modified, digest_id(base, heads[p]), p, None) for p in tag.digests
     ]
-    for ref in tag.items:
-        head = heads[ref[0]]
-        anchor = head.refs[ref[1]].anchor
-        rows.append((head.last_modified, f"{digest_id(base, head)}#{anchor}", ref[0], ref))
+    for position in tag.items:
+        place = items.place[position]
+        head = heads[place]
+        item_id = f"{digest_id(base, head)}#{items.anchors[position]}"
+        rows.append((head.last_modified, item_id, place, position))
     rows.sort(key=lambda row: (row[0], row[1]), reverse=True)
     return [(place, ref) for _, _, place, ref in rows[: ctx.config.feed_limit]]
 
@@ -91,8 +92,9 @@ def feed_outputs(ctx: Context) -> list[Output]:
     outputs = [Output("feed:", [heads[p].key for p in latest], partial(_main_feed, places=latest))]
     for tag in ctx.listings.tags:
         inputs = [tag.name, tag.slug]
-        for place, ref in _tag_selection(ctx, tag):
-            inputs.append(heads[place].key if ref is None else ctx.entry(ref))
+        entries = ctx.listings.items.entries
+        for place, position in _tag_selection(ctx, tag):
+            inputs.append(heads[place].key if position is None else entries[position])
         outputs.append(Output(f"feed:{tag.url}", inputs, partial(_tag_feed, tag=tag)))
     return outputs
 

@@ -11,7 +11,7 @@ from typing import Any
 from digestgen.render.context import Context, Files, Output, page
 from digestgen.site.listings import PageSlice, stable_pages
 from digestgen.site.stats import bar_chart, items_over_time
-from digestgen.site.tags import Ref, top_tags
+from digestgen.site.tags import top_tags
 
 LINKS_PER_PAGE = 50
 
@@ -25,15 +25,16 @@ def _nav(piece: PageSlice) -> list[str]:
     return [str(piece.number), piece.newer or "", piece.older or ""]
 
 
-def _shown(refs: Sequence[Ref]) -> list[Ref]:
+def _shown(ctx: Context, positions: Sequence[int]) -> list[int]:
     """A page's entries as shown: newest digest first, page order within a digest."""
-    return sorted(refs)
+    place = ctx.listings.items.place
+    return sorted(positions, key=lambda position: (place[position], position))
 
 
 def _links_page(
-    ctx: Context, template: str, piece: PageSlice, refs: Sequence[Ref], extra: dict[str, Any]
+    ctx: Context, template: str, piece: PageSlice, refs: Sequence[int], extra: dict[str, Any]
 ) -> Files:
-    links = [ctx.item(ref) for ref in _shown(refs[piece.start : piece.stop])]
+    links = [ctx.item(position) for position in _shown(ctx, refs[piece.start : piece.stop])]
     title = extra["page_title"]
     context = {
         **extra,
@@ -48,18 +49,20 @@ def _link_listing(
     ctx: Context,
     template: str,
     folder: str,
-    refs: Sequence[Ref],
+    refs: Sequence[int],
     extra: dict[str, Any],
     first: tuple[dict[str, Any], list[str]] | None = None,
 ) -> list[Output]:
-    """The stable pages of a listing of ``refs``; ``first`` is what its first page
-    shows besides (its context and its inputs)."""
+    """The stable pages of a listing of the items at positions ``refs``; ``first`` is
+    what its first page shows besides (its context and its inputs)."""
     outputs = []
+    entries = ctx.listings.items.entries
     for piece in stable_pages(folder, len(refs), LINKS_PER_PAGE):
         shown, more = extra, list[str]()
         if piece.number is None and first is not None:
             shown, more = first
-        inputs = [*_nav(piece), *more, *map(ctx.entry, refs[piece.start : piece.stop])]
+        named = map(entries.__getitem__, refs[piece.start : piece.stop])
+        inputs = [*_nav(piece), *more, *named]
         make = partial(_links_page, template=template, piece=piece, refs=refs, extra=shown)
         outputs.append(Output(piece.folder + "index.html", inputs, make))
     return outputs
@@ -93,7 +96,8 @@ def listing_outputs(ctx: Context) -> list[Output]:
     """The home page, the link index, the pages of each tag and domain, and stats."""
     outputs = home_outputs(ctx)
     links = {"page_title": "All links", "description": "Every link of every digest."}
-    outputs += _link_listing(ctx, "links.html", "links/", ctx.listings.links, links)
+    everything = range(len(ctx.listings.items))
+    outputs += _link_listing(ctx, "links.html", "links/", everything, links)
     for tag in ctx.listings.tags:
         extra = {
             "page_title": f"Tag: {tag.name}",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from digestgen.errors import ParseError
 from digestgen.render.context import Context, Files, Output, page
@@ -21,12 +21,14 @@ from digestgen.site.links import by_year
 SITE_FOLDERS = ("archive", "tags", "links", "domains", "stats", "page", "search", "static")
 
 
-def _digest_page(ctx: Context, place: int) -> Files:
-    heads = ctx.heads
+def _digest_page(ctx: Context, place: int, first: int) -> Files:
+    heads, items = ctx.heads, ctx.listings.items
     digest = ctx.digest(place)
     featured: dict[str, list[tuple[Any, Any]]] = {}
-    for (_, index), earlier in _featured_of(ctx, place):
-        featured[digest.refs[index].anchor] = [(heads[p], heads[p].refs[i]) for p, i in earlier]
+    for position, earlier in _featured_of(ctx, first, digest.item_count):
+        featured[items.anchors[position]] = [
+            (heads[items.place[p]], Anchor(items.anchors[p])) for p in earlier
+        ]
     context = {
         "page_title": digest.title,
         "description": digest.summary or ctx.config.description,
@@ -38,27 +40,37 @@ def _digest_page(ctx: Context, place: int) -> Files:
     return page(ctx, digest.url + "index.html", "digest.html", context)
 
 
-def _featured_of(ctx: Context, place: int) -> Iterable[tuple[tuple[int, int], Any]]:
+class Anchor(NamedTuple):
+    """An earlier item as "also featured in" links it: by its anchor."""
+
+    anchor: str
+
+
+def _featured_of(ctx: Context, first: int, count: int) -> Iterable[tuple[int, tuple[int, ...]]]:
+    """The items of a digest (``count`` of them from position ``first``) featured before,
+    each with the earlier items."""
     featured = ctx.listings.featured
-    for index in range(len(ctx.heads[place].refs)):
-        earlier = featured.get((place, index))
+    for position in range(first, first + count):
+        earlier = featured.get(position)
         if earlier:
-            yield (place, index), earlier
+            yield position, earlier
 
 
 def digest_outputs(ctx: Context) -> list[Output]:
     """One page per digest."""
-    heads = ctx.heads
+    heads, items = ctx.heads, ctx.listings.items
     outputs = []
+    first = len(items)
     for place, head in enumerate(heads):
+        first -= head.item_count  # positions run from the oldest digest
         inputs = [head.key]
         for neighbour in (place - 1, place + 1):
             inputs.append(ctx.show[neighbour] if 0 <= neighbour < len(heads) else "")
-        for (_, index), earlier in _featured_of(ctx, place):
-            inputs.append(str(index))
-            inputs += (ctx.show[p] + heads[p].refs[i].anchor for p, i in earlier)
+        for position, earlier in _featured_of(ctx, first, head.item_count):
+            inputs.append(str(position - first))
+            inputs += (ctx.show[items.place[p]] + items.anchors[p] for p in earlier)
         path = head.url + "index.html"
-        outputs.append(Output(path, inputs, partial(_digest_page, place=place)))
+        outputs.append(Output(path, inputs, partial(_digest_page, place=place, first=first)))
     return outputs
 
 

@@ -1,21 +1,22 @@
 """Links as data: the link index, domains, "also featured in", contents and reading time.
 
-Everything here is a function of the digests' heads (newest first, as ``Site.heads``);
-an item is named by its ``Ref``: the place of its digest and its own place in it.
+Everything here is a function of the site's items (``ItemIndex``: oldest digest first,
+page order within a digest), each named by its position there.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from functools import cache
+from itertools import compress
 
 from digestgen.model import Digest, DigestHead, Item, Section
-from digestgen.site.tags import Ref
+from digestgen.site.items import ItemIndex
 from digestgen.urls import slugify
 
 WORDS_PER_MINUTE = 230
@@ -33,12 +34,13 @@ class DomainInfo:
 
 @dataclass(frozen=True, slots=True)
 class Domain:
-    """A host featured in the digests (aliases applied) with its links, oldest first."""
+    """A host featured in the digests (aliases applied) with its links (their positions
+    in ``ItemIndex``), oldest first."""
 
     host: str
     slug: str
     url: str
-    items: tuple[Ref, ...]
+    items: tuple[int, ...]
 
     @property
     def count(self) -> int:
@@ -58,15 +60,6 @@ class TocEntry:
     count: int
 
 
-def all_links(heads: Sequence[DigestHead]) -> list[Ref]:
-    """Every item of every digest, oldest digest first, page order within a digest."""
-    return [
-        (place, index)
-        for place in range(len(heads) - 1, -1, -1)
-        for index in range(len(heads[place].refs))
-    ]
-
-
 @cache
 def domain_slug(host: str) -> str:
     """A URL-safe folder name for a host: ASCII (punycode for IDNs), lower case."""
@@ -83,40 +76,44 @@ def domain_path(item: Item) -> str | None:
     return f"domains/{domain_slug(item.host)}/" if item.host else None
 
 
-def collect_domains(heads: Sequence[DigestHead]) -> tuple[Domain, ...]:
+def collect_domains(items: ItemIndex) -> tuple[Domain, ...]:
     """Every featured host with its links (oldest first), most links first, then by host.
     Hosts that share a slug share a page, named by the host seen first."""
-    by_slug: dict[str, list[Ref]] = defaultdict(list)
-    first: dict[str, str] = {}
-    for place, index in all_links(heads):
-        host = heads[place].refs[index].host
+    by_host: dict[str, list[int]] = defaultdict(list)
+    for position, host in enumerate(items.hosts):
         if host is not None:
-            slug = domain_slug(host)
-            first.setdefault(slug, host)
-            by_slug[slug].append((place, index))
-    domains = [
-        Domain(first[slug], slug, f"domains/{slug}/", tuple(refs)) for slug, refs in by_slug.items()
-    ]
+            by_host[host].append(position)
+    by_slug: dict[str, list[list[int]]] = defaultdict(list)
+    first: dict[str, tuple[int, str]] = {}
+    for host, positions in by_host.items():
+        slug = domain_slug(host)
+        by_slug[slug].append(positions)
+        if slug not in first or positions[0] < first[slug][0]:
+            first[slug] = (positions[0], host)
+    domains = []
+    for slug, groups in by_slug.items():
+        positions = groups[0] if len(groups) == 1 else sorted(p for g in groups for p in g)
+        domains.append(Domain(first[slug][1], slug, f"domains/{slug}/", tuple(positions)))
     domains.sort(key=lambda domain: (-domain.count, domain.host))
     return tuple(domains)
 
 
-def also_featured(heads: Sequence[DigestHead]) -> dict[Ref, tuple[Ref, ...]]:
+def also_featured(items: ItemIndex) -> dict[int, tuple[int, ...]]:
     """For each item whose link an earlier digest featured, those earlier items, oldest
-    first (a link twice in one digest is not "featured before" for either)."""
-    groups: dict[str, list[Ref]] = defaultdict(list)
-    for place, index in all_links(heads):
-        link = heads[place].refs[index].link
-        if link is not None:
-            groups[link].append((place, index))
-    featured: dict[Ref, tuple[Ref, ...]] = {}
-    for refs in groups.values():
-        if len(refs) < 2:
-            continue
-        for position, ref in enumerate(refs):
-            earlier = tuple(other for other in refs[:position] if other[0] != ref[0])
+    first (a link twice in one digest is not "featured before" for either). Most links
+    are featured once: they are counted in C first, and only the others walked."""
+    counts = Counter(items.links)
+    again = {link for link, count in counts.items() if count > 1 and link is not None}
+    groups: dict[str, list[int]] = defaultdict(list)
+    for position in compress(range(len(items)), map(again.__contains__, items.links)):
+        groups[items.links[position]].append(position)  # type: ignore[index]
+    featured: dict[int, tuple[int, ...]] = {}
+    place = items.place
+    for positions in groups.values():
+        for n, position in enumerate(positions):
+            earlier = tuple(p for p in positions[:n] if place[p] != place[position])
             if earlier:
-                featured[ref] = earlier
+                featured[position] = earlier
     return featured
 
 

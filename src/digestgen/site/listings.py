@@ -16,23 +16,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digestgen.model import DigestHead
-from digestgen.site.links import Domain, all_links, also_featured, collect_domains
-from digestgen.site.tags import Ref, Tag, collect_tags
+from digestgen.site.items import ItemIndex, shows_of
+from digestgen.site.links import Domain, also_featured, collect_domains
+from digestgen.site.tags import Tag, collect_tags
 
 
 @dataclass(frozen=True, slots=True)
 class Listings:
-    """Every grouping of the site's items, from the heads (newest first)."""
+    """Every grouping of the site's items, from the heads (newest first): the items in
+    one order (the link index lists them all), what a listing shows of each digest,
+    the tags, the domains and "also featured in", by item position."""
 
-    links: list[Ref]
+    items: ItemIndex
+    shows: list[str]
     tags: tuple[Tag, ...]
     domains: tuple[Domain, ...]
-    featured: dict[Ref, tuple[Ref, ...]]
+    featured: dict[int, tuple[int, ...]]
 
     @staticmethod
     def of(heads: Sequence[DigestHead]) -> Listings:
+        shows = shows_of(heads)
+        items = ItemIndex.of(heads, shows)
         return Listings(
-            all_links(heads), collect_tags(heads), collect_domains(heads), also_featured(heads)
+            items, shows, collect_tags(heads, items), collect_domains(items), also_featured(items)
         )
 
 

@@ -6,12 +6,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import compress
 
 from digestgen.model import DigestHead
+from digestgen.site.items import ItemIndex
 from digestgen.urls import slugify
-
-# An item of the site: the place of its digest in ``Site.heads`` and its own in the digest.
-Ref = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +26,14 @@ class TagInfo:
 @dataclass(frozen=True, slots=True)
 class Tag:
     """A tag as shown (its most used spelling) with its URL slug and what carries it:
-    the places of its digests in ``Site.heads`` and its items, both oldest first."""
+    the places of its digests in ``Site.heads`` and the positions of its items
+    (``ItemIndex``), both oldest first."""
 
     name: str
     slug: str
     url: str
     digests: tuple[int, ...]
-    items: tuple[Ref, ...]
+    items: tuple[int, ...]
 
     @property
     def count(self) -> int:
@@ -58,27 +58,26 @@ def tag_url(name: str) -> str:
     return f"tags/{tag_slug(name)}/"
 
 
-def collect_tags(heads: Sequence[DigestHead]) -> tuple[Tag, ...]:
-    """Every tag of the digests ``heads`` (newest first) and of their items, by slug."""
+def collect_tags(heads: Sequence[DigestHead], items: ItemIndex) -> tuple[Tag, ...]:
+    """Every tag of the digests ``heads`` (newest first) and of their ``items``, by slug."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     digests: dict[str, list[int]] = defaultdict(list)
-    items: dict[str, list[Ref]] = defaultdict(list)
+    tagged: dict[str, list[int]] = defaultdict(list)
     for place in range(len(heads) - 1, -1, -1):
-        head = heads[place]
-        for name in head.tags:
+        for name in heads[place].tags:
             slug = tag_slug(name)
             spellings[slug][name] += 1
             if not digests[slug] or digests[slug][-1] != place:
                 digests[slug].append(place)
-        for index, ref in enumerate(head.refs):
-            for name in ref.tags:
-                slug = tag_slug(name)
-                spellings[slug][name] += 1
-                items[slug].append((place, index))
+    for position in compress(range(len(items)), items.tags):
+        for name in items.tags[position]:
+            slug = tag_slug(name)
+            spellings[slug][name] += 1
+            tagged[slug].append(position)
     tags: list[Tag] = []
     for slug in sorted(spellings):
         name = min(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0]
-        tags.append(Tag(name, slug, f"tags/{slug}/", tuple(digests[slug]), tuple(items[slug])))
+        tags.append(Tag(name, slug, f"tags/{slug}/", tuple(digests[slug]), tuple(tagged[slug])))
     return tuple(tags)
 
 

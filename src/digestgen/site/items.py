@@ -1,0 +1,58 @@
+"""Every item of the site in one order, oldest digest first and page order within a
+digest: an item is named by its position in it, and its columns are lists by position.
+
+Made once per build from the heads, in C where it can be (``chain``, ``map``): the
+listings, their pages' keys and "also featured in" all read these lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import chain, repeat
+from operator import add
+
+from digestgen.model import DigestHead
+
+
+@dataclass(frozen=True, slots=True)
+class ItemIndex:
+    """The items of ``heads`` (newest first, as ``Site.heads``) by position: the place of
+    each one's digest in ``heads`` and its own place in the digest; its anchor, key,
+    host, link and tags; and ``entries``, what names it in a listing (its key and what
+    a listing shows of its digest, ``shows``)."""
+
+    place: list[int]
+    index: list[int]
+    anchors: list[str]
+    keys: list[str]
+    hosts: list[str | None]
+    links: list[str | None]
+    tags: list[tuple[str, ...]]
+    entries: list[str]
+
+    @staticmethod
+    def of(heads: Sequence[DigestHead], shows: Sequence[str]) -> ItemIndex:
+        oldest = [heads[place] for place in range(len(heads) - 1, -1, -1)]
+        places = range(len(heads) - 1, -1, -1)
+        counts = [len(head.item_keys) for head in oldest]
+        place = list(chain.from_iterable(map(repeat, places, counts)))
+        keys = list(chain.from_iterable(head.item_keys for head in oldest))
+        return ItemIndex(
+            place,
+            list(chain.from_iterable(map(range, counts))),
+            list(chain.from_iterable(head.anchors for head in oldest)),
+            keys,
+            list(chain.from_iterable(head.hosts for head in oldest)),
+            list(chain.from_iterable(head.links for head in oldest)),
+            list(chain.from_iterable(head.item_tags for head in oldest)),
+            list(map(add, keys, map(shows.__getitem__, place))),
+        )
+
+    def __len__(self) -> int:
+        return len(self.place)
+
+
+def shows_of(heads: Sequence[DigestHead]) -> list[str]:
+    """What a listing shows of each digest beside its items: title, page and date."""
+    return [f"{h.title}\x1f{h.url}\x1f{h.date.isoformat()}" for h in heads]
