@@ -426,3 +426,20 @@ def test_an_edit_leaves_the_previous_site_in_the_standby_copy(tmp_path: Path) ->
         shared = (root / "site" / "archive" / "index.html").stat().st_ino
         assert (standby / "archive" / "index.html").stat().st_ino == shared
     assert tree(root / "site") == cold_build(root, tmp_path)
+
+
+def test_digests_round_trip_through_the_cache_codec(tmp_path: Path) -> None:
+    """Every digest of the fixtures and of the example blog, head and body, comes back
+    from the cache's JSON equal to the parsed one."""
+    from conftest import FIXTURES_DIR, REPO_ROOT
+
+    from digestgen.build.codec import decode_body, decode_head, encode_body, encode_head
+    from digestgen.content.parse import parse_digest
+
+    config = load_config(REPO_ROOT)
+    paths = sorted(FIXTURES_DIR.glob("*.md")) + sorted((REPO_ROOT / "digests").glob("*.md"))
+    for path in paths:
+        digest_ = parse_digest(path.read_bytes(), f"digests/{path.name}", config)
+        head = decode_head(json.loads(json.dumps(encode_head(digest_))))
+        assert head == digest_.head(), path
+        assert decode_body(head, json.loads(json.dumps(encode_body(digest_)))) == digest_, path

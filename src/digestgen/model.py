@@ -100,8 +100,9 @@ class DigestHead(NamedTuple):
 
     ``words`` counts the words of the page itself (for its reading time); ``key_lines``
     holds the file line of each front matter key given; ``anchors``, ``item_keys``,
-    ``hosts``, ``links`` and ``item_tags`` hold one value per item, in page order. The
-    fields are the first fields of ``Digest``, in the same order.
+    ``hosts`` (``""``: none), ``links`` (a short hash of the item's normalised link, by
+    which repeats are found; ``""``: none) and ``item_tags`` hold one value per item, in
+    page order. The fields are the first fields of ``Digest``, in the same order.
     """
 
     path: str
@@ -125,8 +126,8 @@ class DigestHead(NamedTuple):
     key_lines: tuple[tuple[str, int], ...]
     anchors: tuple[str, ...]
     item_keys: tuple[str, ...]
-    hosts: tuple[str | None, ...]
-    links: tuple[str | None, ...]
+    hosts: tuple[str, ...]
+    links: tuple[str, ...]
     item_tags: tuple[tuple[str, ...], ...]
 
     def line_of(self, key: str) -> int:
@@ -163,8 +164,8 @@ class Digest(NamedTuple):
     key_lines: tuple[tuple[str, int], ...]
     anchors: tuple[str, ...]
     item_keys: tuple[str, ...]
-    hosts: tuple[str | None, ...]
-    links: tuple[str | None, ...]
+    hosts: tuple[str, ...]
+    links: tuple[str, ...]
     item_tags: tuple[tuple[str, ...], ...]
     intro: tuple[Block, ...]
     sections: tuple[Section, ...]

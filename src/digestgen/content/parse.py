@@ -272,7 +272,13 @@ def item_key(item: Item) -> str:
     """A hash of everything a page can show of ``item``: every field but where it sits
     in its file, so that lines added above it leave it as it is."""
     data = repr(item[: Item._fields.index("path")]).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=12).hexdigest()
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def link_hash(link: str) -> str:
+    """A short name of a normalised link: two items feature the same link when theirs
+    are equal."""
+    return hashlib.blake2b(link.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
 def digest_url(config: SiteConfig, front: FrontMatter) -> str:
@@ -353,8 +359,8 @@ def parse_digest(
         key_lines=front.lines,
         anchors=tuple(item.anchor for item in items),
         item_keys=tuple(item.key for item in items),
-        hosts=tuple(item.host for item in items),
-        links=tuple(item.link for item in items),
+        hosts=tuple(item.host or "" for item in items),
+        links=tuple(link_hash(item.link) if item.link else "" for item in items),
         item_tags=tuple(item.tags for item in items),
         intro=intro,
         sections=sections,

@@ -26,8 +26,8 @@ class ItemIndex:
     index: list[int]
     anchors: list[str]
     keys: list[str]
-    hosts: list[str | None]
-    links: list[str | None]
+    hosts: list[str]
+    links: list[str]
     tags: list[tuple[str, ...]]
     entries: list[str]
 

@@ -81,7 +81,7 @@ def collect_domains(items: ItemIndex) -> tuple[Domain, ...]:
     Hosts that share a slug share a page, named by the host seen first."""
     by_host: dict[str, list[int]] = defaultdict(list)
     for position, host in enumerate(items.hosts):
-        if host is not None:
+        if host:
             by_host[host].append(position)
     by_slug: dict[str, list[list[int]]] = defaultdict(list)
     first: dict[str, tuple[int, str]] = {}
@@ -103,10 +103,10 @@ def also_featured(items: ItemIndex) -> dict[int, tuple[int, ...]]:
     first (a link twice in one digest is not "featured before" for either). Most links
     are featured once: they are counted in C first, and only the others walked."""
     counts = Counter(items.links)
-    again = {link for link, count in counts.items() if count > 1 and link is not None}
+    again = {link for link, count in counts.items() if count > 1 and link}
     groups: dict[str, list[int]] = defaultdict(list)
     for position in compress(range(len(items)), map(again.__contains__, items.links)):
-        groups[items.links[position]].append(position)  # type: ignore[index]
+        groups[items.links[position]].append(position)
     featured: dict[int, tuple[int, ...]] = {}
     place = items.place
     for positions in groups.values():
