@@ -45,11 +45,14 @@ class Manifest:
     summary: dict[str, int] = field(default_factory=dict)
     warnings: list[list[Any]] = field(default_factory=list)
     version: int = VERSION
+    # Whether the pending file holds this manifest as it is (not written out).
+    saved: bool = field(default=False, compare=False, repr=False)
 
     @staticmethod
     def _read(path: Path) -> Manifest | None:
         try:
             data = json.loads(path.read_bytes())
+            data.pop("saved", None)
             manifest = Manifest(**data)
         except (OSError, ValueError, TypeError):
             return None
@@ -75,7 +78,7 @@ class Manifest:
 
     def _dump(self) -> bytes:
         # The fields as they are (``asdict`` would copy every nested value first).
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "saved"}
         return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
 
     def save_pending(self, folder: Path) -> None:
@@ -86,11 +89,13 @@ class Manifest:
         temp = pending.with_suffix(".tmp")
         temp.write_bytes(self._dump())
         os.replace(temp, pending)
+        self.saved = True
 
     def commit(self, folder: Path) -> None:
         """After the swap (or for a build that wrote nothing): this is the manifest."""
         path, pending, syncing = _names(folder, Path(self.output))
-        self.save_pending(folder)
+        if not self.saved:
+            self.save_pending(folder)
         os.replace(pending, path)
         syncing.unlink(missing_ok=True)
 

@@ -9,12 +9,16 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing.context import BaseContext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digestgen.config import SiteConfig
 from digestgen.content.keys import content_key, settings_key
 from digestgen.content.sources import source_stats
 from digestgen.errors import DigestError, ParseError
 from digestgen.model import Digest
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
 
 # A file whose change time is this close to the last build's end is read again even when
 # its size and time are as recorded: a change within the clock's tick keeps both.
@@ -117,6 +121,8 @@ def parse_sources(
     todo = [(s.path, s.data, s.key) for s in sources if s.data is not None]
     if workers <= 1 or len(todo) < PARALLEL_MIN:
         return _parse_chunk(config, todo)
+    # Imported here: a build that parses a few files (or none) starts no process.
+
     size = max(1, len(todo) // (workers * 4))
     chunks = [todo[start : start + size] for start in range(0, len(todo), size)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context) as pool:
