@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -12,8 +11,8 @@ from typing import TypeVar
 from digestgen.config import SiteConfig
 from digestgen.content.assemble import assemble_site
 from digestgen.content.checks import BodyChecks
+from digestgen.content.digest import item_key, make_digest
 from digestgen.content.frontmatter import (
-    FrontMatter,
     decode,
     default_slug,
     parse_front_matter,
@@ -193,40 +192,11 @@ class _DigestParser(BodyChecks):
                 target.content.append(item)
 
     def _item(self, opener: Node) -> Item | None:
-        inner = opener.children
-        if not inner:
+        if not opener.children:
             return None
-        children: list[Node] = []
-        rest: Sequence[Node] = inner
-        tight = inner[0].name in INLINE_NAMES
-        if tight:
-            end = inline_run_end(inner, 0)
-            children, rest = list(inner[:end]), inner[end:]
-        elif inner[0].name == "paragraph":
-            children, rest = list(inner[0].children), inner[1:]
+        children, rest, tight = _first_paragraph(opener.children)
         children, tags = _split_trailing_tags(children)
-        label: str | None = None
-        first = 0
-        if len(children) > 1 and children[0].name == "text" and children[1].name == "link":
-            match = _LABEL.match(children[0].content)
-            if match:
-                label, first = match.group(1), 1
-        url: str | None = None
-        title_children: list[Node] = []
-        comment_children = children
-        if first < len(children) and children[first].name == "link":
-            url = children[first].url
-            title_children = children[first].children
-            comment_children = children[first + 1 :]
-        elif label is not None:
-            label, comment_children = None, children
-        if comment_children and comment_children[0].name == "text":
-            lead = comment_children[0]
-            # After a link, the separator before its commentary (" - ", ": ") goes too.
-            text = lead.content.lstrip()
-            if url is not None:
-                text = _LEADING_SEPARATOR.sub("", text)
-            comment_children = [lead.copy(content=text), *comment_children[1:]]
+        label, url, title_children, comment_children = _head_of(children)
         title = inline_text(title_children).strip()
         commentary = inline_text(comment_children).strip()
         if url is not None:
@@ -258,6 +228,45 @@ class _DigestParser(BodyChecks):
         return item._replace(key=item_key(item))
 
 
+def _first_paragraph(inner: Sequence[Node]) -> tuple[list[Node], Sequence[Node], bool]:
+    """A list item's first paragraph (its inline nodes), the blocks after it (its
+    notes), and whether the list is tight (its paragraphs hidden)."""
+    if inner[0].name in INLINE_NAMES:
+        end = inline_run_end(inner, 0)
+        return list(inner[:end]), inner[end:], True
+    if inner[0].name == "paragraph":
+        return list(inner[0].children), inner[1:], False
+    return [], inner, False
+
+
+def _head_of(children: list[Node]) -> tuple[str | None, str | None, list[Node], list[Node]]:
+    """An item's label (``[video]``), URL, title and commentary nodes, from its first
+    paragraph: a leading link gives its URL and title; the separator after it goes."""
+    label: str | None = None
+    first = 0
+    if len(children) > 1 and children[0].name == "text" and children[1].name == "link":
+        match = _LABEL.match(children[0].content)
+        if match:
+            label, first = match.group(1), 1
+    url: str | None = None
+    title_children: list[Node] = []
+    comment_children = children
+    if first < len(children) and children[first].name == "link":
+        url = children[first].url
+        title_children = children[first].children
+        comment_children = children[first + 1 :]
+    elif label is not None:
+        label, comment_children = None, children
+    if comment_children and comment_children[0].name == "text":
+        lead = comment_children[0]
+        # After a link, the separator before its commentary (" - ", ": ") goes too.
+        text = lead.content.lstrip()
+        if url is not None:
+            text = _LEADING_SEPARATOR.sub("", text)
+        comment_children = [lead.copy(content=text), *comment_children[1:]]
+    return label, url, title_children, comment_children
+
+
 _Text = TypeVar("_Text", str, str | None)
 
 
@@ -266,32 +275,6 @@ def _same(known: _Text, value: _Text) -> _Text:
     (most titles and links have no markup or nothing to normalise), which the cache
     pickles and the build holds once per item instead of twice."""
     return known if value == known else value
-
-
-def item_key(item: Item) -> str:
-    """A hash of everything a page can show of ``item``: every field but where it sits
-    in its file, so that lines added above it leave it as it is."""
-    data = repr(item[: Item._fields.index("path")]).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=8).hexdigest()
-
-
-def link_hash(link: str) -> str:
-    """A short name of a normalised link: two items feature the same link when theirs
-    are equal."""
-    return hashlib.blake2b(link.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-
-
-def digest_url(config: SiteConfig, front: FrontMatter) -> str:
-    """The digest's path below the site root, from the permalink pattern."""
-    local = front.date.astimezone(config.tz)
-    path = config.permalink.format(
-        slug=front.slug,
-        number=front.number if front.number is not None else front.slug,
-        year=f"{local.year:04d}",
-        month=f"{local.month:02d}",
-        day=f"{local.day:02d}",
-    )
-    return path.lstrip("/")
 
 
 def parse_digest(
@@ -336,65 +319,7 @@ def parse_digest(
     collect(errors + body.errors)
     if warnings is not None:
         warnings.extend(found + body.warnings)
-    items = [item for section in sections for item in section.items()]
-    return Digest(
-        path=path,
-        key=key or content_key(path, raw, config),
-        slug=front.slug,
-        url=digest_url(config, front),
-        title=front.title,
-        date=front.date,
-        updated=front.updated,
-        number=front.number,
-        author=front.author,
-        tags=front.tags,
-        summary=front.summary,
-        draft=front.draft,
-        image=front.image,
-        feed_id=front.feed_id,
-        aliases=front.aliases,
-        words=count_words(intro, sections),
-        item_count=len(items),
-        link_count=sum(1 for item in items if item.url is not None),
-        key_lines=front.lines,
-        anchors=tuple(item.anchor for item in items),
-        item_keys=tuple(item.key for item in items),
-        hosts=tuple(item.host or "" for item in items),
-        links=tuple(link_hash(item.link) if item.link else "" for item in items),
-        item_tags=tuple(item.tags for item in items),
-        intro=intro,
-        sections=sections,
-    )
-
-
-_WORD = re.compile(r"\w+")
-# ASCII characters that are not ``\w``: each becomes a space, and ``split`` counts words.
-_ASCII_NON_WORD = str.maketrans(
-    {c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")}
-)
-
-
-def _word_count(text: str) -> int:
-    r"""How many ``\w+`` runs ``text`` has (by C string methods when it is ASCII)."""
-    if text.isascii():
-        return len(text.translate(_ASCII_NON_WORD).split())
-    return len(_WORD.findall(text))
-
-
-def count_words(intro: Sequence[Block], sections: Sequence[Section]) -> int:
-    """The words a reader reads on the digest's page: intro, headings, items and blocks."""
-    words = sum(_word_count(block.text) for block in intro)
-    stack = list(sections)
-    while stack:
-        section = stack.pop()
-        words += _word_count(section.title)
-        for part in section.content:
-            if isinstance(part, Item):
-                words += _word_count(f"{part.title} {part.commentary} {part.notes}")
-            else:
-                words += _word_count(part.text)
-        stack.extend(section.subsections)
-    return words
+    return make_digest(path, key or content_key(path, raw, config), config, front, intro, sections)
 
 
 def parse_site(

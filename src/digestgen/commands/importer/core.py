@@ -16,8 +16,8 @@ from typing import Any
 from digestgen.commands.importer.report import Report
 from digestgen.commands.importer.sources import SourceFile
 from digestgen.config import SiteConfig
+from digestgen.content.digest import digest_url
 from digestgen.content.frontmatter import default_slug, parse_front_matter, split
-from digestgen.content.parse import digest_url
 from digestgen.urls import slugify
 
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")

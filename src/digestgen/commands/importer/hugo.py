@@ -8,6 +8,7 @@ import re
 import tomllib
 import unicodedata
 from collections import Counter
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -163,36 +164,8 @@ def _post(
         return None
     inner = PurePosixPath(file.relative_to(content).as_posix())
     bundle = inner.name == "index.md"
-    name = inner.parent.name if bundle else inner.stem
     title = str(meta.get("title", "")).strip()
-    slug = str(meta.get("slug") or "") or urlize(title)
-    section = inner.parts[0] if len(inner.parts) > 1 + bundle else ""
-    tokens = {
-        "year": f"{when[0]:%Y}",
-        "month": f"{when[0]:%m}",
-        "day": f"{when[0]:%d}",
-        "monthname": f"{when[0]:%B}".lower(),
-        "title": urlize(title),
-        "slug": slug,
-        "filename": name,
-        "contentbasename": name,
-        "slugorfilename": str(meta.get("slug") or name),
-        "slugorcontentbasename": str(meta.get("slug") or name),
-        "section": section,
-        "sections": "/".join(inner.parts[: -1 - bundle]),
-    }
-    pattern = permalinks.get(section)
-    if meta.get("url"):
-        old_url = "/" + str(meta["url"]).strip("/") + "/"
-    elif pattern:
-        old_url = _TOKEN.sub(lambda m: tokens.get(m.group(1), m.group(0)), str(pattern))
-    else:
-        folder = "/".join(inner.parts[: -1 - bundle])
-        old_url = f"/{folder}/{meta.get('slug') or name}/".replace("//", "/")
-        tokens["slug"] = str(meta.get("slug") or name)
-    old_url = quote(urlize(old_url), safe="/-._~!$&'()*+,;=:@%")  # as Hugo's .Permalink
-    word = re.search(r":(slug|title|filename|contentbasename|slugor\w+)", str(pattern or ":slug"))
-    slug = urlize(tokens[word.group(1)] if word else tokens["slug"])
+    old_url, slug = _address(inner, bundle, title, when[0], meta, permalinks)
     number = meta.get("number", meta.get("issue"))
     if number is not None and not isinstance(number, int):
         report.drop(src.where("number"), f"number {number!r}", "not a whole number")
@@ -225,6 +198,47 @@ def _post(
         aliases=aliases,
         files=files,
     )
+
+
+def _address(
+    inner: PurePosixPath,
+    bundle: bool,
+    title: str,
+    when: datetime,
+    meta: dict[str, Any],
+    permalinks: dict[str, Any],
+) -> tuple[str, str]:
+    """A page's address on the Hugo site (as its ``.Permalink`` has it) and its slug, from
+    its place in ``content/``, its front matter and the site's ``permalinks``."""
+    name = inner.parent.name if bundle else inner.stem
+    slug = str(meta.get("slug") or "") or urlize(title)
+    section = inner.parts[0] if len(inner.parts) > 1 + bundle else ""
+    tokens = {
+        "year": f"{when:%Y}",
+        "month": f"{when:%m}",
+        "day": f"{when:%d}",
+        "monthname": f"{when:%B}".lower(),
+        "title": urlize(title),
+        "slug": slug,
+        "filename": name,
+        "contentbasename": name,
+        "slugorfilename": str(meta.get("slug") or name),
+        "slugorcontentbasename": str(meta.get("slug") or name),
+        "section": section,
+        "sections": "/".join(inner.parts[: -1 - bundle]),
+    }
+    pattern = permalinks.get(section)
+    if meta.get("url"):
+        old_url = "/" + str(meta["url"]).strip("/") + "/"
+    elif pattern:
+        old_url = _TOKEN.sub(lambda m: tokens.get(m.group(1), m.group(0)), str(pattern))
+    else:
+        folder = "/".join(inner.parts[: -1 - bundle])
+        old_url = f"/{folder}/{meta.get('slug') or name}/".replace("//", "/")
+        tokens["slug"] = str(meta.get("slug") or name)
+    old_url = quote(urlize(old_url), safe="/-._~!$&'()*+,;=:@%")  # as Hugo's .Permalink
+    word = re.search(r":(slug|title|filename|contentbasename|slugor\w+)", str(pattern or ":slug"))
+    return old_url, urlize(tokens[word.group(1)] if word else tokens["slug"])
 
 
 def resolve(post: Post, context: Context) -> str:

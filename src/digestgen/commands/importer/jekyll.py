@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -138,22 +139,8 @@ def _post(
     categories = as_list(meta.get("categories") or meta.get("category"))
     if isinstance(meta.get("categories"), str):
         categories = meta["categories"].split()
-    tokens = {
-        "year": f"{moment:%Y}",
-        "month": f"{moment:%m}",
-        "day": f"{moment:%d}",
-        "i_month": str(moment.month),
-        "i_day": str(moment.day),
-        "short_year": f"{moment:%y}",
-        "y_day": f"{moment:%j}",
-        "title": slug,
-        "slug": re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-"),
-        "categories": "/".join(dict.fromkeys(c.lower() for c in categories)),
-        "output_ext": ".html",
-    }
     template = str(meta.get("permalink") or pattern)
-    old_url = re.sub(r":(\w+)", lambda m: tokens.get(m.group(1), m.group(0)), template)
-    old_url = re.sub(r"/+", "/", "/" + old_url)
+    old_url, tokens = _address(template, moment, slug, categories)
     ident = posixpath.join(posixpath.dirname(old_url.rstrip("/")) or "/", slug)
     tags = (
         as_list(meta.get("tags")) if not isinstance(meta.get("tags"), str) else meta["tags"].split()
@@ -177,6 +164,27 @@ def _post(
         updated=updated[0] if updated else None,
         feed_id=base + ident,
     )
+
+
+def _address(
+    template: str, moment: datetime, slug: str, categories: list[str]
+) -> tuple[str, dict[str, str]]:
+    """A post's address as Jekyll makes it from a permalink template, and the tokens."""
+    tokens = {
+        "year": f"{moment:%Y}",
+        "month": f"{moment:%m}",
+        "day": f"{moment:%d}",
+        "i_month": str(moment.month),
+        "i_day": str(moment.day),
+        "short_year": f"{moment:%y}",
+        "y_day": f"{moment:%j}",
+        "title": slug,
+        "slug": re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-"),
+        "categories": "/".join(dict.fromkeys(c.lower() for c in categories)),
+        "output_ext": ".html",
+    }
+    old_url = re.sub(r":(\w+)", lambda m: tokens.get(m.group(1), m.group(0)), template)
+    return re.sub(r"/+", "/", "/" + old_url), tokens
 
 
 def resolve(post: Post, context: Context) -> str:
