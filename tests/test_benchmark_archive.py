@@ -1,15 +1,26 @@
-"""The benchmark archive generator: deterministic, and a valid site with all the features."""
+"""The benchmark's archives and edits: deterministic, valid sites, and each edit the
+benchmark times builds what a cold build builds."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
+
+import pytest
 
 from digestgen.build import build
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
 from generate import generate
-from run import edit
+from run import EDITS, apply_edit
+from tools import yaml_header
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
 
 
 def test_generated_archive_is_deterministic_and_builds(tmp_path: Path) -> None:
@@ -28,22 +39,29 @@ def test_generated_archive_is_deterministic_and_builds(tmp_path: Path) -> None:
     assert (tmp_path / "a" / "site" / "digests" / "digest-00003" / "index.html").is_file()
 
 
-def test_the_benchmark_edit_changes_words_and_keeps_tags(tmp_path: Path) -> None:
-    """The edit the benchmark times changes one item's commentary, round after round,
-    and leaves its tags (which decide the tag pages) as they were."""
-    generate(tmp_path, 3, items=5)
-    middle = sorted((tmp_path / "digests").glob("*.md"))[1]
-    text = middle.read_text(encoding="utf-8")
-    start = text.index("\n- ") + 1
-    end = text.index("\n", start)
-    middle.write_text(text[:end] + " #kept #two" + text[end:], encoding="utf-8")
-    first = build(tmp_path, workers=1).site.digests[1]
-    for round_ in (1, 2):
-        edit(tmp_path, round_)
-        site = build(tmp_path, workers=1).site
-        digest = next(d for d in site.digests if d.path == first.path)
-        before, after = next(first.items()), next(digest.items())
-        assert after.tags == before.tags == ("kept", "two")
-        assert after.commentary != before.commentary
-        assert after.commentary.endswith(f"(edit {round_})")
-        assert after.commentary.count("(edit") == 1
+def test_the_twir_shaped_archive_has_its_shape(tmp_path: Path) -> None:
+    generate(tmp_path, 4, items=100, shape="twir")
+    text = (tmp_path / "digests" / "digest-00004.md").read_text(encoding="utf-8")
+    assert text.count("\n## ") >= 7 and text.count("\n### ") == 8
+    assert "## Upcoming Events" in text or "## Final Comment Period" in text
+    result = build(tmp_path, workers=1)
+    assert result.items == 4 * 100
+    assert result.items - result.site.heads[0].link_count >= 0
+
+
+@pytest.mark.parametrize("kind", EDITS)
+def test_each_benchmark_edit_builds_what_a_cold_build_builds(tmp_path: Path, kind: str) -> None:
+    root = tmp_path / "blog"
+    generate(root, 8, items=30, shape="twir")
+    build(root)
+    before = tree(root / "site")
+    for round_ in range(2):
+        apply_edit(kind, root / "digests", round_, yaml_header)
+        build(root)
+    assert tree(root / "site") != before
+    cold = tmp_path / "cold"
+    shutil.copytree(
+        root, cold, ignore=shutil.ignore_patterns("site", ".site.*", ".digestgen-cache")
+    )
+    build(cold)
+    assert tree(root / "site") == tree(cold / "site")

@@ -149,6 +149,7 @@ EDITS = {
     "the date": ("date: 2024-01-03", "date: 2024-03-03"),
     "the number": ("number: 2", "number: 22"),
     "a draft": ("number: 2\n", "number: 2\ndraft: true\n"),
+    "a link made a text item": ("- [Tool 2](https://github.com/x/2) - fast", "- Tool 2 - fast"),
 }
 
 
@@ -443,3 +444,63 @@ def test_digests_round_trip_through_the_cache_codec(tmp_path: Path) -> None:
         head = decode_head(json.loads(json.dumps(encode_head(digest_))))
         assert head == digest_.head(), path
         assert decode_body(head, json.loads(json.dumps(encode_body(digest_)))) == digest_, path
+
+
+def test_a_feed_entry_follows_what_its_digest_says_of_it(tmp_path: Path) -> None:
+    """A tag's feed names its item entries by their digest's number: a number given to
+    the newest digest gives its entries new ids, as a cold build would."""
+    root = make_site(tmp_path / "blog")
+    build(root)
+    path = root / "digests" / "d08.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("number: 8\n", ""))
+    build(root)
+    assert tree(root / "site") == cold_build(root, tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace("tags:", "number: 77\ntags:"))
+    build(root)
+    assert b"digest/77#" in (root / "site" / "tags" / "theory" / "atom.xml").read_bytes()
+    assert tree(root / "site") == cold_build(root, tmp_path)
+
+
+def test_a_tags_numbered_pages_follow_its_name(tmp_path: Path) -> None:
+    """A tag is shown by its most used spelling: when digest tags make another spelling
+    win, every page of the tag says so, the numbered ones too (their links unchanged)."""
+    root = make_site(tmp_path / "blog", count=2)
+    for name, spelling, count, day in (
+        ("a", "MachineLearning", 120, 1),
+        ("b", "machinelearning", 119, 2),
+    ):
+        items = "".join(
+            f"- [{name}{n}](https://{name}.example/{n}) - x #{spelling}\n" for n in range(count)
+        )
+        text = f'---\ntitle: "{name}"\ndate: 2024-05-0{day}\n---\n\n## S\n\n' + items
+        (root / "digests" / f"{name}.md").write_text(text, encoding="utf-8")
+    build(root)
+    numbered = root / "site" / "tags" / "machinelearning" / "page" / "1" / "index.html"
+    assert "Tag: MachineLearning" in numbered.read_text(encoding="utf-8")
+    for n in (1, 2):  # two digest tags: 121 to 120
+        path = root / "digests" / f"d0{n}.md"
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("tags: [", "tags: [machinelearning, ")
+        )
+    build(root)
+    assert "Tag: machinelearning" in numbered.read_text(encoding="utf-8")
+    assert tree(root / "site") == cold_build(root, tmp_path)
+
+
+def test_the_stats_page_follows_the_links_of_each_digest(tmp_path: Path) -> None:
+    """A link made a text item changes the count of links the stats page shows, even
+    when its host is not among the top domains."""
+    root = make_site(tmp_path / "blog", count=2)
+    hosts = "".join(f"- [h{n}](https://h{n % 16}.example/{n}) - x\n" for n in range(160))
+    text = '---\ntitle: "Hosts"\ndate: 2024-05-01\n---\n\n## S\n\n' + hosts
+    (root / "digests" / "hosts.md").write_text(text, encoding="utf-8")
+    path = root / "digests" / "d02.md"
+    path.write_text(path.read_text(encoding="utf-8") + "- [Rare](https://rare.example/x) - y\n")
+    build(root)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "- [Rare](https://rare.example/x) - y", "- Rare - y"
+        )
+    )
+    build(root)
+    assert tree(root / "site") == cold_build(root, tmp_path)

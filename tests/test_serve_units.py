@@ -29,6 +29,7 @@ LAYOUT = Layout()
         ("static/img/logo.png", Change.STATIC),
         ("digests/notes.txt", None),
         ("digests/a.png", None),
+        ("digests/issue-3/chart.png", Change.DIGEST),  # a page bundle's image
         ("digests/.a.md.swp", None),
         ("digests/a.md~", None),
         ("digests/.#a.md", None),

@@ -94,7 +94,13 @@ def feed_outputs(ctx: Context) -> list[Output]:
         inputs = [tag.name, tag.slug]
         entries = ctx.listings.items.entries
         for place, position in _tag_selection(ctx, tag):
-            inputs.append(heads[place].key if position is None else entries[position])
+            head = heads[place]
+            if position is None:
+                inputs.append(head.key)
+            else:  # an item's entry names its digest's id, dates and author too
+                dates = f"{head.date.isoformat()}\x1f{head.last_modified.isoformat()}"
+                named = f"{digest_id(ctx.config.base_url, head)}\x1f{dates}\x1f{head.author}"
+                inputs.append(entries[position] + named)
         outputs.append(Output(f"feed:{tag.url}", inputs, partial(_tag_feed, tag=tag)))
     return outputs
 

@@ -62,10 +62,16 @@ def _link_listing(
         if piece.number is None and first is not None:
             shown, more = first
         named = map(entries.__getitem__, refs[piece.start : piece.stop])
-        inputs = [*_nav(piece), *more, *named]
+        inputs = [*_nav(piece), _context_key(shown), *more, *named]
         make = partial(_links_page, template=template, piece=piece, refs=refs, extra=shown)
         outputs.append(Output(piece.folder + "index.html", inputs, make))
     return outputs
+
+
+def _context_key(context: dict[str, Any]) -> str:
+    """What a listing's page shows besides its entries (its title, its tag or domain), as
+    text; the digests a tag's first page lists are named apart, by their keys."""
+    return repr(sorted((key, value) for key, value in context.items() if key != "digests"))
 
 
 def _home_page(ctx: Context, piece: PageSlice, places: Sequence[int]) -> Files:
@@ -127,7 +133,9 @@ def listing_outputs(ctx: Context) -> list[Output]:
 def stats_output(ctx: Context) -> Output:
     """Links per digest over time, the top domains and the top tags."""
     heads = ctx.heads
-    inputs = [f"{h.title}\x1f{h.date.isoformat()}\x1f{h.item_count}" for h in heads]
+    inputs = [
+        f"{s}\x1f{h.item_count}\x1f{h.link_count}" for s, h in zip(ctx.show, heads, strict=True)
+    ]
     inputs += [f"{d.host}\x1f{d.slug}\x1f{d.count}" for d in ctx.listings.domains[:15]]
     inputs += [repr(t) for t in top_tags(ctx.listings.tags)]
     return Output("stats/index.html", inputs, _stats)

@@ -74,8 +74,10 @@ def classify(rel: str, layout: Layout) -> Change | None:
         if parts[: len(folder_parts)] == folder_parts:
             inside = parts[len(folder_parts) :]
             if kind is Change.DIGEST and inside and "." in inside[-1]:
-                # Only Markdown files are digests; a name without a suffix is a folder of them.
-                return kind if inside[-1].endswith(".md") else None
+                # Markdown files are digests; the files beside an ``index.md`` are its page
+                # bundle's (images); other files there are nobody's.
+                name = inside[-1]
+                return kind if name.endswith(".md") or len(inside) > 1 else None
             return kind
         if folder_parts[: len(parts)] == parts:
             return kind
