@@ -84,4 +84,4 @@ def test_cli_refuses_a_folder_without_a_site(tmp_path: Path) -> None:
         timeout=STARTUP_SECONDS,
     )
     assert result.returncode == 1
-    assert "no digestgen.yaml here" in result.stderr
+    assert f"error: no digestgen.yaml in {tmp_path}; start a site there" in result.stderr
