@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 from conftest import MakeSite, digest_file, three_digests
 
 from digestgen.cli import main
+from digestgen.commands.importer.report import Report
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
 YELLOW, RED = "\x1b[33m", "\x1b[31m"
@@ -180,6 +181,12 @@ def test_counts_read_as_sentences(make_site: MakeSite) -> None:
     assert re.fullmatch(
         r"built 1 digest, 1 item, \d+ pages \(\d+ files\) in \d+\.\d\d s\n", result.stdout
     )
+    report = Report("hugo", "old", "new", files=[("a.md", "digests/a.md")], copied=[("i", "j")])
+    assert report.as_text().splitlines()[:3] == [
+        "imported 1 digest from hugo site old into new",
+        "urls: 0 kept, 0 redirected",
+        "copied 1 file beside their digests or to static/",
+    ]
 
 
 def test_quiet_prints_errors_only(make_site: MakeSite) -> None:
