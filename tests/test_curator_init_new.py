@@ -81,6 +81,10 @@ def test_init_takes_its_folder_once(tmp_path: Path) -> None:
     assert both.exit_code == 2
     assert "name the new site's folder once: DIRECTORY or --root" in both.stderr
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    wrong = CliRunner().invoke(main, ["init", str(tmp_path / "a"), "--base-url", "example.org"])
+    assert wrong.exit_code == 2
+    assert "Invalid value for '--base-url': must be an absolute http(s) URL" in wrong.stderr
+    assert not (tmp_path / "a").exists()
 
 
 def test_the_build_cache_serves_another_checkout(tmp_path: Path) -> None:

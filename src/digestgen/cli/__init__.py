@@ -122,7 +122,12 @@ def run() -> None:
     help="The new site's folder, as DIRECTORY (default: this folder).",
 )
 @click.option("--title", default="My digest", help="The site's title.")
-@click.option("--base-url", default="https://example.org/", help="Where it will be published.")
+@click.option(
+    "--base-url",
+    default="https://example.org/",
+    callback=base_url_param,
+    help="Where it will be published.",
+)
 def init(directory: Path | None, root: Path | None, title: str, base_url: str) -> None:
     """Start a new site in DIRECTORY, with a GitHub Pages workflow.
 
