@@ -67,7 +67,7 @@ def section_urls(root: Path, title: str) -> list[str | None]:
 
 def test_add_appends_under_its_section_and_keeps_every_other_byte(site: Path) -> None:
     before = draft_path(site).read_bytes()
-    path, line = add_item(site, NewItem("https://second.example/", "Second"), "papers")
+    path, line, _, _ = add_item(site, NewItem("https://second.example/", "Second"), "papers")
     after = path.read_bytes()
     assert after.split(b"\n")[line - 1] == b"- [Second](https://second.example/)"
     assert without_line(after, line) == before
@@ -77,7 +77,7 @@ def test_add_appends_under_its_section_and_keeps_every_other_byte(site: Path) ->
 def test_add_after_a_paragraph_starts_a_list_and_keeps_crlf_and_bom(site: Path) -> None:
     crlf = b"\xef\xbb\xbf" + draft_path(site).read_bytes().replace(b"\n", b"\r\n")
     draft_path(site).write_bytes(crlf)
-    _, line = add_item(site, NewItem("https://tool.example/x", "Tool"), "Tools")
+    line = add_item(site, NewItem("https://tool.example/x", "Tool"), "Tools").line
     after = draft_path(site).read_bytes()
     assert after.startswith(b"\xef\xbb\xbf")
     assert after.split(b"\r\n")[line - 2 : line] == [b"", b"- [Tool](https://tool.example/x)"]
@@ -91,7 +91,11 @@ def test_add_into_an_empty_subsection_and_a_new_section(site: Path) -> None:
     assert section_urls(site, "Deep") == ["https://deep.example/"]
     assert section_urls(site, "News") == ["https://news.example/"]
     text = draft_path(site).read_text()
-    assert text.endswith("\n## News\n\n- [News](https://news.example/) - fresh #ai #news\n")
+    # A new section goes before the closing sections that hold text but no items.
+    assert text.endswith(
+        "\n\n## News\n\n- [News](https://news.example/) - fresh #ai #news\n\n"
+        "## Tools\n\nSome text, no list yet.\n"
+    )
     item = find_featured(load_site(site), "https://news.example")[0][1]
     assert (item.title, item.commentary, item.tags) == ("News", "fresh", ("ai", "news"))
 
@@ -108,9 +112,7 @@ def test_add_refuses_a_featured_link_and_says_where(site: Path) -> None:
     url = "https://example.com/old?utm_medium=email"  # the same link as in issue 1
     refused = runner.invoke(main, ["add", "--root", str(site), url, "--section", "Papers"])
     assert refused.exit_code == 1
-    assert "digests/issue-1.md:17: https://example.com/old?utm_medium=email is already" in (
-        refused.output
-    )
+    assert "digests/issue-1.md:17: https://example.com/old is already featured" in refused.output
     assert b"example.com/old" not in draft_path(site).read_bytes()
     forced = runner.invoke(main, ["add", "--root", str(site), url, "--force", "--tag", "#old"])
     assert forced.exit_code == 0, forced.output
@@ -128,11 +130,12 @@ def test_add_rejects_bad_urls_and_tags(site: Path) -> None:
 
 
 def test_add_to_a_chosen_file(site: Path) -> None:
-    path, _ = add_item(site, NewItem("https://z.example/"), to=Path("digests/issue-1.md"))
+    before = (site / "digests/issue-1.md").read_text()
+    path = add_item(site, NewItem("https://z.example/"), to=Path("digests/issue-1.md")).path
     assert path == site / "digests/issue-1.md"
-    assert path.read_text().endswith(
-        "Not recurring: this paragraph stays behind.\n\n- <https://z.example/>\n"
-    )
+    # After the last item (in "### Older"), not after the closing section without items.
+    new = "still good\n- <https://z.example/>\n"
+    assert path.read_text() == before.replace("still good\n", new)
 
 
 class _Pages(http.server.BaseHTTPRequestHandler):
@@ -211,3 +214,104 @@ def test_publish_refuses_empty_sections_and_repeated_links(site: Path) -> None:
         for m in messages
     )
     assert draft_path(site).read_bytes() == before
+
+
+ISSUE_3 = """
+---
+title: "Issue 3"
+date: 2024-05-15
+number: 3
+draft: true
+---
+
+## Papers
+
+- [P](https://p.example/) - p
+
+## Tools
+
+- [T](https://t.example/) - t
+
+That's all for this week.
+
+## About this digest
+
+<!-- recurring -->
+Send links to links@example.org.
+<!-- /recurring -->
+"""
+
+
+def test_add_strips_tracking_parameters_unless_kept(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site", {"issue-3.md": ISSUE_3}, "tracking_params: [ref]\n")
+    url = "https://x.example/a?utm_source=feed&id=7&Ref=home&fbclid=Ab1#part"
+    added = CliRunner().invoke(main, ["add", "--root", str(root), url])
+    assert added.exit_code == 0, added.output
+    assert added.stdout.endswith(": added https://x.example/a?id=7#part\n")
+    assert added.stderr == (
+        "removed tracking parameters utm_source, Ref, fbclid (--keep-query keeps them)\n"
+    )
+    kept_url = "https://y.example/?utm_medium=email"
+    kept = CliRunner().invoke(main, ["add", "--root", str(root), kept_url, "--keep-query"])
+    assert kept.exit_code == 0 and kept.stderr == ""
+    urls = [item.url for item in load_site(root).digests[0].items()]
+    assert urls[-2:] == ["https://x.example/a?id=7#part", kept_url]
+
+
+def test_add_goes_after_the_last_item_never_after_closing_text(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site", {"issue-3.md": ISSUE_3})
+    path = root / "digests/issue-3.md"
+    added = add_item(root, NewItem("https://new.example/"))
+    lines = path.read_text().splitlines()
+    assert lines[added.line - 2 : added.line + 2] == [
+        "- [T](https://t.example/) - t",
+        "- <https://new.example/>",
+        "",
+        "That's all for this week.",
+    ]
+    add_item(root, NewItem("https://news.example/"), "News")
+    assert "- <https://new.example/>\n\nThat's all for this week.\n\n## News\n\n" in (
+        path.read_text()
+    )
+    assert path.read_text().endswith(
+        "## News\n\n- <https://news.example/>\n\n## About this digest\n\n<!-- recurring -->\n"
+        "Send links to links@example.org.\n<!-- /recurring -->\n"
+    )
+
+
+def test_add_uses_the_default_section_of_the_config(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site", {"issue-3.md": ISSUE_3}, "default_section: papers\n")
+    path = root / "digests/issue-3.md"
+    add_item(root, NewItem("https://p2.example/"))
+    assert "- [P](https://p.example/) - p\n- <https://p2.example/>\n\n## Tools" in path.read_text()
+    (root / "digestgen.yaml").write_text(
+        (root / "digestgen.yaml").read_text().replace("papers", "Links")
+    )
+    add_item(root, NewItem("https://l.example/"))
+    assert "this week.\n\n## Links\n\n- <https://l.example/>\n\n## About" in path.read_text()
+
+
+def test_add_to_a_fresh_draft_fills_its_first_empty_section(tmp_path: Path) -> None:
+    fresh = ISSUE_3.replace("- [P](https://p.example/) - p\n\n", "").replace(
+        "- [T](https://t.example/) - t\n\n", ""
+    )
+    root = make_site(tmp_path / "site", {"issue-3.md": fresh})
+    add_item(root, NewItem("https://first.example/"))
+    assert "## Papers\n\n- <https://first.example/>\n\n## Tools\n" in (
+        (root / "digests/issue-3.md").read_text()
+    )
+
+
+def test_publish_prints_the_warnings_check_gives_for_the_digest(tmp_path: Path) -> None:
+    draft = ISSUE_3.replace(
+        "- [T](https://t.example/) - t",
+        "- [Half a title...](https://t.example/?utm_source=x) - t\n\n#### Too deep",
+    )
+    root = make_site(tmp_path / "site", {"issue-1.md": ISSUE_1, "issue-3.md": draft})
+    checked = CliRunner().invoke(main, ["check", "--root", str(root)])
+    expected = [line for line in checked.stdout.splitlines() if "issue-3.md" in line]
+    assert len(expected) == 3  # a skipped heading level, a tracking parameter, a cut title
+    published = CliRunner().invoke(main, ["publish", "--root", str(root), "--date", "2024-05-15"])
+    assert published.exit_code == 0, published.output
+    assert published.stderr.splitlines() == expected
+    assert published.stdout == f"published {root / 'digests/issue-3.md'}\n"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import time
 from dataclasses import fields
 from datetime import date, datetime
 from pathlib import Path
@@ -10,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import read_tree
 from curator_site import ISSUE_1, make_site
 
 from digestgen.build import build
@@ -29,17 +34,87 @@ def test_init_writes_a_site_that_builds_at_once(tmp_path: Path) -> None:
         index = next(i for i, line in enumerate(config_lines) if line.startswith(f"{field.name}:"))
         assert config_lines[index - 1].startswith("# "), field.name
     assert load_config(root).title == "Weekly"
-    assert "/site/" in (root / ".gitignore").read_text().splitlines()
+    ignored = (root / ".gitignore").read_text().splitlines()
+    assert {"/site/", "/.site.digestgen-*", "/.digestgen-cache/"} <= set(ignored)
     workflow = yaml.safe_load((root / ".github/workflows/pages.yml").read_text())
     steps = workflow["jobs"]["build"]["steps"]
-    assert {"run": "digestgen build"} in steps
-    assert any(s.get("with", {}).get("path") == "site" for s in steps)
+    build_step = steps.index({"run": "digestgen build"})
+    assert any(s.get("with", {}).get("path") == "site" for s in steps[build_step:])
+    [cache] = [s for s in steps[:build_step] if s.get("uses", "").startswith("actions/cache@")]
+    key, prefix = cache["with"]["key"], cache["with"]["restore-keys"]
+    assert cache["with"]["path"] == ".digestgen-cache"
+    # Each run saves under a key of its own; the last one is restored by the prefix.
+    assert key.startswith(prefix) and "${{ github.run_id }}" in key[len(prefix) :]
     assert workflow["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages@")
     assert workflow[True]["push"]["branches"] == ["main"]  # YAML 1.1 reads 'on' as true
     built = build(root)
     assert len(built.site.digests) == 1
     page = (root / "site/digests/digest-1/index.html").read_text()
     assert "https://commonmark.org/help/" in page
+
+
+def test_init_ignores_what_builds_make(tmp_path: Path) -> None:
+    """In a git repository, the site, its standby copy and the cache stay out of git."""
+    root = tmp_path / "blog"
+    assert CliRunner().invoke(main, ["init", "--root", str(root)]).exit_code == 0
+    build(root)
+    (root / "digests/digest-1.md").write_text(
+        (root / "digests/digest-1.md").read_text().replace("Reading", "Read")
+    )
+    build(root)  # an edit: the standby copy is made
+    assert (root / ".site.digestgen-standby").is_dir() and (root / ".digestgen-cache").is_dir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True, timeout=30)
+    status = subprocess.run(
+        ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all"],
+        capture_output=True, text=True, check=True, timeout=30,
+    ).stdout  # fmt: skip
+    assert sorted(line[3:] for line in status.splitlines()) == [
+        ".github/workflows/pages.yml",
+        ".gitignore",
+        "digestgen.yaml",
+        "digests/digest-1.md",
+    ]
+
+
+def test_init_takes_its_folder_once(tmp_path: Path) -> None:
+    both = CliRunner().invoke(main, ["init", str(tmp_path / "a"), "--root", str(tmp_path / "b")])
+    assert both.exit_code == 2
+    assert "name the new site's folder once: DIRECTORY or --root" in both.stderr
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    wrong = CliRunner().invoke(main, ["init", str(tmp_path / "a"), "--base-url", "example.org"])
+    assert wrong.exit_code == 2
+    assert "Invalid value for '--base-url': must be an absolute http(s) URL" in wrong.stderr
+    assert not (tmp_path / "a").exists()
+
+
+def test_the_build_cache_serves_another_checkout(tmp_path: Path) -> None:
+    """What the Pages workflow does: a new checkout (new file times, no site) with the
+    last run's .digestgen-cache parses nothing again and builds the same site."""
+    root = tmp_path / "run-1"
+    CliRunner().invoke(main, ["init", str(root)])
+    for number in (2, 3):
+        text = (root / "digests/digest-1.md").read_text()
+        text = text.replace("number: 1", f"number: {number}").replace(
+            "Digest 1", f"Digest {number}"
+        )
+        (root / f"digests/digest-{number}.md").write_text(
+            text.replace("](https://", f"](https://{number}.")
+        )
+    first = build(root)
+    assert len(first.parsed) == 3
+    later = time.time_ns() + 5_000_000_000
+    for name in ("run-2", "run-3"):
+        shutil.copytree(root, tmp_path / name, ignore=shutil.ignore_patterns("site", ".site.*"))
+        for path in (tmp_path / name).rglob("*.md"):
+            os.utime(path, ns=(later, later))
+    other = tmp_path / "run-2"
+    second = build(other)
+    assert second.parsed == ()
+    assert second.rendered == first.rendered  # every page made, from the cached digests
+    result = CliRunner().invoke(main, ["build", "--root", str(tmp_path / "run-3"), "-v"])
+    assert result.exit_code == 0, result.output
+    assert "parsed 0 of 3 digests (3 from the cache)" in result.stderr
+    assert read_tree(other / "site") == read_tree(root / "site")
 
 
 def test_init_refuses_to_overwrite_and_writes_nothing(tmp_path: Path) -> None:

@@ -211,9 +211,11 @@ def test_config_mistake_is_reported_at_its_line(tmp_path: Path, case: str) -> No
 
 def test_missing_config(tmp_path: Path) -> None:
     make_site(tmp_path, {"a.md": GOOD.format(n=1)}, config=None)
-    assert build_errors(tmp_path) == [
-        "digestgen.yaml: no digestgen.yaml here; a site needs one with at least 'title' "
-        "and 'base_url'"
+    result = run("build", "--root", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: no digestgen.yaml in {tmp_path}; start a site there with "
+        f"'digestgen init {tmp_path}'"
     ]
 
 

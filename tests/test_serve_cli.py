@@ -14,6 +14,7 @@ import pytest
 from serve_support import copy_example_blog, edit, fetch, text_with, wait_for
 
 STARTUP_SECONDS = 30
+END = "\x00end of output"
 
 
 # ``python -m digestgen`` as started from a terminal: with Ctrl-C's default handling even
@@ -39,6 +40,7 @@ def _start(args: list[str]) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
         assert proc.stdout is not None
         for line in proc.stdout:
             lines.put(line.rstrip("\n"))
+        lines.put(END)
 
     threading.Thread(target=pump, daemon=True).start()
     return proc, lines
@@ -84,4 +86,35 @@ def test_cli_refuses_a_folder_without_a_site(tmp_path: Path) -> None:
         timeout=STARTUP_SECONDS,
     )
     assert result.returncode == 1
-    assert "no digestgen.yaml here" in result.stderr
+    assert f"error: no digestgen.yaml in {tmp_path}; start a site there" in result.stderr
+
+
+def test_cli_serves_for_another_address_without_drafts_quietly(tmp_path: Path) -> None:
+    site = copy_example_blog(tmp_path / "blog")
+    draft = (site / "digests/ds-ml-digest-22.md").read_text()
+    draft = draft.replace("number: 22", "number: 23\ndraft: true").replace("digest 22", "digest 23")
+    (site / "digests/ds-ml-digest-23.md").write_text(draft)
+    args = ["--root", str(site), "--port", "0", "--base-url", "http://preview.test/pr-7"]
+    proc, lines = _start([*args, "--no-drafts", "--quiet"])
+    seen: list[str] = []
+    try:
+        found = _read_until(
+            lines, r"^serving (http://127\.0\.0\.1:\d+/pr-7/) \(drafts hidden\)", seen
+        )
+        url = found.group(1)
+        page = fetch(url + "digests/ds-ml-digest-22/").text
+        assert (
+            '<link rel="canonical" href="http://preview.test/pr-7/digests/ds-ml-digest-22/">'
+            in page
+        )
+        assert fetch(url + "digests/ds-ml-digest-23/").status == 404
+        edit(site / "digests/ds-ml-digest-22.md", "Reformer: The Efficient", "Reformer, quietly:")
+        wait_for(lambda: text_with(url + "digests/ds-ml-digest-22/", "Reformer, quietly:"), "edit")
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    _read_until(lines, f"^{END}$", seen)
+    assert seen[1:] == [END], seen  # nothing but the address: no builds, changes or stopping

@@ -61,6 +61,9 @@ class SiteConfig:
     new_digest_file: str = "digest-{number}.md"
     new_digest_title: str = "Digest {number}"
     sections: tuple[str, ...] = ()
+    # The section `digestgen add` puts a link in when not given one ("" for the last
+    # section that holds items).
+    default_section: str = ""
     export_formats: tuple[str, ...] = ()
     # `digestgen check`: report plain http: links; links whose repeat is intended;
     # host aliases and tracking parameters added to the built-in ones of urls.py.
@@ -267,6 +270,25 @@ def _output_problem(values: dict[str, Any], output: str) -> str | None:
 
 
 _DEFAULT_DIRS = {"digests_dir": "digests", "templates_dir": "templates", "static_dir": "static"}
+
+
+def checked_base_url(base_url: str, path: Path | str = CONFIG_FILE) -> str:
+    """``base_url`` as the config would hold it (ending in ``/``); raises ``ConfigError``
+    for one that is not an absolute http(s) URL. For an address given on the command
+    line (a preview published elsewhere)."""
+    errors = _check_values({"base_url": base_url}, lambda _key: None, path)
+    collect(errors)
+    return base_url if base_url.endswith("/") else base_url + "/"
+
+
+def find_root(start: Path) -> Path | None:
+    """The first folder from ``start`` upwards that holds ``digestgen.yaml`` (as git finds
+    its repository from any folder inside it), or ``None``."""
+    start = start.absolute()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    return None
 
 
 def load_config(root: Path) -> SiteConfig:

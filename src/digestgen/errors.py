@@ -1,4 +1,5 @@
-"""The exception types of digestgen: every user mistake carries a location."""
+"""The exception types of digestgen (every user mistake carries a location), and the
+counting of things in messages."""
 
 from __future__ import annotations
 
@@ -79,3 +80,9 @@ def collect(errors: list[DigestError]) -> None:
         raise errors[0]
     if errors:
         raise DigestErrors(errors)
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 digest``, ``2 digests`` (``nouns`` for a plural that is not ``noun + "s"``):
+    every count a message shows reads as a sentence would."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"

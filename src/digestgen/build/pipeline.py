@@ -17,6 +17,7 @@ from digestgen.build.cache import CACHE_DIR, Cache, code_key
 from digestgen.build.folder import output_folder
 from digestgen.build.manifest import Manifest
 from digestgen.build.sources import (
+    Progress,
     Source,
     default_workers,
     parse_sources,
@@ -24,9 +25,9 @@ from digestgen.build.sources import (
     settled,
     with_data,
 )
-from digestgen.config import CONFIG_FILE, SiteConfig, load_config
+from digestgen.config import CONFIG_FILE, SiteConfig, checked_base_url, load_config
 from digestgen.content.assemble import assemble_site
-from digestgen.errors import DigestError, ParseError, collect
+from digestgen.errors import DigestError, ParseError, collect, plural
 from digestgen.model import Digest, DigestHead, Site
 
 Log = Callable[[str], None]
@@ -53,8 +54,8 @@ class BuildResult:
 
     def summary(self) -> str:
         return (
-            f"built {self.digests} digests, {self.items} items, {self.pages} pages "
-            f"({self.files} files) in {self.seconds:.2f} s"
+            f"built {plural(self.digests, 'digest')}, {plural(self.items, 'item')}, "
+            f"{plural(self.pages, 'page')} ({plural(self.files, 'file')}) in {self.seconds:.2f} s"
         )
 
     def timings(self) -> str:
@@ -71,10 +72,11 @@ class _Clock:
         self.start = self.last = time.perf_counter()
         self.phases: list[tuple[str, float]] = []
 
-    def lap(self, phase: str, detail: str) -> None:
+    def lap(self, phase: str, done: str) -> None:
+        """End ``phase``, saying what was ``done`` in it and in how long."""
         now = time.perf_counter()
         self.phases.append((phase, now - self.last))
-        self.say(f"{phase}: {detail} ({now - self.last:.2f} s)")
+        self.say(f"{done} in {now - self.last:.2f} s")
         self.last = now
 
     @property
@@ -124,16 +126,18 @@ def build(
     workers: int | None = None,
     force_output: bool = False,
     base_url: str | None = None,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Build the site at ``root``; raises ``DigestError`` for the user's mistakes.
 
     ``output`` replaces the config's output folder (a folder outside the site only with
-    ``force_output``); ``base_url`` the config's address (for a preview elsewhere).
+    ``force_output``); ``base_url`` the config's address (for a preview elsewhere);
+    ``progress`` hears how far the parse and the making of outputs are.
     """
     clock = _Clock(log)
     config = load_config(root)
     if base_url is not None:
-        config = replace(config, base_url=_checked_base_url(root, base_url))
+        config = replace(config, base_url=checked_base_url(base_url, root / CONFIG_FILE))
     out = output_folder(root, config, output, force_output)
     with Cache(root / CACHE_DIR) as cache:
         previous = Manifest.load(cache.folder, out)
@@ -143,21 +147,23 @@ def build(
         sources = scan(root, config, records, since)
         # Static files, and the files beside digests (page bundles' images).
         statics = _folder_stamp(root / config.static_dir, root / config.digests_dir)
-        clock.lap("scan", f"{len(sources)} digest files")
+        clock.lap("scan", f"found {plural(len(sources), 'digest file')}")
         if previous is not None and _unchanged(previous, base, sources, statics):
             return _nothing_to_do(previous, config, clock)
         kept = cache.heads([s.key for s in sources])
         sources = [s if s.key in kept else with_data(root, config, s) for s in sources]
         count = workers or default_workers()
-        site, parsed = load_site(root, config, sources, kept, cache, drafts, count)
-        clock.lap("parse", f"{len(site.heads)} digests ({len(parsed)} parsed now)")
+        site, parsed = load_site(root, config, sources, kept, cache, drafts, count, progress)
+        cached = f"{len(sources) - len(parsed)} from the cache"
+        clock.lap("parse", f"parsed {len(parsed)} of {plural(len(sources), 'digest')} ({cached})")
         from digestgen.build.run import write_site
 
         manifest = Manifest(str(out), "", base, statics)
         manifest.sources = {s.path: s.record(config) for s in sources}
         manifest.warnings = [[w.message, w.path, w.line, w.column] for w in site.warnings]
-        written = write_site(root, out, site, cache, manifest, previous)
-        clock.lap("render+write", f"{written.ran} outputs made, {written.written} files written")
+        written = write_site(root, out, site, cache, manifest, previous, progress)
+        made = f"made {written.ran} of {plural(len(manifest.jobs), 'output')}"
+        clock.lap("render+write", f"{made}, wrote {plural(written.written, 'file')}")
         manifest.commit(cache.folder)
         cache.prune([s.key for s in sources], f"{base}:")
     return BuildResult(
@@ -165,13 +171,6 @@ def build(
         clock.total, written.ran, written.written, tuple(clock.phases), site.warnings, config,
         tuple(parsed), site,
     )  # fmt: skip
-
-
-def _checked_base_url(root: Path, base_url: str) -> str:
-    from digestgen.config import parse_config
-
-    checked = parse_config(f"title: x\nbase_url: {base_url!r}\n", root / CONFIG_FILE)
-    return checked.base_url
 
 
 def _unchanged(previous: Manifest, base: str, sources: Sequence[Source], statics: str) -> bool:
@@ -182,7 +181,7 @@ def _unchanged(previous: Manifest, base: str, sources: Sequence[Source], statics
 
 
 def _nothing_to_do(previous: Manifest, config: SiteConfig, clock: _Clock) -> BuildResult:
-    clock.lap("check", "nothing changed")
+    clock.lap("check", "nothing changed since the last build")
     summary = previous.summary
     warnings = tuple(ParseError(*w) for w in previous.warnings)
     files = sum(len(paths) for _, paths in previous.jobs.values())
@@ -200,11 +199,12 @@ def load_site(
     cache: Cache,
     drafts: bool,
     workers: int,
+    progress: Progress | None = None,
 ) -> tuple[Site, list[str]]:
     """The site: each digest's head from the cache where it is ``kept``, the others parsed
     (and kept); bodies are read from the cache when a page needs one."""
     todo = [s for s in sources if s.key not in kept]
-    parsed = parse_sources(config, todo, workers)
+    parsed = parse_sources(config, todo, workers, progress=progress)
     errors: list[DigestError] = []
     fresh: list[tuple[Digest, list[DigestError]]] = []
     for _, digest, warnings, failed in parsed:

@@ -8,7 +8,7 @@ last build recorded keeps its files; the others are made again.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,18 +85,25 @@ class Made:
 
 
 def make_outputs(
-    ctx: Context, outputs: list[Output], base: str, before: Mapping[str, list[Any]]
+    ctx: Context,
+    outputs: list[Output],
+    base: str,
+    before: Mapping[str, list[Any]],
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Made:
-    """Make every output whose key differs from ``before`` (the last build's record)."""
+    """Make every output whose key differs from ``before`` (the last build's record);
+    ``progress`` hears of each output done."""
     made = Made()
-    for output in outputs:
+    for done, output in enumerate(outputs, 1):
         key = output_key(base, output)
         old = before.get(output.name)
         if old is not None and old[0] == key:
             made.jobs[output.name] = old
-            continue
-        files = output.make(ctx)
-        made.ran += 1
-        made.jobs[output.name] = [key, {path: file_hash(files[path]) for path in sorted(files)}]
-        made.files.update(files)
+        else:
+            files = output.make(ctx)
+            made.ran += 1
+            made.jobs[output.name] = [key, {p: file_hash(files[p]) for p in sorted(files)}]
+            made.files.update(files)
+        if progress is not None:
+            progress("render", done, len(outputs))
     return made

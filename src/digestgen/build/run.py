@@ -19,6 +19,7 @@ from digestgen.build.folder import (
 )
 from digestgen.build.manifest import Manifest
 from digestgen.build.plan import Made, make_outputs, site_outputs
+from digestgen.build.sources import Progress
 from digestgen.build.write import (
     rebuild_standby,
     remove_tree,
@@ -90,17 +91,23 @@ def _compiled_templates() -> Path | None:
 
 
 def write_site(
-    root: Path, out: Path, site: Site, cache: Cache, manifest: Manifest, previous: Manifest | None
+    root: Path,
+    out: Path,
+    site: Site,
+    cache: Cache,
+    manifest: Manifest,
+    previous: Manifest | None,
+    progress: Progress | None = None,
 ) -> Written:
     """Make what changed and bring it into ``out``; ``manifest`` (for the new generation)
-    gets the outputs' keys and files."""
+    gets the outputs' keys and files, and ``progress`` hears of each output made."""
     base = manifest.base
     ctx = make_context(root, site, KeptInCache(cache, base))
     outputs = site_outputs(ctx)
     before = previous.jobs if previous is not None and previous.base == base else {}
     if previous is not None and previous.base != base:
         before = {name: [None, paths] for name, (_, paths) in previous.jobs.items()}
-    made = make_outputs(ctx, outputs, base, before)
+    made = make_outputs(ctx, outputs, base, before, progress)
     pages = sum(1 for output in outputs if output.name.endswith(".html"))
     manifest.jobs = made.jobs
     manifest.summary = {

@@ -4,10 +4,8 @@ and their parse: the misses of the cache, on all cores when there are many."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +17,9 @@ from digestgen.model import Digest
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
+
+# Told how far a phase of the build is: its name, the steps done and the steps in all.
+Progress = Callable[[str, int, int], None]
 
 # A file whose change time is this close to the last build's end is read again even when
 # its size and time are as recorded: a change within the clock's tick keeps both.
@@ -114,20 +115,34 @@ def parse_sources(
     sources: Sequence[Source],
     workers: int,
     mp_context: BaseContext | None = None,
+    progress: Progress | None = None,
 ) -> list[Parsed]:
     """Parse the sources read by this build (their ``data``), in processes of their own
     when there are many of them and more than one worker (started as ``mp_context``
-    starts them, the system's default if not given)."""
+    starts them, the system's default if not given); ``progress`` hears of each file or
+    chunk of files done."""
     todo = [(s.path, s.data, s.key) for s in sources if s.data is not None]
     if workers <= 1 or len(todo) < PARALLEL_MIN:
-        return _parse_chunk(config, todo)
+        return _gathered(([_parse_one(config, *one)] for one in todo), len(todo), progress)
     # Imported here: a build that parses a few files (or none) starts no process.
+    from concurrent.futures import ProcessPoolExecutor
 
     size = max(1, len(todo) // (workers * 4))
-    chunks = [todo[start : start + size] for start in range(0, len(todo), size)]
+    parts = [todo[start : start + size] for start in range(0, len(todo), size)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context) as pool:
-        done = pool.map(_parse_chunk, [config] * len(chunks), chunks)
-        return [parsed for chunk in done for parsed in chunk]
+        return _gathered(pool.map(_parse_chunk, [config] * len(parts), parts), len(todo), progress)
+
+
+def _gathered(
+    chunks: Iterable[list[Parsed]], total: int, progress: Progress | None
+) -> list[Parsed]:
+    """The parses of ``chunks`` in order, each chunk told to ``progress`` as it arrives."""
+    found: list[Parsed] = []
+    for chunk in chunks:
+        found += chunk
+        if progress is not None:
+            progress("parse", len(found), total)
+    return found
 
 
 def default_workers() -> int:

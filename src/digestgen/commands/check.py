@@ -120,16 +120,28 @@ def _hygiene(item: Item, config: SiteConfig) -> Iterator[tuple[str, str]]:
 def link_hygiene(site: Site, since: int | None = None) -> list[Finding]:
     """Tracking parameters, truncated, bare-URL or empty titles, and (if asked) http: links."""
     newer = newer_than(site, since)
-    found: list[Finding] = []
-    for digest in site.digests:
-        if not newer(digest):
-            continue
-        for item in digest.items():
-            if item.url is None:
-                continue
-            for code, message in _hygiene(item, site.config):
-                found.append(Finding(WARNING, code, message, item.path, item.line))
-    return found
+    return [f for digest in site.digests if newer(digest) for f in _digest_hygiene(site, digest)]
+
+
+def _digest_hygiene(site: Site, digest: Digest) -> list[Finding]:
+    return [
+        Finding(WARNING, code, message, item.path, item.line)
+        for item in digest.items()
+        if item.url is not None
+        for code, message in _hygiene(item, site.config)
+    ]
+
+
+def digest_warnings(site: Site, digest: Digest) -> list[Finding]:
+    """What ``digestgen check`` warns about in one digest: its content warnings and its
+    links' hygiene (``publish`` shows them as it releases a draft)."""
+    content = [
+        finding
+        for warning in site.warnings
+        if warning.path == digest.path
+        for finding in from_error(warning, WARNING, "content")
+    ]
+    return sort_findings([*content, *_digest_hygiene(site, digest)])
 
 
 def check_site(site: Site, since: int | None = None) -> list[Finding]:

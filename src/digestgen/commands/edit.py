@@ -8,18 +8,21 @@ before it is written.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from html.parser import HTMLParser
 from http.client import HTTPException
 from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from digestgen import __version__
 from digestgen.commands import http
+from digestgen.commands.check import Finding, digest_warnings
+from digestgen.config import SiteConfig
 from digestgen.content.digestfile import (
     SourceText,
     digest_at,
-    last_part,
     load_site,
     newest_draft,
     section_spans,
@@ -30,6 +33,7 @@ from digestgen.content.parse import parse_digest
 from digestgen.errors import DigestError, ParseError, collect
 from digestgen.model import Digest, Item, Section, Site
 from digestgen.site.featured import describe, find_featured
+from digestgen.urls import is_tracking_param
 from digestgen.yamlsource import load_mapping
 
 _TAG = re.compile(r"^[^\W\d_][\w-]*$")
@@ -70,6 +74,37 @@ def item_line(item: NewItem) -> str:
     return line
 
 
+class Added(NamedTuple):
+    """Where ``add_item`` put the link, and the tracking parameters it took out of it."""
+
+    path: Path
+    line: int
+    url: str
+    removed: tuple[str, ...] = ()
+
+
+def without_tracking(url: str, config: SiteConfig) -> tuple[str, tuple[str, ...]]:
+    """``url`` without the query parameters ``digestgen check`` calls tracking (``utm_*``,
+    click ids, the config's ``tracking_params``), and their names; the rest of the URL
+    keeps its spelling."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url, ()
+    extra = frozenset(name.lower() for name in config.tracking_params)
+    kept: list[str] = []
+    removed: list[str] = []
+    for pair in parts.query.split("&") if parts.query else ():
+        name = unquote_plus(pair.split("=", 1)[0])
+        if name and is_tracking_param(name, extra):
+            removed.append(name)
+        else:
+            kept.append(pair)
+    if not removed:
+        return url, ()
+    return urlunsplit(parts._replace(query="&".join(kept))), tuple(removed)
+
+
 def _check_new_item(item: NewItem) -> None:
     if not re.match(r"^https?://[^/\s]+", item.url) or re.search(r"[\s<>]", item.url):
         raise DigestError(f"not an absolute http(s) URL: {item.url!r}")
@@ -90,23 +125,62 @@ def _find_section(digest: Digest, spans: list[tuple[Section, int, int]], name: s
     return None
 
 
+def _default_section(spans: list[tuple[Section, int, int]]) -> int | None:
+    """The section a link goes to when none is named: the last one holding items, else
+    the first one still empty."""
+    holding = [i for i, (section, _, _) in enumerate(spans) if _last_item(section) is not None]
+    if holding:
+        return holding[-1]
+    empty = [i for i, (section, _, _) in enumerate(spans) if section.title and not section.content]
+    return empty[0] if empty else None
+
+
+def _last_item(section: Section) -> int | None:
+    """The index of the section's last own item in its content."""
+    found = [i for i, part in enumerate(section.content) if isinstance(part, Item)]
+    return found[-1] if found else None
+
+
+def _closing_line(source: SourceText, digest: Digest) -> int:
+    """Where the closing sections start: the last ``##`` sections that hold something but
+    no item ("About this digest"), which stay last; past the end of the file when none."""
+    line = len(source.lines) + 1
+    for section in reversed(digest.sections):
+        if not section.title or section.item_count or not (section.content or section.subsections):
+            break
+        line = section.line
+    return line
+
+
+def _insert_before(source: SourceText, before: int, new: list[str]) -> int:
+    """Insert ``new`` (ending with the item line) as a paragraph of its own before line
+    ``before`` (past the end: at the end, after the last line with text); returns the
+    item's line."""
+    if before > len(source.lines):
+        while before > 1 and not source.text_of(before - 1).strip():
+            before -= 1
+    lead = [""] if before > 1 and source.text_of(before - 1).strip() else []
+    trail = [""] if source.text_of(before).strip() else []
+    source.insert(before, [*lead, *new, *trail])
+    return before + len(lead) + len(new) - 1
+
+
 def _append_under(source: SourceText, digest: Digest, section: str | None, line: str) -> int:
-    """Put ``line`` at the end of a section's own items; returns its line number."""
+    """Put ``line`` after the last item of a section (the named one, else the default);
+    returns its line number. A missing section is added before the closing sections."""
     spans = section_spans(digest, len(source.lines))
-    index = _find_section(digest, spans, section) if section else len(spans) - 1
-    if index is None or index < 0:
-        # The section is missing (or the digest has none): add it at the end of the file.
-        stop = len(source.lines)
-        while stop > 0 and not source.text_of(stop).strip():
-            stop -= 1
+    index = _find_section(digest, spans, section) if section else _default_section(spans)
+    if index is None:
         heading = [f"## {' '.join(section.split())}", ""] if section else []
-        source.insert(stop + 1, ["", *heading, line])
-        return stop + 2 + len(heading)
+        return _insert_before(source, _closing_line(source, digest), [*heading, line])
     owner, start, stop = spans[index]
+    last = _last_item(owner)
+    if last is not None and last + 1 < len(owner.content):
+        stop = owner.content[last + 1].line - 1  # the blocks after its last item stay after
     while stop >= start and not source.text_of(stop).strip():
         stop -= 1
     after = max(stop, start - 1)
-    new = [line] if isinstance(last_part(owner), Item) else ["", line]
+    new = [line] if last is not None else ["", line]
     if source.text_of(after + 1).strip():
         new.append("")
     source.insert(after + 1, new)
@@ -119,14 +193,20 @@ def add_item(
     section: str | None = None,
     to: Path | None = None,
     force: bool = False,
-) -> tuple[Path, int]:
-    """Append ``item`` to the newest draft (or ``to``); returns the file and the item's line.
+    keep_query: bool = False,
+) -> Added:
+    """Append ``item`` to the newest draft (or ``to``), in ``section``, else the config's
+    ``default_section``, else the last section holding items.
 
-    Refuses a link already featured anywhere in the site (drafts included)
-    unless ``force``.
+    Tracking parameters are taken out of the URL unless ``keep_query``. Refuses a link
+    already featured anywhere in the site (drafts included) unless ``force``.
     """
     _check_new_item(item)
     site = load_site(root)
+    removed: tuple[str, ...] = ()
+    if not keep_query:
+        url, removed = without_tracking(item.url, site.config)
+        item = replace(item, url=url)
     featured = find_featured(site, item.url)
     if featured and not force:
         collect(
@@ -143,12 +223,13 @@ def add_item(
     digest = _target(site, root, to)
     path = root / digest.path
     source = SourceText.read(path)
+    section = section or site.config.default_section or None
     number = _append_under(source, digest, section, item_line(item))
     reparsed = parse_digest(source.dump(), digest.path, site.config)
     if not any(it.line == number and it.url == item.url for it in reparsed.items()):
         raise DigestError(f"could not add the link cleanly at line {number}; edit it by hand", path)
     source.write()
-    return path, number
+    return Added(path, number, item.url, removed)
 
 
 def _front_matter_line(source: SourceText, path: str, key: str) -> int | None:
@@ -192,13 +273,23 @@ def publish_checks(site: Site, digest: Digest) -> list[DigestError]:
     return errors
 
 
-def publish(root: Path, file: Path | None = None, day: date | None = None) -> Path:
-    """Check a draft, set its date (today in the site's timezone) and clear its draft flag."""
+class Published(NamedTuple):
+    """The digest ``publish`` released, and what ``digestgen check`` warns about in it."""
+
+    path: Path
+    warnings: list[Finding]
+
+
+def publish(root: Path, file: Path | None = None, day: date | None = None) -> Published:
+    """Check a draft, set its date (today in the site's timezone) and clear its draft flag.
+
+    Mistakes refuse it; the warnings ``digestgen check`` gives for it come back with it."""
     site = load_site(root)
     digest = _target(site, root, file)
     if not digest.draft:
         raise ParseError("already published (no 'draft: true' in its front matter)", digest.path, 1)
     collect(publish_checks(site, digest))
+    warnings = digest_warnings(site, digest)
     source = SourceText.read(root / digest.path)
     _set_key(source, digest.path, "date", (day or today(site.config)).isoformat())
     _set_key(source, digest.path, "draft", "false")
@@ -206,7 +297,7 @@ def publish(root: Path, file: Path | None = None, day: date | None = None) -> Pa
     if reparsed.draft:  # pragma: no cover - guarded by _set_key
         raise ParseError("could not clear the draft flag; edit it by hand", digest.path, 1)
     source.write()
-    return root / digest.path
+    return Published(root / digest.path, warnings)
 
 
 class _TitleParser(HTMLParser):

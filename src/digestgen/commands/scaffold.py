@@ -218,6 +218,8 @@ _COMMENTS = {
     "new_digest_file": "The file name of a new digest: {number}, {year}, {month}, {day}.",
     "new_digest_title": "The title of a new digest: {number}, {year}, {month}, {day}.",
     "sections": "The sections a new digest starts with; [] copies the previous digest's.",
+    "default_section": "The section 'digestgen add' puts a link in when given none; "
+    "'' for the last section that holds items.",
     "export_formats": "Newsletter editions written beside each digest page when building: "
     "email, text, markdown.",
     "check_http": "true: 'digestgen check' warns about plain http: links.",
@@ -281,6 +283,13 @@ jobs:
         with:
           python-version: "3.12"
       - run: python -m pip install "digestgen==VERSION"
+      # The last run's build cache, restored by its key's prefix, and this run's saved
+      # under a key of its own: a build parses only the digests that changed.
+      - uses: actions/cache@v4
+        with:
+          path: .digestgen-cache
+          key: digestgen-${{ runner.os }}-${{ github.run_id }}-${{ github.run_attempt }}
+          restore-keys: digestgen-${{ runner.os }}-
       - run: digestgen build
       - uses: actions/upload-pages-artifact@v3
         with:
@@ -296,7 +305,12 @@ jobs:
         uses: actions/deploy-pages@v4
 """.replace("VERSION", __version__)
 
-GITIGNORE = "# Built by digestgen build\n/site/\n/.site.*\n.digestgen-cache/\n__pycache__/\n"
+GITIGNORE = """\
+# Made by digestgen build: the site, its copies while it is replaced, and the build cache
+/site/
+/.site.digestgen-*
+/.digestgen-cache/
+"""
 
 EXAMPLE_BODY = """\
 A digest is a Markdown file: front matter on top, then `##` sections of links.

@@ -7,6 +7,8 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
+from digestgen.errors import plural
+
 
 @dataclass(frozen=True, slots=True)
 class Note:
@@ -67,12 +69,13 @@ class Report:
     def as_text(self) -> str:
         """The report as the terminal shows it: a summary, then each section."""
         lines = [
-            f"imported {len(self.files)} digests from {self.format} site {self.source} "
+            f"imported {plural(len(self.files), 'digest')} from {self.format} site {self.source} "
             f"into {self.target}",
             f"urls: {len(self.kept)} kept, {len(self.redirects)} redirected",
         ]
         if self.copied:
-            lines.append(f"copied {len(self.copied)} files beside their digests or to static/")
+            copied = plural(len(self.copied), "file")
+            lines.append(f"copied {copied} beside their digests or to static/")
         lines += ["", "metadata mapped:"]
         lines += [f"  {old} -> {new} ({n})" for (old, new), n in sorted(self.mapped.items())]
         lines += ["", "feeds:"]
