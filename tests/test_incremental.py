@@ -267,7 +267,7 @@ def test_timings_flag_prints_each_phase(tmp_path: Path) -> None:
     root = make_site(tmp_path / "blog", count=2)
     result = CliRunner().invoke(main, ["build", "--root", str(root), "--timings"])
     assert result.exit_code == 0, result.output
-    for phase in ("scan", "parse", "render+write", "total"):
+    for phase in ("scan", "parse", "plan", "render", "write", "record", "total"):
         assert phase in result.output
     again = CliRunner().invoke(main, ["build", "--root", str(root), "--timings"])
     assert "check" in again.output and "parse" not in again.output

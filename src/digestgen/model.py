@@ -99,10 +99,12 @@ class DigestHead(NamedTuple):
     """A digest's front matter, counts and item columns, without its body.
 
     ``words`` counts the words of the page itself (for its reading time); ``key_lines``
-    holds the file line of each front matter key given; ``anchors``, ``item_keys``,
-    ``hosts`` (``""``: none), ``links`` (a short hash of the item's normalised link, by
-    which repeats are found; ``""``: none) and ``item_tags`` hold one value per item, in
-    page order. The fields are the first fields of ``Digest``, in the same order.
+    holds the file line of each front matter key given. ``anchors``, ``item_keys``,
+    ``hosts`` (empty: none), ``links`` (a short hash of the item's normalised link, by
+    which repeats are found; empty: none) and ``item_tags`` (an item's tags joined by
+    commas) hold one value per item, in page order, joined by spaces (none of them holds
+    one): the whole site's columns are joined and cut in C, not item by item. The fields
+    are the first fields of ``Digest``, in the same order.
     """
 
     path: str
@@ -124,11 +126,11 @@ class DigestHead(NamedTuple):
     item_count: int
     link_count: int
     key_lines: tuple[tuple[str, int], ...]
-    anchors: tuple[str, ...]
-    item_keys: tuple[str, ...]
-    hosts: tuple[str, ...]
-    links: tuple[str, ...]
-    item_tags: tuple[tuple[str, ...], ...]
+    anchors: str
+    item_keys: str
+    hosts: str
+    links: str
+    item_tags: str
 
     def line_of(self, key: str) -> int:
         """The line of front matter key ``key``, or the file's first line when it is not
@@ -162,11 +164,11 @@ class Digest(NamedTuple):
     item_count: int
     link_count: int
     key_lines: tuple[tuple[str, int], ...]
-    anchors: tuple[str, ...]
-    item_keys: tuple[str, ...]
-    hosts: tuple[str, ...]
-    links: tuple[str, ...]
-    item_tags: tuple[tuple[str, ...], ...]
+    anchors: str
+    item_keys: str
+    hosts: str
+    links: str
+    item_tags: str
     intro: tuple[Block, ...]
     sections: tuple[Section, ...]
 

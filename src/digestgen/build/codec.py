@@ -13,32 +13,22 @@ _ITEM = len(Item._fields)
 _BLOCK = len(Block._fields)
 
 
-# The item columns are kept each as one string, their values joined by a space (no
-# anchor, key, host, link hash or item tag holds one; an item's tags are joined by
-# commas): one JSON string is read far faster than a list of thousands.
-_COLUMNS = 5
-
-
 def encode_head(head: Digest | DigestHead) -> list[Any]:
     """A digest's head (the first fields of a digest) as a JSON value."""
-    values: list[Any] = list(head[: _HEAD - _COLUMNS])
+    values: list[Any] = list(head[:_HEAD])
     fields = DigestHead._fields
     values[fields.index("date")] = head.date.isoformat()
     values[fields.index("updated")] = head.updated.isoformat() if head.updated else None
-    values += [" ".join(head.anchors), " ".join(head.item_keys), " ".join(head.hosts)]
-    values += [" ".join(head.links), " ".join(map(",".join, head.item_tags))]
     return values
 
 
-def _tags(text: str) -> tuple[str, ...]:
-    return tuple(text.split(",")) if text else ()
-
-
-def _column(text: str, count: int) -> tuple[str, ...]:
-    values = tuple(text.split(" ")) if count else ()
-    if len(values) != count:
+def _column(text: Any, count: int) -> str:
+    """A column of ``count`` values joined by spaces, checked."""
+    if not isinstance(text, str) or (text.count(" ") + 1 if count else 0) != count:
         raise ValueError("a column of another length")
-    return values
+    if count == 0 and text:
+        raise ValueError("a column of another length")
+    return text
 
 
 def decode_head(value: Any) -> DigestHead:
@@ -61,7 +51,7 @@ def decode_head(value: Any) -> DigestHead:
             tuple(map(str, aliases)), int(words), int(items), int(link_count),
             tuple((str(name), int(line)) for name, line in lines),
             _column(anchors, items), _column(keys, items), _column(hosts, items),
-            _column(links, items), tuple(map(_tags, _column(item_tags, items))),
+            _column(links, items), _column(item_tags, items),
         )  # fmt: skip
     except (TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"not a digest head: {exc}") from None

@@ -161,11 +161,11 @@ def build(
         manifest = Manifest(str(out), "", base, statics)
         manifest.sources = {s.path: s.record(config) for s in sources}
         manifest.warnings = [[w.message, w.path, w.line, w.column] for w in site.warnings]
-        written = write_site(root, out, site, cache, manifest, previous, progress)
-        made = f"made {written.ran} of {plural(len(manifest.jobs), 'output')}"
-        clock.lap("render+write", f"{made}, wrote {plural(written.written, 'file')}")
+        written = write_site(root, out, site, cache, manifest, previous, progress, clock.lap)
+        clock.lap("write", f"wrote {plural(written.written, 'file')}")
         manifest.commit(cache.folder)
         cache.prune([s.key for s in sources], f"{base}:")
+        clock.lap("record", "the manifest and the cache")
     return BuildResult(
         len(site.heads), manifest.summary["items"], written.files, manifest.summary["pages"],
         clock.total, written.ran, written.written, tuple(clock.phases), site.warnings, config,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,16 +99,21 @@ def write_site(
     manifest: Manifest,
     previous: Manifest | None,
     progress: Progress | None = None,
+    lap: Callable[[str, str], None] | None = None,
 ) -> Written:
     """Make what changed and bring it into ``out``; ``manifest`` (for the new generation)
-    gets the outputs' keys and files, and ``progress`` hears of each output made."""
+    gets the outputs' keys and files, ``progress`` hears of each output made, and
+    ``lap`` of each phase's end (its name and what it did)."""
+    lap = lap or (lambda _phase, _detail: None)
     base = manifest.base
     ctx = make_context(root, site, KeptInCache(cache, base))
     outputs = site_outputs(ctx)
+    lap("plan", f"listed {len(outputs)} outputs")
     before = previous.jobs if previous is not None and previous.base == base else {}
     if previous is not None and previous.base != base:
         before = {name: [None, paths] for name, (_, paths) in previous.jobs.items()}
     made = make_outputs(ctx, outputs, base, before, progress)
+    lap("render", f"made {made.ran} of {len(outputs)} outputs")
     pages = sum(1 for output in outputs if output.name.endswith(".html"))
     manifest.jobs = made.jobs
     manifest.summary = {

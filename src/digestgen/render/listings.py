@@ -9,11 +9,14 @@ from functools import partial
 from typing import Any
 
 from digestgen.render.context import Context, Files, Output, page
+from digestgen.site.links import DomainInfo
 from digestgen.site.listings import PageSlice, stable_pages
 from digestgen.site.stats import bar_chart, items_over_time
 from digestgen.site.tags import top_tags
 
 LINKS_PER_PAGE = 50
+# How many of the digests carrying a tag its first page shows, newest first.
+TAG_DIGESTS = 10
 
 
 def pagination(piece: PageSlice) -> dict[str, Any]:
@@ -57,12 +60,15 @@ def _link_listing(
     what its first page shows besides (its context and its inputs)."""
     outputs = []
     entries = ctx.listings.items.entries
+    named_context: dict[int, str] = {}  # each context named once (a listing has two)
     for piece in stable_pages(folder, len(refs), LINKS_PER_PAGE):
         shown, more = extra, list[str]()
         if piece.number is None and first is not None:
             shown, more = first
+        if id(shown) not in named_context:
+            named_context[id(shown)] = _context_key(shown)
         named = map(entries.__getitem__, refs[piece.start : piece.stop])
-        inputs = [*_nav(piece), _context_key(shown), *more, *named]
+        inputs = [*_nav(piece), named_context[id(shown)], *more, *named]
         make = partial(_links_page, template=template, piece=piece, refs=refs, extra=shown)
         outputs.append(Output(piece.folder + "index.html", inputs, make))
     return outputs
@@ -110,21 +116,23 @@ def listing_outputs(ctx: Context) -> list[Output]:
             "description": f"Digests and links tagged {tag.name}.",
             "tag": replace(tag.info(), count=None),
             "digests": (),
+            "digest_count": 0,
         }
-        # The tag's count and the digests carrying it are on its first page only: the
+        # The tag's count and its newest digests are on its first page only: the
         # numbered pages never change once full.
-        places = list(reversed(tag.digests))
+        places = list(reversed(tag.digests))[:TAG_DIGESTS]
         carriers = [ctx.heads[place] for place in places]
-        inputs = [repr(tag.info()), *(ctx.heads[p].key + ctx.show[p] for p in places)]
-        first = ({**extra, "tag": tag.info(), "digests": carriers}, inputs)
+        inputs = [str(len(tag.digests)), *(ctx.heads[p].key + ctx.show[p] for p in places)]
+        own = {**extra, "tag": tag.info(), "digests": carriers, "digest_count": len(tag.digests)}
+        first = (own, inputs)
         outputs += _link_listing(ctx, "tag.html", tag.url, tag.items, extra, first)
     for domain in ctx.listings.domains:
         extra = {
             "page_title": f"Links to {domain.host}",
             "description": f"Every link to {domain.host} in the digests.",
-            "domain": replace(domain.info(), count=None),
+            "domain": DomainInfo(domain.host, domain.slug, domain.url, None),
         }
-        first = ({**extra, "domain": domain.info()}, [repr(domain.info())])
+        first = ({**extra, "domain": domain.info()}, [])
         outputs += _link_listing(ctx, "domain.html", domain.url, domain.items, extra, first)
     outputs.append(stats_output(ctx))
     return outputs

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from digestgen.errors import ParseError
 from digestgen.render.context import Context, Files, Output, page
 from digestgen.render.listings import listing_outputs
-from digestgen.site.links import by_year
+from digestgen.site.links import Domain, by_year
 
 # Folders of the site's own pages and files: a digest's page may not sit in one.
 SITE_FOLDERS = ("archive", "tags", "links", "domains", "stats", "page", "search", "static")
@@ -82,13 +82,46 @@ def overview_outputs(ctx: Context) -> list[Output]:
         for s, h in zip(ctx.show, heads, strict=True)
     ]
     tag_names = [f"{t.name}\x1f{t.slug}\x1f{t.count}" for t in listings.tags]
-    domain_names = [f"{d.host}\x1f{d.slug}\x1f{d.count}" for d in listings.domains]
     return [
         Output("archive/index.html", archive, _archive),
         Output("tags/index.html", tag_names, _tags_overview),
-        Output("domains/index.html", domain_names, _domains_overview),
+        *domain_overview_outputs(ctx),
         Output("404.html", (), _not_found),
     ]
+
+
+# The domains overview shows the most linked hosts; every host is listed on the page of
+# its first character, so that a new link changes one such page, not a list of all.
+TOP_DOMAINS = 50
+
+
+def _letter(slug: str) -> str:
+    return slug[0] if slug[0].isalpha() else "0"
+
+
+def _domain_groups(ctx: Context) -> dict[str, list[Domain]]:
+    groups: dict[str, list[Domain]] = {}
+    for domain in sorted(ctx.listings.domains, key=lambda d: d.slug):
+        groups.setdefault(_letter(domain.slug), []).append(domain)
+    return groups
+
+
+def domain_overview_outputs(ctx: Context) -> list[Output]:
+    """The domains overview (the most linked hosts, and a page per first character)."""
+    groups = _domain_groups(ctx)
+    letters = [f"{letter}\x1f{len(hosts)}" for letter, hosts in groups.items()]
+    top = [f"{d.host}\x1f{d.slug}\x1f{d.count}" for d in ctx.listings.domains[:TOP_DOMAINS]]
+    total = str(len(ctx.listings.domains))
+    outputs = [Output("domains/index.html", [total, *letters, *top], _domains_overview)]
+    for letter, hosts in groups.items():
+        path = f"domains/by/{letter}/index.html"
+        named = [f"{d.host}\x1f{d.slug}\x1f{d.count}" for d in hosts]
+        outputs.append(Output(path, [*letters, *named], partial(_domains_of, letter=letter)))
+    return outputs
+
+
+def _letters(groups: dict[str, list[Domain]]) -> list[tuple[str, str, int]]:
+    return [(letter, f"domains/by/{letter}/", len(hosts)) for letter, hosts in groups.items()]
 
 
 def _archive(ctx: Context) -> Files:
@@ -104,9 +137,28 @@ def _tags_overview(ctx: Context) -> Files:
 
 
 def _domains_overview(ctx: Context) -> Files:
-    domains = [domain.info() for domain in ctx.listings.domains]
-    context = {"page_title": "Domains", "domains": domains}
+    top = [domain.info() for domain in ctx.listings.domains[:TOP_DOMAINS]]
+    context = {
+        "page_title": "Domains",
+        "domains": top,
+        "total": len(ctx.listings.domains),
+        "letters": _letters(_domain_groups(ctx)),
+        "letter": None,
+    }
     return page(ctx, "domains/index.html", "domains.html", context)
+
+
+def _domains_of(ctx: Context, letter: str) -> Files:
+    groups = _domain_groups(ctx)
+    title = "Domains: 0-9 and others" if letter == "0" else f"Domains: {letter.upper()}"
+    context = {
+        "page_title": title,
+        "domains": [domain.info() for domain in groups[letter]],
+        "total": len(ctx.listings.domains),
+        "letters": _letters(groups),
+        "letter": letter,
+    }
+    return page(ctx, f"domains/by/{letter}/index.html", "domains.html", context)
 
 
 def _not_found(ctx: Context) -> Files:

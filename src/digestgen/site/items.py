@@ -19,8 +19,8 @@ from digestgen.model import DigestHead
 class ItemIndex:
     """The items of ``heads`` (newest first, as ``Site.heads``) by position: the place of
     each one's digest in ``heads`` and its own place in the digest; its anchor, key,
-    host, link and tags; and ``entries``, what names it in a listing (its key and what
-    a listing shows of its digest, ``shows``)."""
+    host, link and tags (joined by commas); and ``entries``, what names it in a listing
+    (its key and what a listing shows of its digest, ``shows``)."""
 
     place: list[int]
     index: list[int]
@@ -28,24 +28,29 @@ class ItemIndex:
     keys: list[str]
     hosts: list[str]
     links: list[str]
-    tags: list[tuple[str, ...]]
+    tags: list[str]
     entries: list[str]
 
     @staticmethod
     def of(heads: Sequence[DigestHead], shows: Sequence[str]) -> ItemIndex:
-        oldest = [heads[place] for place in range(len(heads) - 1, -1, -1)]
-        places = range(len(heads) - 1, -1, -1)
-        counts = [len(head.item_keys) for head in oldest]
+        places = [p for p in range(len(heads) - 1, -1, -1) if heads[p].item_count]
+        oldest = [heads[place] for place in places]
+        counts = [head.item_count for head in oldest]
         place = list(chain.from_iterable(map(repeat, places, counts)))
-        keys = list(chain.from_iterable(head.item_keys for head in oldest))
+
+        def column(name: str) -> list[str]:
+            joined = " ".join(getattr(head, name) for head in oldest)
+            return joined.split(" ") if oldest else []
+
+        keys = column("item_keys")
         return ItemIndex(
             place,
             list(chain.from_iterable(map(range, counts))),
-            list(chain.from_iterable(head.anchors for head in oldest)),
+            column("anchors"),
             keys,
-            list(chain.from_iterable(head.hosts for head in oldest)),
-            list(chain.from_iterable(head.links for head in oldest)),
-            list(chain.from_iterable(head.item_tags for head in oldest)),
+            column("hosts"),
+            column("links"),
+            column("item_tags"),
             list(map(add, keys, map(shows.__getitem__, place))),
         )
 

@@ -20,6 +20,7 @@ from digestgen.site.items import ItemIndex
 from digestgen.urls import slugify
 
 WORDS_PER_MINUTE = 230
+_NOT_IN_SLUG = re.compile(r"[^a-z0-9.-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +64,13 @@ class TocEntry:
 @cache
 def domain_slug(host: str) -> str:
     """A URL-safe folder name for a host: ASCII (punycode for IDNs), lower case."""
-    try:
-        ascii_host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        ascii_host = slugify(host)
-    cleaned = re.sub(r"[^a-z0-9.-]+", "-", ascii_host.lower()).strip(".-")
+    ascii_host = host
+    if not host.isascii():
+        try:
+            ascii_host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            ascii_host = slugify(host)
+    cleaned = _NOT_IN_SLUG.sub("-", ascii_host.lower()).strip(".-")
     return cleaned or "host"
 
 
@@ -79,10 +82,15 @@ def domain_path(item: Item) -> str | None:
 def collect_domains(items: ItemIndex) -> tuple[Domain, ...]:
     """Every featured host with its links (oldest first), most links first, then by host.
     Hosts that share a slug share a page, named by the host seen first."""
-    by_host: dict[str, list[int]] = defaultdict(list)
+    by_host: dict[str, list[int]] = {}
+    get = by_host.get
     for position, host in enumerate(items.hosts):
-        if host:
-            by_host[host].append(position)
+        found = get(host)
+        if found is None:
+            by_host[host] = [position]
+        else:
+            found.append(position)
+    by_host.pop("", None)  # text items and links without a host
     by_slug: dict[str, list[list[int]]] = defaultdict(list)
     first: dict[str, tuple[int, str]] = {}
     for host, positions in by_host.items():

@@ -70,7 +70,7 @@ def collect_tags(heads: Sequence[DigestHead], items: ItemIndex) -> tuple[Tag, ..
             if not digests[slug] or digests[slug][-1] != place:
                 digests[slug].append(place)
     for position in compress(range(len(items)), items.tags):
-        for name in items.tags[position]:
+        for name in items.tags[position].split(","):
             slug = tag_slug(name)
             spellings[slug][name] += 1
             tagged[slug].append(position)
