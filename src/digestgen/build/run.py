@@ -73,11 +73,18 @@ class Written:
     files: int
 
 
-def make_context(root: Path, site: Site, kept: Any = None) -> Context:
-    """The context the outputs of ``site`` are made from. Compiled templates are kept in
-    the user's cache, by digestgen's code (compiled code a site brought would run)."""
-    templates = root / site.config.templates_dir
-    renderer = Renderer(site.config, templates, _compiled_templates())
+def make_renderer(root: Path, site: Site) -> Renderer:
+    """The templates of ``site``. Compiled templates are kept in the user's cache, by
+    digestgen's code (compiled code a site brought would run)."""
+    return Renderer(site.config, root / site.config.templates_dir, _compiled_templates())
+
+
+def make_context(
+    root: Path, site: Site, kept: Any = None, renderer: Renderer | None = None
+) -> Context:
+    """The context the outputs of ``site`` are made from (with ``renderer`` if given: the
+    preview keeps one while the templates and settings stay)."""
+    renderer = renderer or make_renderer(root, site)
     return Context(site, Listings.of(site.heads), renderer, root, kept)
 
 

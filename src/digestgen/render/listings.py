@@ -4,7 +4,6 @@ cut into stable pages (``site.listings.stable_pages``), and the stats page."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -12,7 +11,7 @@ from digestgen.render.context import Context, Files, Output, page
 from digestgen.site.links import DomainInfo
 from digestgen.site.listings import PageSlice, stable_pages
 from digestgen.site.stats import bar_chart, items_over_time
-from digestgen.site.tags import top_tags
+from digestgen.site.tags import TagInfo, top_tags
 
 LINKS_PER_PAGE = 50
 # How many of the digests carrying a tag its first page shows, newest first.
@@ -53,31 +52,21 @@ def _link_listing(
     template: str,
     folder: str,
     refs: Sequence[int],
-    extra: dict[str, Any],
-    first: tuple[dict[str, Any], list[str]] | None = None,
+    extra: tuple[dict[str, Any], str],
+    first: tuple[dict[str, Any], list[str]],
 ) -> list[Output]:
-    """The stable pages of a listing of the items at positions ``refs``; ``first`` is
-    what its first page shows besides (its context and its inputs)."""
+    """The stable pages of a listing of the items at positions ``refs``. ``extra`` is
+    what its numbered pages show besides their entries (their context, and that context
+    named: a tag's or a domain's name), ``first`` what its first page shows besides (its
+    context and what names it)."""
     outputs = []
     entries = ctx.listings.items.entries
-    named_context: dict[int, str] = {}  # each context named once (a listing has two)
     for piece in stable_pages(folder, len(refs), LINKS_PER_PAGE):
-        shown, more = extra, list[str]()
-        if piece.number is None and first is not None:
-            shown, more = first
-        if id(shown) not in named_context:
-            named_context[id(shown)] = _context_key(shown)
-        named = map(entries.__getitem__, refs[piece.start : piece.stop])
-        inputs = [*_nav(piece), named_context[id(shown)], *more, *named]
+        shown, named = (first[0], first[1]) if piece.number is None else (extra[0], [extra[1]])
+        inputs = [*_nav(piece), *named, *map(entries.__getitem__, refs[piece.start : piece.stop])]
         make = partial(_links_page, template=template, piece=piece, refs=refs, extra=shown)
         outputs.append(Output(piece.folder + "index.html", inputs, make))
     return outputs
-
-
-def _context_key(context: dict[str, Any]) -> str:
-    """What a listing's page shows besides its entries (its title, its tag or domain), as
-    text; the digests a tag's first page lists are named apart, by their keys."""
-    return repr(sorted((key, value) for key, value in context.items() if key != "digests"))
 
 
 def _home_page(ctx: Context, piece: PageSlice, places: Sequence[int]) -> Files:
@@ -109,12 +98,12 @@ def listing_outputs(ctx: Context) -> list[Output]:
     outputs = home_outputs(ctx)
     links = {"page_title": "All links", "description": "Every link of every digest."}
     everything = range(len(ctx.listings.items))
-    outputs += _link_listing(ctx, "links.html", "links/", everything, links)
+    outputs += _link_listing(ctx, "links.html", "links/", everything, (links, ""), (links, []))
     for tag in ctx.listings.tags:
         extra = {
             "page_title": f"Tag: {tag.name}",
             "description": f"Digests and links tagged {tag.name}.",
-            "tag": replace(tag.info(), count=None),
+            "tag": TagInfo(tag.name, tag.slug, tag.url, None),
             "digests": (),
             "digest_count": 0,
         }
@@ -124,16 +113,20 @@ def listing_outputs(ctx: Context) -> list[Output]:
         carriers = [ctx.heads[place] for place in places]
         inputs = [str(len(tag.digests)), *(ctx.heads[p].key + ctx.show[p] for p in places)]
         own = {**extra, "tag": tag.info(), "digests": carriers, "digest_count": len(tag.digests)}
-        first = (own, inputs)
-        outputs += _link_listing(ctx, "tag.html", tag.url, tag.items, extra, first)
+        named = f"tag\x1f{tag.name}\x1f{tag.slug}"
+        first = (own, [f"{named}\x1f{tag.count}", *inputs])
+        outputs += _link_listing(ctx, "tag.html", tag.url, tag.items, (extra, named), first)
     for domain in ctx.listings.domains:
         extra = {
             "page_title": f"Links to {domain.host}",
             "description": f"Every link to {domain.host} in the digests.",
             "domain": DomainInfo(domain.host, domain.slug, domain.url, None),
         }
-        first = ({**extra, "domain": domain.info()}, [])
-        outputs += _link_listing(ctx, "domain.html", domain.url, domain.items, extra, first)
+        named = f"domain\x1f{domain.host}\x1f{domain.slug}"
+        first = ({**extra, "domain": domain.info()}, [f"{named}\x1f{domain.count}"])
+        outputs += _link_listing(
+            ctx, "domain.html", domain.url, domain.items, (extra, named), first
+        )
     outputs.append(stats_output(ctx))
     return outputs
 

@@ -21,7 +21,7 @@ from typing import Any
 from digestgen.build.cache import CACHE_DIR, Cache
 from digestgen.build.pipeline import base_key
 from digestgen.build.plan import make_outputs, site_outputs
-from digestgen.build.run import make_context
+from digestgen.build.run import make_context, make_renderer
 from digestgen.build.sources import (
     Source,
     default_workers,
@@ -35,6 +35,7 @@ from digestgen.content.assemble import assemble_site
 from digestgen.errors import DigestError, collect
 from digestgen.model import Digest, DigestHead
 from digestgen.render.context import KeptInMemory
+from digestgen.render.templates import Renderer
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Session:
         self.jobs: dict[str, list[Any]] = {}
         self.files: dict[str, bytes] = {}
         self.base = ""
+        self.renderer: Renderer | None = None
 
     def build(self) -> Outcome:
         """Bring the site up to date; every way it can end, as an ``Outcome``."""
@@ -83,6 +85,7 @@ class Session:
         base = base_key(self.root, config, self.drafts)
         if base != self.base:
             self.kept = KeptInMemory()  # other templates or settings
+            self.renderer = None
         began = time.time_ns()
         found = scan(self.root, config, self.records, settled(self.scanned_ns))
         sources = [s if s.key in self.digests else with_data(self.root, config, s) for s in found]
@@ -91,7 +94,8 @@ class Session:
         warnings = [w for s in sources if s.key in self.digests for w in self.digests[s.key][1]]
         by_path = {self.digests[s.key][0].path: self.digests[s.key][0] for s in sources}
         site = assemble_site(config, heads, _bodies(by_path), [], self.drafts, warnings)
-        ctx = make_context(self.root, site, self.kept)
+        self.renderer = self.renderer or make_renderer(self.root, site)
+        ctx = make_context(self.root, site, self.kept, self.renderer)
         made = make_outputs(ctx, site_outputs(ctx), base, self.jobs if base == self.base else {})
         self._commit(made.jobs, made.files)
         self.records = {s.path: s.record(config) for s in sources}

@@ -82,14 +82,9 @@ def domain_path(item: Item) -> str | None:
 def collect_domains(items: ItemIndex) -> tuple[Domain, ...]:
     """Every featured host with its links (oldest first), most links first, then by host.
     Hosts that share a slug share a page, named by the host seen first."""
-    by_host: dict[str, list[int]] = {}
-    get = by_host.get
-    for position, host in enumerate(items.hosts):
-        found = get(host)
-        if found is None:
-            by_host[host] = [position]
-        else:
-            found.append(position)
+    by_host: dict[str, list[int]] = defaultdict(list)
+    for position, host in zip(range(len(items)), items.hosts, strict=True):
+        by_host[host].append(position)
     by_host.pop("", None)  # text items and links without a host
     by_slug: dict[str, list[list[int]]] = defaultdict(list)
     first: dict[str, tuple[int, str]] = {}
