@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,12 @@ def read_mark(folder: Path) -> str | None:
 
 
 def write_mark(folder: Path, generation: str) -> None:
+    """Name ``folder``'s generation by replacing its mark (never writing into it: the
+    other copy of the site shares the file as a hard link)."""
     text = json.dumps({"generator": "digestgen", "generation": generation})
-    (folder / MARK).write_text(text + "\n", encoding="utf-8")
+    temp = folder / f"{MARK}.digestgen-tmp"
+    temp.write_text(text + "\n", encoding="utf-8")
+    os.replace(temp, folder / MARK)
 
 
 def generation_of(jobs: Mapping[str, Sequence[Any]]) -> str:

@@ -73,6 +73,10 @@ class Manifest:
             current.standby = None
         return current
 
+    def standby_generation(self) -> str | None:
+        """The generation the standby copy holds, if it is known to be whole."""
+        return str(self.standby["generation"]) if self.standby is not None else None
+
     def _dump(self) -> bytes:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode()
 

@@ -24,6 +24,7 @@ from digestgen.build.sources import (
     settled,
     with_data,
 )
+from digestgen.build.write import tidy
 from digestgen.config import CONFIG_FILE, SiteConfig, load_config
 from digestgen.content.assemble import assemble_site
 from digestgen.errors import DigestError, ParseError, collect
@@ -137,6 +138,7 @@ def build(
     out = output_folder(root, config, output, force_output)
     with Cache(root / CACHE_DIR) as cache:
         previous = Manifest.load(cache.folder, out)
+        tidy(out, previous.standby_generation() if previous is not None else None)
         base = base_key(root, config, drafts)
         records = previous.sources if previous is not None else {}
         since = settled(previous.written_ns) if previous is not None else 0
