@@ -8,12 +8,14 @@ only when the user names it with ``--force-output``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
+import sqlite3
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +126,21 @@ def standby_of(out: Path) -> Path:
 def staging_of(out: Path) -> Path:
     """Where a full build writes the new site before it swaps it in."""
     return out.with_name(f".{out.name}.digestgen-new")
+
+
+@contextlib.contextmanager
+def writes_reported(root: Path, out: Path) -> Iterator[None]:
+    """The system's refusal to write the site or the cache (a read-only folder, a full
+    disk) as a ``path: message`` error; other errors pass."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise ConfigError(f"cannot use the build cache: {exc}", root / CACHE_DIR) from None
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        path = Path(os.fsdecode(exc.filename))
+        ours = (out, standby_of(out), staging_of(out), (root / CACHE_DIR).absolute())
+        if not any(path.absolute().is_relative_to(folder) for folder in ours):
+            raise
+        raise ConfigError(f"cannot write here: {exc.strerror or exc}", path) from None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from digestgen.build.cache import CACHE_DIR, Cache, code_key
-from digestgen.build.folder import output_folder
+from digestgen.build.folder import output_folder, writes_reported
 from digestgen.build.manifest import Manifest
 from digestgen.build.sources import (
     Source,
@@ -136,7 +136,7 @@ def build(
     if base_url is not None:
         config = replace(config, base_url=_checked_base_url(root, base_url))
     out = output_folder(root, config, output, force_output)
-    with Cache(root / CACHE_DIR) as cache:
+    with writes_reported(root, out), Cache(root / CACHE_DIR) as cache:
         previous = Manifest.load(cache.folder, out)
         tidy(out, previous.standby_generation() if previous is not None else None)
         base = base_key(root, config, drafts)

@@ -120,8 +120,15 @@ def sitemap_output(ctx: Context, page_paths: list[str]) -> Output:
     return Output("sitemap", [*pages, *dates], partial(_sitemap, pages=pages))
 
 
+def _gone(source: Path) -> ConfigError:
+    return ConfigError("this file went away during the build; build again", source)
+
+
 def _copy(_ctx: Context, path: str, source: Path) -> Files:
-    return {path: source.read_bytes()}
+    try:
+        return {path: source.read_bytes()}
+    except FileNotFoundError:
+        raise _gone(source) from None
 
 
 def _files_below(root: Path, folder: Path, follow: bool = False, skip: str = "") -> dict[str, Path]:
@@ -164,7 +171,10 @@ def _files_below(root: Path, folder: Path, follow: bool = False, skip: str = "")
 def _copied(rel: str, path: Path) -> Output:
     """A file copied as it is; named by its size and time (its bytes are read when it is
     copied, and written only when they differ)."""
-    st = path.stat()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise _gone(path) from None
     return Output(
         rel,
         [str(path), str(st.st_size), str(st.st_mtime_ns)],
