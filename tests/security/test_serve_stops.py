@@ -9,6 +9,7 @@ to the whole process group.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import queue
 import shutil
@@ -22,6 +23,9 @@ from pathlib import Path
 
 import pytest
 from archivegen import generate_archive
+
+from digestgen.build.sources import Cancelled, parse_sources, scan
+from digestgen.config import load_config
 
 # The issue's bound: from the signal to the last process gone.
 STOP_SECONDS = 1.0
@@ -236,3 +240,24 @@ def test_serve_stops_within_a_second(name: str, how: str, archive: Path, tmp_pat
         assert server.proc.returncode == 0, lines
         assert lines[-1] == "stopping", lines
     assert sorted(os.listdir(temp)) == []
+
+
+def test_a_cancelled_parse_ends_its_workers(archive: Path) -> None:
+    """The server's cancel event, set, ends a parse in processes started by spawn at
+    once, its workers with it; not set, the parse gives what one process gives."""
+    config = load_config(archive)
+    sources = scan(archive, config, {}, 0)
+    spawn = multiprocessing.get_context("spawn")
+    cancel = threading.Event()
+    cancel.set()
+    start = time.monotonic()
+    with pytest.raises(Cancelled):
+        parse_sources(config, sources, 2, spawn, cancel)
+    assert time.monotonic() - start < STOP_SECONDS
+    assert multiprocessing.active_children() == []
+    together = parse_sources(config, sources, 2, spawn, threading.Event())
+    alone = parse_sources(config, sources, 1)
+    assert [(p, d.key if d else None) for p, d, _, _ in together] == [
+        (p, d.key if d else None) for p, d, _, _ in alone
+    ]
+    assert multiprocessing.active_children() == []
