@@ -46,6 +46,10 @@ class Manifest:
     warnings: list[list[Any]] = field(default_factory=list)
     version: int = VERSION
 
+    def __post_init__(self) -> None:
+        # Whether ``save_pending`` wrote this manifest (not a field: not saved).
+        self.pending_saved = False
+
     @staticmethod
     def _read(path: Path) -> Manifest | None:
         try:
@@ -88,11 +92,15 @@ class Manifest:
         temp = pending.with_suffix(".tmp")
         temp.write_bytes(self._dump())
         os.replace(temp, pending)
+        self.pending_saved = True
 
     def commit(self, folder: Path) -> None:
-        """After the swap (or for a build that wrote nothing): this is the manifest."""
+        """After the swap (or for a build that wrote nothing): this is the manifest. The
+        pending one written before the swap is taken as it is (its ``written_ns``, a
+        little earlier, only makes the next scan read a few more files)."""
         path, pending, syncing = _names(folder, Path(self.output))
-        self.save_pending(folder)
+        if not self.pending_saved:
+            self.save_pending(folder)
         os.replace(pending, path)
         syncing.unlink(missing_ok=True)
 
