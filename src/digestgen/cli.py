@@ -67,8 +67,6 @@ def build(
 ) -> None:
     """Build the site from digests/ into site/."""
     log = (lambda msg: click.echo(msg, err=True)) if verbose else None
-    if output is not None and force_output:
-        output = output.absolute()
     try:
         result = build_site(root, output=output, drafts=drafts, log=log, force_output=force_output)
     except DigestError as exc:

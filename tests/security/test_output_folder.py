@@ -132,6 +132,14 @@ def unmarked_forced(tmp: Path) -> Case:
     return Case(["-o", str(victim), "--force-output"], {"force_output": True}, "files of its own")
 
 
+def relative_forced(tmp: Path) -> Case:
+    """The flag allows a folder outside the site named by an absolute path only."""
+    _site(tmp)
+    (tmp / "public").mkdir()
+    relative = os.path.relpath(tmp / "public")
+    return Case(["-o", relative, "--force-output"], {"force_output": True}, "by an absolute path")
+
+
 def fifo_mark(tmp: Path) -> Case:
     """A mark that is a FIFO is no mark (and is not read: reading it would hang)."""
     root = _site(tmp)
@@ -183,8 +191,8 @@ CASES: dict[str, Callable[[Path], Case]] = {
     for f in (
         config_escapes, config_escapes_forced, config_absolute, dot_git, inside_git,
         the_cache, config_file, home_folder, home_folder_absent, unmarked_folder,
-        unmarked_forced, fifo_mark, linked_mark, a_file, parent, site_root, linked_output,
-        digests_by_dotdot,
+        unmarked_forced, relative_forced, fifo_mark, linked_mark, a_file, parent, site_root,
+        linked_output, digests_by_dotdot,
     )
 }  # fmt: skip
 
