@@ -174,6 +174,16 @@ def edit_build(tmp_path_factory: pytest.TempPathFactory, user_cache: None) -> Sc
     return Scenario(pristine, base / "work", "mid")
 
 
+@pytest.fixture(scope="module")
+def edit_no_standby(tmp_path_factory: pytest.TempPathFactory, user_cache: None) -> Scenario:
+    """The site built and edited, its standby copy gone: the edit makes it again first."""
+    base = tmp_path_factory.mktemp("edit-no-standby")
+    pristine = _built(base, [old, mid])
+    shutil.rmtree(pristine / ".site.digestgen-standby")
+    new(pristine)
+    return Scenario(pristine, base / "work", "mid")
+
+
 Instant = Callable[[Path], Ready]
 STAGING, STANDBY = ".site.digestgen-new", ".site.digestgen-standby"
 
@@ -219,6 +229,10 @@ EDIT_INSTANTS: dict[str, Instant] = {
     "manifest pending": lambda root: appears(root / CACHE_DIR, ".pending"),
     "swapped": lambda root: mark_changes(root / "site"),
 }
+STANDBY_INSTANTS: dict[str, Instant] = {
+    "standby being made": lambda root: appears(root, STANDBY),
+    "standby made": lambda root: appears(root / STANDBY, ".digestgen-site"),
+}
 TIMES = (0.5, 1.5)
 
 
@@ -239,6 +253,13 @@ def test_full_build_killed(name: str, full_build: Scenario, cold: dict[str, Tree
 @pytest.mark.parametrize("name", EDIT_INSTANTS)
 def test_edit_killed(name: str, edit_build: Scenario, cold: dict[str, Tree]) -> None:
     assert edit_build.run_killed(_instant(EDIT_INSTANTS[name]), cold), "it ended first"
+
+
+@pytest.mark.parametrize("name", STANDBY_INSTANTS)
+def test_edit_making_its_standby_killed(
+    name: str, edit_no_standby: Scenario, cold: dict[str, Tree]
+) -> None:
+    assert edit_no_standby.run_killed(_instant(STANDBY_INSTANTS[name]), cold), "it ended first"
 
 
 @pytest.mark.parametrize("seconds", TIMES)
