@@ -8,10 +8,14 @@ only when the user names it with ``--force-output``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+import re
+import sqlite3
+import stat
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +27,20 @@ MARK = ".digestgen-site"
 
 
 def read_mark(folder: Path) -> str | None:
-    """The generation a marked folder holds (``None``: no mark)."""
+    """The generation a marked folder holds (``None``: no mark, or not a file of ours)."""
+    path = folder / MARK
     try:
-        value = json.loads((folder / MARK).read_text(encoding="utf-8"))
+        if not stat.S_ISREG(path.lstat().st_mode):  # a FIFO would block the read
+            return None
+        value = json.loads(path.read_text(encoding="utf-8"))
         return str(value["generation"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def write_mark(folder: Path, generation: str) -> None:
-    """Mark ``folder`` as holding ``generation``, by replacing the mark file (the two
-    copies of a site share their unchanged files as hard links)."""
+    """Name ``folder``'s generation by replacing its mark (never writing into it: the
+    other copy of the site shares the file as a hard link)."""
     text = json.dumps({"generator": "digestgen", "generation": generation})
     temp = folder / f"{MARK}.digestgen-tmp"
     temp.write_text(text + "\n", encoding="utf-8")
@@ -49,29 +56,53 @@ def generation_of(jobs: Mapping[str, Sequence[Any]]) -> str:
     return hashlib.blake2b("\n".join(files).encode(), digest_size=8).hexdigest()
 
 
+def _relation(out: Path, folder: Path) -> str | None:
+    """How ``out`` stands to ``folder`` when it would touch it."""
+    if out == folder:
+        return "it is"
+    if out.is_relative_to(folder):
+        return "it is inside"
+    if folder.is_relative_to(out):
+        return "it holds"
+    return None
+
+
 def _refusal(root: Path, config: SiteConfig, out: Path, forced: bool) -> str | None:
     """Why the build may not write ``out`` (resolved), if it may not."""
     if root.is_relative_to(out):
-        return "the site's own folder or a folder that holds it"
+        return "it is the site's own folder or holds it"
     protected = {
-        ".git": root / ".git",
-        "the cache": root / CACHE_DIR,
-        "the config": root / CONFIG_FILE,
-        "the digests": root / config.digests_dir,
-        "the templates": root / config.templates_dir,
-        "the static files": root / config.static_dir,
+        "the site's .git": root / ".git",
+        f"the build cache ({CACHE_DIR})": root / CACHE_DIR,
+        f"the config file ({CONFIG_FILE})": root / CONFIG_FILE,
+        f"the digests folder ({config.digests_dir})": root / config.digests_dir,
+        f"the templates folder ({config.templates_dir})": root / config.templates_dir,
+        f"the static files folder ({config.static_dir})": root / config.static_dir,
     }
     for name, path in protected.items():
-        resolved = path.resolve()
-        if out == resolved or out.is_relative_to(resolved) or resolved.is_relative_to(out):
-            return f"{name} ({path.name}) or a folder inside it"
+        relation = _relation(out, path.resolve())
+        if relation is not None:
+            return f"{relation} {name}"
     if not out.is_relative_to(root) and not forced:
-        return "outside the site's folder (name it with --force-output to write there)"
+        return (
+            "it is outside the site's folder (to write there, name it by an absolute path "
+            "with --output and --force-output)"
+        )
     if out.exists() and not out.is_dir():
-        return "not a folder"
+        return "it is not a folder"
     if out.is_dir() and read_mark(out) is None and any(out.iterdir()):
-        return f"a folder that holds files of its own (a digestgen output carries {MARK})"
+        return f"it holds files of its own and no {MARK} (the mark a digestgen build leaves)"
     return None
+
+
+def _line_of(config_file: Path, key: str) -> int | None:
+    """The line of ``key:`` at the top level of the config file, if it is there."""
+    try:
+        text = config_file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = re.search(rf"^['\"]?{re.escape(key)}['\"]?\s*:", text, re.MULTILINE)
+    return text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def output_folder(root: Path, config: SiteConfig, output: Path | None, forced: bool) -> Path:
@@ -79,11 +110,13 @@ def output_folder(root: Path, config: SiteConfig, output: Path | None, forced: b
     root = root.resolve()
     out = (output if output is not None else root / config.output_dir).resolve()
     problem = _refusal(root, config, out, forced and output is not None and output.is_absolute())
-    if problem is not None:
-        where = root / CONFIG_FILE if output is None else out
-        line = None
-        raise ConfigError(f"will not write the site to {out}: it is {problem}", where, line)
-    return out
+    if problem is None:
+        return out
+    message = f"will not write the site to {out}: {problem}"
+    if output is not None:
+        raise ConfigError(message, "--output")
+    config_file = root / CONFIG_FILE
+    raise ConfigError(message, config_file, _line_of(config_file, "output_dir"))
 
 
 def standby_of(out: Path) -> Path:
@@ -94,3 +127,21 @@ def standby_of(out: Path) -> Path:
 def staging_of(out: Path) -> Path:
     """Where a full build writes the new site before it swaps it in."""
     return out.with_name(f".{out.name}.digestgen-new")
+
+
+@contextlib.contextmanager
+def writes_reported(root: Path, out: Path) -> Iterator[None]:
+    """The system's refusal to write the site or the cache (a read-only folder, a full
+    disk) as a ``path: message`` error; other errors pass."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise ConfigError(f"cannot use the build cache: {exc}", root / CACHE_DIR) from None
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        path = Path(os.fsdecode(exc.filename))
+        ours = (out, standby_of(out), staging_of(out), (root / CACHE_DIR).absolute())
+        if not any(path.absolute().is_relative_to(folder) for folder in ours):
+            raise
+        raise ConfigError(f"cannot write here: {exc.strerror or exc}", path) from None

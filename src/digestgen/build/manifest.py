@@ -76,6 +76,10 @@ class Manifest:
             current.standby = None
         return current
 
+    def standby_generation(self) -> str | None:
+        """The generation the standby copy holds, if it is known to be whole."""
+        return str(self.standby["generation"]) if self.standby is not None else None
+
     def _dump(self) -> bytes:
         # The fields as they are (``asdict`` would copy every nested value first).
         values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "saved"}
@@ -92,7 +96,9 @@ class Manifest:
         self.saved = True
 
     def commit(self, folder: Path) -> None:
-        """After the swap (or for a build that wrote nothing): this is the manifest."""
+        """After the swap (or for a build that wrote nothing): this is the manifest. The
+        pending one written before the swap is taken as it is (its ``written_ns``, a
+        little earlier, only makes the next scan read a few more files)."""
         path, pending, syncing = _names(folder, Path(self.output))
         if not self.saved:
             self.save_pending(folder)

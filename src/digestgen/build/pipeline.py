@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from digestgen.build.cache import CACHE_DIR, Cache, code_key
-from digestgen.build.folder import output_folder
+from digestgen.build.folder import output_folder, writes_reported
 from digestgen.build.manifest import Manifest
 from digestgen.build.sources import (
     Progress,
@@ -25,6 +25,7 @@ from digestgen.build.sources import (
     settled,
     with_data,
 )
+from digestgen.build.write import tidy
 from digestgen.config import CONFIG_FILE, SiteConfig, checked_base_url, load_config
 from digestgen.content.assemble import assemble_site
 from digestgen.errors import DigestError, ParseError, collect, plural
@@ -139,8 +140,9 @@ def build(
     if base_url is not None:
         config = replace(config, base_url=checked_base_url(base_url, root / CONFIG_FILE))
     out = output_folder(root, config, output, force_output)
-    with Cache(root / CACHE_DIR) as cache:
+    with writes_reported(root, out), Cache(root / CACHE_DIR) as cache:
         previous = Manifest.load(cache.folder, out)
+        tidy(out, previous.standby_generation() if previous is not None else None)
         base = base_key(root, config, drafts)
         records = previous.sources if previous is not None else {}
         since = settled(previous.written_ns) if previous is not None else 0

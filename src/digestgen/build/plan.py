@@ -38,7 +38,7 @@ def site_outputs(ctx: Context) -> list[Output]:
         *pages,
         *feed_outputs(ctx),
         sitemap_output(ctx, page_paths),
-        *static_outputs(ctx.root, ctx.config.static_dir),
+        *static_outputs(ctx.root, ctx.config.static_dir, ctx.config.follow_symlinks),
         *bundle_outputs(ctx),
         *edition_outputs(ctx),
         *redirects,

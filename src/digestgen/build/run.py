@@ -14,9 +14,7 @@ from digestgen.build.cache import Cache, code_key, user_cache
 from digestgen.build.folder import (
     generation_of,
     read_mark,
-    staging_of,
     standby_of,
-    write_mark,
 )
 from digestgen.build.manifest import Manifest
 from digestgen.build.plan import Made, make_outputs, site_outputs
@@ -167,11 +165,8 @@ def _write_changes(
     changed = _changes(out, made, previous)
     manifest.standby = previous.standby
     manifest.generation = generation_of(made.jobs)
-    if not changed:
-        if manifest.generation != previous.generation:
-            write_mark(out, manifest.generation)  # the same files, named as a cold build would
+    if not changed and manifest.generation == previous.generation:
         return 0
-    remove_tree(staging_of(out))  # a killed full build's leftovers
     previous.syncing(cache.folder)
     standby = previous.standby
     if standby is None or read_mark(standby_of(out)) != standby["generation"]:

@@ -3,8 +3,12 @@ and their parse: the misses of the cache, on all cores when there are many."""
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +20,7 @@ from digestgen.errors import DigestError, ParseError
 from digestgen.model import Digest
 
 if TYPE_CHECKING:
+    import multiprocessing.pool
     from multiprocessing.context import BaseContext
 
 # Told how far a phase of the build is: its name, the steps done and the steps in all.
@@ -26,6 +31,8 @@ Progress = Callable[[str, int, int], None]
 RACY_NS = 2_000_000_000
 # Below this many files to parse, starting processes costs more than it saves.
 PARALLEL_MIN = 24
+# How often a parse in processes looks whether it was cancelled (seconds).
+CANCEL_POLL = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,27 +117,88 @@ def _parse_chunk(config: SiteConfig, chunk: list[tuple[str, bytes, str]]) -> lis
     return [_parse_one(config, path, data, key) for path, data, key in chunk]
 
 
+class Cancelled(Exception):
+    """A parse given up because the one who asked for it is stopping."""
+
+
+@contextlib.contextmanager
+def _workers_ignore_interrupts() -> Iterator[None]:
+    """Workers started in here ignore Ctrl-C from their first instruction: a terminal sends
+    it to every process of the group, and a worker that gets it as it starts prints a
+    fatal error; the process that started them decides, and ends them. Meanwhile Ctrl-C
+    is held, not lost: it is raised here at the end (other threads leave signals to the
+    main one: ``block_signals``). Python lets only the main thread change how a signal
+    is handled: started from another thread, a worker ignores Ctrl-C once it runs."""
+    before = signal.getsignal(signal.SIGINT)
+    main = threading.current_thread() is threading.main_thread()
+    if not main or before is None or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def block_signals() -> None:
+    """Leave Ctrl-C and SIGTERM to the main thread (called first in a thread of ours)."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+def _leave_interrupts_to_parent() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def parse_sources(
     config: SiteConfig,
     sources: Sequence[Source],
     workers: int,
     mp_context: BaseContext | None = None,
+    *,
     progress: Progress | None = None,
+    cancel: threading.Event | None = None,
 ) -> list[Parsed]:
     """Parse the sources read by this build (their ``data``), in processes of their own
     when there are many of them and more than one worker (started as ``mp_context``
     starts them, the system's default if not given); ``progress`` hears of each file or
-    chunk of files done."""
+    chunk of files done. When ``cancel`` is set, or the waiting thread is interrupted,
+    the workers are ended at once (``Cancelled``)."""
     todo = [(s.path, s.data, s.key) for s in sources if s.data is not None]
     if workers <= 1 or len(todo) < PARALLEL_MIN:
         return _gathered(([_parse_one(config, *one)] for one in todo), len(todo), progress)
-    # Imported here: a build that parses a few files (or none) starts no process.
-    from concurrent.futures import ProcessPoolExecutor
-
     size = max(1, len(todo) // (workers * 4))
-    parts = [todo[start : start + size] for start in range(0, len(todo), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context) as pool:
-        return _gathered(pool.map(_parse_chunk, [config] * len(parts), parts), len(todo), progress)
+    chunks = [(config, todo[start : start + size]) for start in range(0, len(todo), size)]
+    context = mp_context or multiprocessing.get_context()
+    with _workers_ignore_interrupts():
+        pool = context.Pool(workers, initializer=_leave_interrupts_to_parent)
+    try:
+        return _gathered(_arrivals(pool.imap(_parse_pair, chunks), cancel), len(todo), progress)
+    finally:
+        pool.terminate()  # at once if the parse failed or was stopped; else workers are idle
+        pool.join()
+
+
+def _parse_pair(pair: tuple[SiteConfig, list[tuple[str, bytes, str]]]) -> list[Parsed]:
+    return _parse_chunk(*pair)
+
+
+def _arrivals(
+    results: multiprocessing.pool.IMapIterator[list[Parsed]], cancel: threading.Event | None
+) -> Iterator[list[Parsed]]:
+    """The chunks of ``results`` in order, looking at ``cancel`` while waiting for each."""
+    while True:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("the parse was stopped")
+        try:
+            yield results.next(CANCEL_POLL)
+        except multiprocessing.TimeoutError:
+            continue
+        except StopIteration:
+            return
 
 
 def _gathered(

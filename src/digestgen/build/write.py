@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from digestgen.build.folder import read_mark, staging_of, standby_of, write_mark
+from digestgen.build.folder import MARK, read_mark, staging_of, standby_of, write_mark
 from digestgen.build.swap import swap
 
 
@@ -63,14 +63,28 @@ def remove_tree(folder: Path) -> None:
 
 
 def clone(source: Path, target: Path) -> None:
-    """A copy of the folder ``source`` at ``target`` made of hard links (no data copied)."""
+    """A copy of the folder ``source`` at ``target`` made of hard links (no data copied);
+    its mark comes last, so that a copy cut short carries none."""
     target.mkdir()
     with os.scandir(source) as entries:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 clone(Path(entry.path), target / entry.name)
-            else:
+            elif entry.name != MARK:
                 os.link(entry.path, target / entry.name, follow_symlinks=False)
+    if (source / MARK).is_file():
+        os.link(source / MARK, target / MARK)
+
+
+def tidy(out: Path, standby_generation: str | None) -> None:
+    """Remove what a killed build left beside ``out``: a staging folder, and a standby
+    copy that is not the generation the manifest expects (``None``: none is expected).
+    The next edit makes a new standby copy when there is none."""
+    remove_tree(staging_of(out))
+    standby = standby_of(out)
+    expected = standby_generation is not None and read_mark(standby) == standby_generation
+    if standby.exists() and not expected:
+        remove_tree(standby)
 
 
 def write_full(out: Path, files: Mapping[str, bytes], generation: str, before_swap: object) -> None:

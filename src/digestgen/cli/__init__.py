@@ -89,7 +89,6 @@ def build(root: Path, output: Path | None, force_output: bool, **how: Any) -> No
       digestgen build --base-url http://localhost:9000/ -o /tmp/preview --force-output
     """
     quiet = how["quiet"]
-    output = output.absolute() if output is not None and force_output else output
     with progress(not quiet) as bars:
         log = build_log(bars) if how["verbose"] and not quiet else None
         try:

@@ -4,6 +4,7 @@ redirect pages, each naming what it shows as a page does."""
 from __future__ import annotations
 
 import html
+import os
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -127,28 +128,61 @@ def sitemap_output(ctx: Context, page_paths: list[str]) -> Output:
     return Output("sitemap", [*pages, *dates], partial(_sitemap, pages=pages))
 
 
+def _gone(source: Path) -> ConfigError:
+    return ConfigError("this file went away during the build; build again", source)
+
+
 def _copy(_ctx: Context, path: str, source: Path) -> Files:
-    return {path: source.read_bytes()}
+    try:
+        return {path: source.read_bytes()}
+    except FileNotFoundError:
+        raise _gone(source) from None
 
 
-def _files_below(root: Path, folder: Path, skip: str = "") -> dict[str, Path]:
-    """The files below ``folder`` by their path in it, none leading out of the site's
-    folder through a symlink (``skip``: a suffix of files that are not copied)."""
+def _files_below(root: Path, folder: Path, follow: bool = False, skip: str = "") -> dict[str, Path]:
+    """The files below ``folder`` by their path in it (``skip``: a suffix of files that are
+    not copied). A file or folder reached through a symlink that leaves the site's folder
+    is an error unless ``follow`` (the config's ``follow_symlinks``); a linked folder is
+    entered only out of the site, and once, as the digests folder's are."""
     found: dict[str, Path] = {}
-    real_root = root.resolve()
-    for path in sorted(folder.rglob("*")):
-        if not path.resolve().is_relative_to(real_root):
-            message = f"links outside the site ({path.resolve()})"
-            raise ConfigError(message, path.relative_to(root).as_posix())
-        if path.is_file() and not (skip and path.name.endswith(skip)):
-            found[path.relative_to(folder).as_posix()] = path
-    return found
+    inside = os.path.realpath(root)
+    visited = {os.path.realpath(folder)}
+    if os.path.commonpath([inside, *visited]) != inside and not follow:
+        message = f"links outside the site ({os.path.realpath(folder)})"
+        raise ConfigError(message, folder.relative_to(root).as_posix())
+    stack = [(folder, "")]
+    while stack:
+        current, prefix = stack.pop()
+        try:
+            entries = sorted(os.scandir(current), key=lambda entry: entry.name)
+        except OSError:
+            continue  # an unreadable folder, as os.walk skips it
+        for entry in entries:
+            path, rel = Path(entry.path), prefix + entry.name
+            is_dir = entry.is_dir()
+            if entry.is_symlink():
+                target = os.path.realpath(entry.path)
+                outside = os.path.commonpath([inside, target]) != inside
+                if outside and not follow:
+                    message = f"links outside the site ({target})"
+                    raise ConfigError(message, path.relative_to(root).as_posix())
+                if is_dir and (not outside or target in visited):
+                    continue
+                visited.add(target)
+            if is_dir:
+                stack.append((path, rel + "/"))
+            elif entry.is_file() and not (skip and entry.name.endswith(skip)):
+                found[rel] = path
+    return dict(sorted(found.items()))
 
 
 def _copied(rel: str, path: Path) -> Output:
     """A file copied as it is; named by its size and time (its bytes are read when it is
     copied, and written only when they differ)."""
-    st = path.stat()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise _gone(path) from None
     return Output(
         rel,
         [str(path), str(st.st_size), str(st.st_mtime_ns)],
@@ -156,13 +190,14 @@ def _copied(rel: str, path: Path) -> Output:
     )
 
 
-def static_outputs(root: Path, static_dir: str) -> list[Output]:
-    """The theme's assets under ``static/``, overridden file by file by the site's own."""
+def static_outputs(root: Path, static_dir: str, follow: bool = False) -> list[Output]:
+    """The theme's assets under ``static/``, overridden file by file by the site's own
+    (``follow``: the site's may link out of its folder)."""
     found: dict[str, Path] = {}
     theme = THEME_DIR / "static"
     found.update((f"static/{rel}", path) for rel, path in _files_below(theme, theme).items())
     if (root / static_dir).is_dir():
-        files = _files_below(root, root / static_dir)
+        files = _files_below(root, root / static_dir, follow)
         found.update((f"static/{rel}", path) for rel, path in files.items())
     return [_copied(rel, path) for rel, path in sorted(found.items())]
 
@@ -175,7 +210,7 @@ def bundle_outputs(ctx: Context) -> list[Output]:
         if head.path.rsplit("/", 1)[-1] != "index.md":
             continue
         folder = ctx.root / head.path.rsplit("/", 1)[0]
-        for rel, path in _files_below(ctx.root, folder, skip=".md").items():
+        for rel, path in _files_below(ctx.root, folder, ctx.config.follow_symlinks, ".md").items():
             outputs.append(_copied(head.url + rel, path))
     return outputs
 

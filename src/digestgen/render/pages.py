@@ -14,11 +14,14 @@ from typing import Any, NamedTuple
 
 from digestgen.errors import ParseError
 from digestgen.render.context import Context, Files, Output, page
+from digestgen.render.files import feed_paths
 from digestgen.render.listings import listing_outputs
 from digestgen.site.links import Domain, by_year
 
 # Folders of the site's own pages and files: a digest's page may not sit in one.
 SITE_FOLDERS = ("archive", "tags", "links", "domains", "stats", "page", "search", "static")
+# The site's own files besides its feeds (whose paths are settings).
+SITE_FILES = ("sitemap.xml", "robots.txt", "404.html")
 
 
 def _digest_page(ctx: Context, place: int, first: int) -> Files:
@@ -176,7 +179,8 @@ def page_outputs(ctx: Context) -> list[Output]:
 
 def check_page_places(ctx: Context, paths: list[str]) -> None:
     """A digest's page may not take the place of a site page (with a permalink such as
-    ``/{slug}/``, a digest called ``archive`` would overwrite the archive)."""
+    ``/{slug}/``, a digest called ``archive`` would overwrite the archive), nor its folder
+    the place of one of the site's own files (its feeds, sitemap.xml, robots.txt)."""
     digest_pages = {h.url + "index.html" for h in ctx.heads}
     firsts = {h.url.strip("/").split("/", 1)[0] for h in ctx.heads}
     taken: dict[str, str] = {}
@@ -187,10 +191,12 @@ def check_page_places(ctx: Context, paths: list[str]) -> None:
         parts = path.split("/")[:-1]
         for end in range(1, len(parts) + 1):
             taken["/".join(parts[:end]) + "/"] = path
+    files = {*feed_paths(ctx.config.feeds).values(), *SITE_FILES}
     for head in ctx.heads:
         folder = head.url.strip("/")
         top = folder.split("/", 1)[0]
         clash = (taken.get(head.url) if head.url else None) or taken.get(folder)
+        clash = clash or _file_in_the_way(folder, files)
         if top in SITE_FOLDERS or clash or not folder:
             place = clash if clash else (f"{top}/" if folder else "index.html")
             raise ParseError(
@@ -199,3 +205,12 @@ def check_page_places(ctx: Context, paths: list[str]) -> None:
                 head.path,
                 head.line_of("slug"),
             )
+
+
+def _file_in_the_way(folder: str, files: set[str]) -> str | None:
+    """The site file whose path is ``folder`` or a folder above it, if there is one."""
+    parts = folder.split("/")
+    for end in range(1, len(parts) + 1):
+        if "/".join(parts[:end]) in files:
+            return "/".join(parts[:end])
+    return None

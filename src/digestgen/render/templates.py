@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -46,6 +47,40 @@ class _BytecodeCache(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
+class _SiteLoader(jinja2.FileSystemLoader):
+    """The site's own templates. One reached through a symlink that leaves the site's
+    folder is an error unless ``follow_symlinks`` (a contributed link must not publish the
+    curator's other files); one that is not a regular file (a FIFO would block) too."""
+
+    def __init__(self, folder: Path, root: Path, follow: bool) -> None:
+        super().__init__(folder)
+        self.folder, self.root, self.follow = folder, root, follow
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        parts = template.split("/")
+        path = self.folder.joinpath(*parts)
+        if ".." not in parts and (path.is_symlink() or path.exists()):
+            where = path.relative_to(self.root).as_posix()
+            target = os.path.realpath(path)
+            inside = os.path.realpath(self.root)
+            if os.path.commonpath([inside, target]) != inside and not self.follow:
+                raise RenderError(f"links outside the site ({target})", where)
+            if os.path.exists(target) and not os.path.isfile(target):
+                raise RenderError("not a regular file; a template is a file", where)
+        return super().get_source(environment, template)
+
+
+def _site_root(site_templates: Path, templates_dir: str) -> Path:
+    """The site's folder, the one ``templates_dir`` is named from."""
+    parts = Path(templates_dir).parts
+    relative = parts and ".." not in parts and not Path(templates_dir).is_absolute()
+    if relative and site_templates.parts[-len(parts) :] == parts:
+        return Path(*site_templates.parts[: -len(parts)])
+    return site_templates.parent
+
+
 def make_environment(
     config: SiteConfig, site_templates: Path | None, compiled: Path | None = None
 ) -> jinja2.Environment:
@@ -55,7 +90,8 @@ def make_environment(
     run)."""
     loaders: list[jinja2.BaseLoader] = []
     if site_templates is not None and site_templates.is_dir():
-        loaders.append(jinja2.FileSystemLoader(site_templates))
+        root = _site_root(site_templates, config.templates_dir)
+        loaders.append(_SiteLoader(site_templates, root, config.follow_symlinks))
     loaders.append(jinja2.FileSystemLoader(THEME_DIR / "templates"))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),

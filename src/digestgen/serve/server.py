@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import queue
 import secrets
 import signal
 import socket
@@ -15,6 +16,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import quote
 
+from digestgen.build.sources import block_signals
 from digestgen.config import CONFIG_FILE
 from digestgen.errors import ConfigError
 from digestgen.serve.live import (
@@ -172,6 +174,7 @@ class LiveServer:
         drafts: bool = True,
         log: Log | None = None,
         base_url: str | None = None,
+        rebuild_in_caller: bool = False,
     ) -> None:
         self.root = root  # as given, so errors name paths as `digestgen build` does
         self.host, self.port, self.drafts = host, port, drafts
@@ -183,6 +186,10 @@ class LiveServer:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._watcher: Watcher | None = None
+        # With ``rebuild_in_caller``, the watcher hands changes to ``rebuild_on_changes``.
+        self._changes: queue.Queue[set[tuple[Change, str]]] | None = (
+            queue.Queue() if rebuild_in_caller else None
+        )
 
     @property
     def url(self) -> str:
@@ -197,6 +204,8 @@ class LiveServer:
         good one and show the error."""
         with self._build_lock:
             outcome = self.session.build()
+            if self.session.cancel.is_set():
+                return False  # stopping: nothing to show
             if outcome.error:
                 self.live.publish_error(outcome.error)
                 self.log(f"{outcome.error}\nerror: build failed; still serving the last good build")
@@ -212,9 +221,26 @@ class LiveServer:
             return True
 
     def _changed(self, changes: set[tuple[Change, str]]) -> None:
+        if self._changes is not None:
+            self._changes.put(changes)
+            return
+        self._log_changes(changes)
+        self.rebuild()
+
+    def _log_changes(self, changes: set[tuple[Change, str]]) -> None:
         paths = ", ".join(sorted(rel for _kind, rel in changes))
         self.log(f"changed: {paths}" if paths else "source folders changed: rebuilding")
-        self.rebuild()
+
+    def rebuild_on_changes(self) -> None:
+        """Rebuild in this thread on every change, until interrupted (``digestgen serve``
+        rebuilds in its main thread, where a signal stops a build at once)."""
+        assert self._changes is not None, "made without rebuild_in_caller"
+        while True:
+            changes = self._changes.get()
+            while not self._changes.empty():
+                changes |= self._changes.get()
+            self._log_changes(changes)
+            self.rebuild()
 
     def start(self) -> None:
         """Build, bind (the next free port if needed), serve and watch, each in a thread."""
@@ -224,14 +250,20 @@ class LiveServer:
         self._httpd.live = self.live
         self.rebuild()
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, args=(0.1,), name="digestgen-http", daemon=True
+            target=self._serve_forever, args=(self._httpd,), name="digestgen-http", daemon=True
         )
         self._thread.start()
         self._watcher = Watcher(self.root, lambda: self.layout, self._changed)
         self._watcher.start()
 
+    @staticmethod
+    def _serve_forever(httpd: _HTTPServer) -> None:
+        block_signals()  # its request threads too: they are started from this one
+        httpd.serve_forever(0.1)
+
     def stop(self) -> None:
-        """Stop watching and serving and end open event streams."""
+        """Stop watching and serving, end open event streams and a build's workers."""
+        self.session.cancel.set()
         if self._watcher is not None:
             self._watcher.stop()
         self.live.close()
@@ -264,17 +296,23 @@ def run(
     """``digestgen serve``: serve until Ctrl-C (or SIGTERM), then stop cleanly."""
     if host not in ("127.0.0.1", "localhost", "::1"):
         log(f"warning: serving on {host}, reachable from other machines")
-    server = LiveServer(root, host=host, port=port, drafts=drafts, log=log, base_url=base_url)
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    server = LiveServer(root, host, port, drafts, log, base_url, rebuild_in_caller=True)
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.start()
         log(f"serving {server.url} (drafts {'shown' if drafts else 'hidden'}); Ctrl-C stops")
-        threading.Event().wait()
+        server.rebuild_on_changes()
     except KeyboardInterrupt:
         log("stopping")
     finally:
+        # The first signal stops the server; more while it stops change nothing.
+        for sig in previous:
+            signal.signal(sig, signal.SIG_IGN)
         server.stop()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            if handler is not None:
+                signal.signal(sig, handler)
 
 
 __all__ = ["LiveServer", "bind", "run"]

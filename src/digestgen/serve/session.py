@@ -10,6 +10,7 @@ later are added to the cache too, so the next ``digestgen build`` finds them.
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -23,6 +24,7 @@ from digestgen.build.pipeline import base_key
 from digestgen.build.plan import make_outputs, site_outputs
 from digestgen.build.run import make_context, make_renderer
 from digestgen.build.sources import (
+    Cancelled,
     Source,
     default_workers,
     parse_sources,
@@ -67,11 +69,15 @@ class Session:
         self.files: dict[str, bytes] = {}
         self.base = ""
         self.renderer: Renderer | None = None
+        # Set when the server stops: a parse in processes ends its workers at once.
+        self.cancel = threading.Event()
 
     def build(self) -> Outcome:
         """Bring the site up to date; every way it can end, as an ``Outcome``."""
         try:
             return self._build()
+        except Cancelled:
+            return Outcome(error="stopped")
         except DigestError as exc:
             return Outcome(error=str(exc))
         except Exception as exc:
@@ -122,7 +128,7 @@ class Session:
             todo = [s for s in missing if s.key not in self.digests]
             # Processes are started, not forked: the server runs threads.
             spawn = multiprocessing.get_context("spawn")
-            parsed = parse_sources(config, todo, default_workers(), spawn)
+            parsed = parse_sources(config, todo, default_workers(), spawn, cancel=self.cancel)
             errors: list[DigestError] = []
             fresh = []
             for (_, digest, warnings, failed), source in zip(parsed, todo, strict=True):

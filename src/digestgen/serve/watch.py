@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -11,7 +12,12 @@ from pathlib import Path, PurePosixPath
 from watchfiles import Change as FileChange
 from watchfiles import DefaultFilter, watch
 
+from digestgen.build.sources import block_signals
 from digestgen.config import CONFIG_FILE, SiteConfig
+
+# How long stopping waits for the watching threads (they notice within 0.2 s unless a
+# build they started is still running).
+STOP_SECONDS = 0.5
 
 
 class Change(StrEnum):
@@ -124,9 +130,12 @@ class Watcher:
             ready.wait(timeout)
 
     def stop(self) -> None:
+        """Stop both threads; one still making a build after ``STOP_SECONDS`` is left to
+        end by itself (it is a daemon: it does not keep the process alive)."""
         self.stop_event.set()
+        deadline = time.monotonic() + STOP_SECONDS
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def _report(self, changes: Iterable[tuple[FileChange, str]]) -> set[tuple[Change, str]]:
         layout = self.layout()
@@ -149,6 +158,7 @@ class Watcher:
         return [path for path in paths if path.is_dir()]
 
     def _watch_root(self) -> None:
+        block_signals()
         # yield_on_timeout: the first (empty) yield tells that the watch is in place.
         for changes in watch(
             self.root,
@@ -162,6 +172,7 @@ class Watcher:
                 self._restart.set()  # a source folder appeared or went, or the config moved one
 
     def _watch_sources(self) -> None:
+        block_signals()
         rescan = False  # the first watch starts right after the initial build
         while not self.stop_event.is_set():
             self._restart.clear()
