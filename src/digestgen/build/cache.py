@@ -181,11 +181,11 @@ class Cache:
         except ValueError:
             return None
 
-    def put(self, kind: str, key: str, value: Any, digest: str = "") -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO kept VALUES (?, ?, ?, ?)",
-            (kind, key, digest, _JSON.encode(value)),
-        )
+    def put_many(self, rows: Iterable[tuple[str, str, str, Any]]) -> None:
+        """Keep values, each as (kind, key, digest, value), in one transaction."""
+        encoded = [(kind, key, digest, _JSON.encode(value)) for kind, key, digest, value in rows]
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO kept VALUES (?, ?, ?, ?)", encoded)
 
     def prune(self, digest_keys: Iterable[str], prefix: str) -> None:
         """Drop what no current digest uses: other digests' entries, and kept values of

@@ -47,18 +47,29 @@ def prune_unused(parent: Path, keep: Path) -> None:
 
 class KeptInCache:
     """Values worked out from digests, kept in the cache under the build's base key (so
-    that other templates or settings never see them)."""
+    that other templates or settings never see them). New values are held until
+    ``save``, which writes them in one transaction: a commit per value would wait on the
+    disk each time, and a transaction open through the build would lock out another."""
 
     def __init__(self, cache: Cache, base: str) -> None:
         self.cache = cache
         self.prefix = f"{base}:"
+        self.new: dict[tuple[str, str], Any] = {}
 
     def get(self, kind: str, key: str) -> Any:
-        return self.cache.get(kind, self.prefix + key)
+        found = self.new.get((kind, key))
+        return found if found is not None else self.cache.get(kind, self.prefix + key)
 
     def put(self, kind: str, key: str, value: Any) -> None:
-        digest = "" if kind == "range-shards" else key
-        self.cache.put(kind, self.prefix + key, value, digest)
+        self.new[(kind, key)] = value
+
+    def save(self) -> None:
+        rows = [
+            (kind, self.prefix + key, "" if kind == "range-shards" else key, value)
+            for (kind, key), value in self.new.items()
+        ]
+        self.cache.put_many(rows)
+        self.new.clear()
 
 
 @dataclass
@@ -111,13 +122,15 @@ def write_site(
     ``lap`` of each phase's end (its name and what it did)."""
     lap = lap or (lambda _phase, _detail: None)
     base = manifest.base
-    ctx = make_context(root, site, KeptInCache(cache, base))
+    kept = KeptInCache(cache, base)
+    ctx = make_context(root, site, kept)
     outputs = site_outputs(ctx)
     lap("plan", f"listed {len(outputs)} outputs")
     before = previous.jobs if previous is not None and previous.base == base else {}
     if previous is not None and previous.base != base:
         before = {name: [None, paths] for name, (_, paths) in previous.jobs.items()}
     made = make_outputs(ctx, outputs, base, before, progress)
+    kept.save()
     lap("render", f"made {made.ran} of {len(outputs)} outputs")
     pages = sum(1 for output in outputs if output.name.endswith(".html"))
     manifest.jobs = made.jobs

@@ -75,8 +75,8 @@ class Context:
         self.root = root
         self.kept: Kept = kept or KeptInMemory()
         self.show = listings.shows
-        self.digest = lru_cache(maxsize=256)(self._digest)
-        self.items = lru_cache(maxsize=256)(self._items)
+        self.digest = lru_cache(maxsize=None)(self._digest)
+        self.items = lru_cache(maxsize=None)(self._items)
 
     def _digest(self, place: int) -> Digest:
         return self.site.body(self.heads[place])
