@@ -5,6 +5,7 @@ paths and entry ids, and the images of page bundles."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -268,3 +269,49 @@ def test_a_source_mistake_is_reported_at_its_line_and_nothing_is_written(
     assert result.exit_code == 1
     assert "_posts/2020-01-01-a.md:6: link with unsafe scheme 'javascript:'" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "new").exists()
+
+
+def test_the_old_sites_link_checker_names_the_sections_checked_for_repeats(
+    tmp_path: Path,
+) -> None:
+    """A checker script's STRICT_TITLES (This Week in Rust's tools/inspect_links.py) become
+    ``repeats.sections``, spelled as the digests spell the heading; the script is read,
+    never run."""
+    source = tmp_path / "old"
+    shutil.copytree(fixture("pelican"), source)
+    ran = tmp_path / "ran"
+    (source / "tools").mkdir()
+    (source / "tools/inspect_links.py").write_text(
+        "import pathlib\n"
+        f"pathlib.Path({str(ran)!r}).write_text('ran')\n"
+        "STRICT_TITLES = [\n    'updates from rust community',\n]\n"
+    )
+    target = tmp_path / "new"
+    result = run("import", str(source), "--root", str(target), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert not ran.exists()
+    config = yaml.safe_load((target / "digestgen.yaml").read_text())
+    assert config["repeats"] == {"sections": ["Updates from Rust Community"]}
+    mapped = json.loads(result.stdout)["mapped"]
+    assert {"from": "tools/inspect_links.py:3 STRICT_TITLES", "to": "repeats.sections",
+            "count": 1} in mapped  # fmt: skip
+    # A link featured again under that heading is a repeat; featured under it once and
+    # in another section once, it is not (without the setting it would be).
+    newest, older = sorted((target / "digests/2023").glob("*.md"))[::-1][:2]
+    link = "* [A post seen twice](https://blog.example/seen-twice/)\n"
+    heading = "## Updates from Rust Community\n"
+    originals = {path: path.read_text("utf-8") for path in (newest, older)}
+    for path, text in originals.items():
+        assert heading in text
+        path.write_text(text.replace(heading, heading + "\n" + link, 1), "utf-8")
+    checked = run("check", "--root", str(target))
+    assert "blog.example/seen-twice" in checked.output, checked.output
+    older.write_text(originals[older] + "\n## Elsewhere\n\n" + link, "utf-8")
+    assert "seen-twice" not in run("check", "--root", str(target)).output
+    config_file = target / "digestgen.yaml"
+    kept = [
+        line for line in config_file.read_text().splitlines() if not line.startswith("repeats:")
+    ]
+    config_file.write_text("\n".join(kept) + "\n")
+    without = run("check", "--root", str(target))
+    assert "blog.example/seen-twice" in without.output, without.output

@@ -18,6 +18,7 @@ from digestgen.commands.importer.core import (
     unique_slugs,
 )
 from digestgen.commands.importer.report import Report
+from digestgen.commands.importer.tooling import checked_sections
 from digestgen.config import CONFIG_FILE, parse_config
 from digestgen.content.parse import parse_site
 from digestgen.errors import DigestError, ParseError, collect
@@ -40,6 +41,7 @@ def run_import(source: Path, target: Path, fmt: str, reader: ModuleType) -> Repo
     old, posts = reader.read(source, report)
     if not posts:
         raise DigestError(f"no articles found in the {fmt} site at {source}")
+    old.repeats = old.repeats or checked_sections(source, posts, report)
     guess_numbers(posts, report)
     unique_slugs(posts, report)
     config = parse_config(old.config_text(), target / CONFIG_FILE)
