@@ -192,7 +192,10 @@ def main() -> None:
             src = work / f"archive-{args.shape}-{size}"
             if not src.exists():
                 generate(src, size, args.items, unicode=UNICODE_SHARE, shape=args.shape)
-            run_size(args, src, work, f"{size} digests x {args.items} items ({args.shape})")
+            # Each size gets the tools' folders of its own (a tool's copy is made once).
+            runs = work / f"runs-{size}"
+            runs.mkdir(exist_ok=True)
+            run_size(args, src, runs, f"{size} digests x {args.items} items ({args.shape})")
     finally:
         subprocess.run(["rm", "-rf", str(work)], check=False)
     print(f"\nMachine: {machine()}")
