@@ -261,3 +261,28 @@ def test_a_cancelled_parse_ends_its_workers(archive: Path) -> None:
         (p, d.key if d else None) for p, d, _, _ in alone
     ]
     assert multiprocessing.active_children() == []
+
+
+def test_a_ctrl_c_while_the_commands_load_is_never_lost(archive: Path, tmp_path: Path) -> None:
+    """Python drops an interrupt raised in its import machinery's callbacks; pressed at
+    any moment of the start, Ctrl-C still ends the command (it used to serve on)."""
+    root = tmp_path / "site"
+    shutil.copytree(archive, root)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    ended: list[int | None] = []
+    for step in range(48):
+        server = Server(root, temp)
+        try:
+            time.sleep(step * 0.004)
+            os.killpg(server.proc.pid, signal.SIGINT)
+            try:
+                ended.append(server.proc.wait(timeout=10))
+            except subprocess.TimeoutExpired:
+                ended.append(None)
+        finally:
+            server.kill()
+    assert None not in ended, (
+        f"Ctrl-C lost at {[i * 0.004 for i, e in enumerate(ended) if e is None]} s"
+    )
+    assert set(ended) <= {0, 1, -signal.SIGINT}, ended
