@@ -9,6 +9,7 @@ to the whole process group.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import queue
@@ -18,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -85,19 +86,37 @@ def pool_workers(pid: int) -> set[int]:
     return workers
 
 
+@contextlib.contextmanager
+def _ctrl_c_as_in_a_terminal() -> Iterator[None]:
+    """Start children with Ctrl-C's default action, as a terminal's are. A child inherits an
+    ignored SIGINT (pytest started with ``&`` in a script ignores it) until its first line
+    sets the handler, and a Ctrl-C in that moment would be lost; a handled signal is reset
+    to its default action by ``exec``, so pytest handles it while it starts one."""
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Server:
     """``digestgen serve`` on a copy of the archive, in a session of its own."""
 
     def __init__(self, root: Path, temp: Path) -> None:
         env = {**os.environ, "TMPDIR": str(temp), "XDG_CACHE_HOME": str(temp.parent / "cache")}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", _AS_IN_A_TERMINAL, "serve", "--root", str(root), "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
+        command = ["serve", "--root", str(root), "--port", "0"]
+        with _ctrl_c_as_in_a_terminal():
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", _AS_IN_A_TERMINAL, *command],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         self.processes: set[int] = set()
