@@ -52,7 +52,6 @@ class Manifest:
     def _read(path: Path) -> Manifest | None:
         try:
             data = json.loads(path.read_bytes())
-            data.pop("saved", None)
             manifest = Manifest(**data)
         except (OSError, ValueError, TypeError):
             return None

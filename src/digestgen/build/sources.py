@@ -113,7 +113,8 @@ def _parse_one(config: SiteConfig, path: str, data: bytes, key: str) -> Parsed:
     return path, digest, warnings, []
 
 
-def _parse_chunk(config: SiteConfig, chunk: list[tuple[str, bytes, str]]) -> list[Parsed]:
+def _parse_chunk(job: tuple[SiteConfig, list[tuple[str, bytes, str]]]) -> list[Parsed]:
+    config, chunk = job
     return [_parse_one(config, path, data, key) for path, data, key in chunk]
 
 
@@ -176,14 +177,10 @@ def parse_sources(
     with _workers_ignore_interrupts():
         pool = context.Pool(workers, initializer=_leave_interrupts_to_parent)
     try:
-        return _gathered(_arrivals(pool.imap(_parse_pair, chunks), cancel), len(todo), progress)
+        return _gathered(_arrivals(pool.imap(_parse_chunk, chunks), cancel), len(todo), progress)
     finally:
         pool.terminate()  # at once if the parse failed or was stopped; else workers are idle
         pool.join()
-
-
-def _parse_pair(pair: tuple[SiteConfig, list[tuple[str, bytes, str]]]) -> list[Parsed]:
-    return _parse_chunk(*pair)
 
 
 def _arrivals(

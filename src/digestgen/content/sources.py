@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from stat import S_ISREG
 
@@ -28,59 +29,88 @@ def file_order(rel: str) -> list[str]:
     return rel.split("/")
 
 
+def outside_site(root: Path, path: Path | str) -> str | None:
+    """Where ``path`` really is, when that leaves the site's folder ``root``."""
+    inside, target = os.path.realpath(root), os.path.realpath(path)
+    return target if os.path.commonpath([inside, target]) != inside else None
+
+
+def walk_site(
+    root: Path,
+    folder: Path,
+    follow: bool,
+    wanted: Callable[[str], bool],
+    outside: list[tuple[str, str]],
+) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Every entry below ``folder`` that is not a folder and whose name is ``wanted``, with
+    its ``/``-separated path below ``folder``, taken as the folders are listed.
+
+    A file or folder reached through a symlink whose target leaves the site's folder is
+    added to ``outside`` as (path, target) and not taken, unless ``follow`` (a contributed
+    symlink must not publish the curator's other files); a symlinked folder inside the site
+    is not entered, as in ``os.walk``, and one outside it only once. An unreadable folder is
+    skipped, as ``os.walk`` skips it.
+    """
+    visited = {os.path.realpath(folder)}
+    stack = [(str(folder), "")]
+    while stack:
+        current, prefix = stack.pop()
+        try:
+            listing = os.scandir(current)
+        except OSError:
+            continue
+        with listing as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                is_dir = entry.is_dir()
+                if not is_dir and not wanted(entry.name):
+                    continue
+                if entry.is_symlink():
+                    target = outside_site(root, entry.path)
+                    if target is not None and not follow:
+                        outside.append((rel, target))
+                        continue
+                    real = target or os.path.realpath(entry.path)
+                    if is_dir and (target is None or real in visited):
+                        continue
+                    visited.add(real)
+                if is_dir:
+                    stack.append((entry.path, rel + "/"))
+                else:
+                    yield rel, entry
+
+
 def source_stats(root: Path, config: SiteConfig) -> list[tuple[str, os.stat_result]]:
     """``source_names`` with each file's ``stat`` (through a symlink), taken as the folders
     are listed: one ``stat`` a file, and no path objects.
 
-    A file or folder reached through a symlink whose target leaves the site root is an
-    error unless the config's ``follow_symlinks`` allows it (a contributed symlink must
-    not publish the curator's other files); a symlinked folder inside the site is not
-    followed, as in ``os.walk``. A ``.md`` name that is not a regular file (a FIFO,
-    which would block the read) is an error naming it.
+    Symlinks leading out of the site are errors unless the config's ``follow_symlinks``
+    allows them (``walk_site``). A ``.md`` name that is not a regular file (a FIFO, which
+    would block the read) is an error naming it.
     """
     folder = root / config.digests_dir
     if not folder.is_dir():
         raise ParseError(f"no '{config.digests_dir}' folder with digests", folder)
-    inside = os.path.realpath(root)
-    real = os.path.realpath(folder)
-    if os.path.commonpath([inside, real]) != inside and not config.follow_symlinks:
+    real = outside_site(root, folder)
+    if real is not None and not config.follow_symlinks:
         raise ParseError(f"links outside the site ({real})", config.digests_dir)
+    prefix = "/".join(Path(config.digests_dir).parts) + "/"
     found: list[tuple[str, os.stat_result]] = []
+    outside: list[tuple[str, str]] = []
     errors: list[DigestError] = []
-    visited = {real}
-    stack = [(str(folder), Path(config.digests_dir).parts)]
-    while stack:
-        current, parts = stack.pop()
+    digests = walk_site(
+        root, folder, config.follow_symlinks, lambda name: name.endswith(".md"), outside
+    )
+    for rel, entry in digests:
         try:
-            listing = os.scandir(current)
+            st = entry.stat()
         except OSError:
-            continue  # an unreadable folder is skipped, as os.walk skips it
-        with listing as entries:
-            for entry in entries:
-                rel = "/".join((*parts, entry.name))
-                is_dir = entry.is_dir()
-                if not is_dir and not entry.name.endswith(".md"):
-                    continue
-                if entry.is_symlink():
-                    target = os.path.realpath(entry.path)
-                    outside = os.path.commonpath([inside, target]) != inside
-                    if outside and not config.follow_symlinks:
-                        errors.append(ParseError(f"links outside the site ({target})", rel))
-                        continue
-                    if is_dir and (not outside or target in visited):
-                        continue  # followed only out of the site, and each folder once
-                    visited.add(target)
-                if is_dir:
-                    stack.append((entry.path, (*parts, entry.name)))
-                    continue
-                try:
-                    st = entry.stat()
-                except OSError:
-                    continue  # a broken symlink
-                if S_ISREG(st.st_mode):
-                    found.append((rel, st))
-                else:
-                    errors.append(ParseError("not a regular file; a digest is a file", rel))
+            continue  # a broken symlink
+        if S_ISREG(st.st_mode):
+            found.append((prefix + rel, st))
+        else:
+            errors.append(ParseError("not a regular file; a digest is a file", prefix + rel))
+    errors += [ParseError(f"links outside the site ({t})", prefix + rel) for rel, t in outside]
     collect(errors)
     found.sort(key=lambda pair: file_order(pair[0]))
     return found

@@ -4,13 +4,13 @@ redirect pages, each naming what it shows as a page does."""
 from __future__ import annotations
 
 import html
-import os
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from urllib.parse import unquote
 
 from digestgen.config import FEED_KINDS, FeedPaths
+from digestgen.content.sources import outside_site, walk_site
 from digestgen.errors import ConfigError
 from digestgen.render.context import Context, Files, Output
 from digestgen.render.email import SITE_FILES, check_formats, digest_edition
@@ -142,37 +142,23 @@ def _copy(_ctx: Context, path: str, source: Path) -> Files:
 def _files_below(root: Path, folder: Path, follow: bool = False, skip: str = "") -> dict[str, Path]:
     """The files below ``folder`` by their path in it (``skip``: a suffix of files that are
     not copied). A file or folder reached through a symlink that leaves the site's folder
-    is an error unless ``follow`` (the config's ``follow_symlinks``); a linked folder is
-    entered only out of the site, and once, as the digests folder's are."""
-    found: dict[str, Path] = {}
-    inside = os.path.realpath(root)
-    visited = {os.path.realpath(folder)}
-    if os.path.commonpath([inside, *visited]) != inside and not follow:
-        message = f"links outside the site ({os.path.realpath(folder)})"
-        raise ConfigError(message, folder.relative_to(root).as_posix())
-    stack = [(folder, "")]
-    while stack:
-        current, prefix = stack.pop()
-        try:
-            entries = sorted(os.scandir(current), key=lambda entry: entry.name)
-        except OSError:
-            continue  # an unreadable folder, as os.walk skips it
-        for entry in entries:
-            path, rel = Path(entry.path), prefix + entry.name
-            is_dir = entry.is_dir()
-            if entry.is_symlink():
-                target = os.path.realpath(entry.path)
-                outside = os.path.commonpath([inside, target]) != inside
-                if outside and not follow:
-                    message = f"links outside the site ({target})"
-                    raise ConfigError(message, path.relative_to(root).as_posix())
-                if is_dir and (not outside or target in visited):
-                    continue
-                visited.add(target)
-            if is_dir:
-                stack.append((path, rel + "/"))
-            elif entry.is_file() and not (skip and entry.name.endswith(skip)):
-                found[rel] = path
+    is an error unless ``follow`` (the config's ``follow_symlinks``), as in the digests
+    folder (``walk_site``)."""
+    real = outside_site(root, folder)
+    if real is not None and not follow:
+        raise ConfigError(f"links outside the site ({real})", folder.relative_to(root).as_posix())
+    outside: list[tuple[str, str]] = []
+    found = {
+        rel: Path(entry.path)
+        for rel, entry in walk_site(
+            root, folder, follow, lambda name: not (skip and name.endswith(skip)), outside
+        )
+        if entry.is_file()
+    }
+    if outside:
+        rel, target = min(outside)
+        where = (folder / rel).relative_to(root).as_posix()
+        raise ConfigError(f"links outside the site ({target})", where)
     return dict(sorted(found.items()))
 
 

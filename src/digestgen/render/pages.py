@@ -115,11 +115,14 @@ def domain_overview_outputs(ctx: Context) -> list[Output]:
     letters = [f"{letter}\x1f{len(hosts)}" for letter, hosts in groups.items()]
     top = [f"{d.host}\x1f{d.slug}\x1f{d.count}" for d in ctx.listings.domains[:TOP_DOMAINS]]
     total = str(len(ctx.listings.domains))
-    outputs = [Output("domains/index.html", [total, *letters, *top], _domains_overview)]
+    index = _letters(groups)
+    overview = partial(_domains_overview, letters=index)
+    outputs = [Output("domains/index.html", [total, *letters, *top], overview)]
     for letter, hosts in groups.items():
         path = f"domains/by/{letter}/index.html"
         named = [f"{d.host}\x1f{d.slug}\x1f{d.count}" for d in hosts]
-        outputs.append(Output(path, [*letters, *named], partial(_domains_of, letter=letter)))
+        make = partial(_domains_of, letter=letter, hosts=hosts, letters=index)
+        outputs.append(Output(path, [*letters, *named], make))
     return outputs
 
 
@@ -139,26 +142,27 @@ def _tags_overview(ctx: Context) -> Files:
     return page(ctx, "tags/index.html", "tags.html", {"page_title": "Tags", "tags": tags})
 
 
-def _domains_overview(ctx: Context) -> Files:
+def _domains_overview(ctx: Context, letters: list[tuple[str, str, int]]) -> Files:
     top = [domain.info() for domain in ctx.listings.domains[:TOP_DOMAINS]]
     context = {
         "page_title": "Domains",
         "domains": top,
         "total": len(ctx.listings.domains),
-        "letters": _letters(_domain_groups(ctx)),
+        "letters": letters,
         "letter": None,
     }
     return page(ctx, "domains/index.html", "domains.html", context)
 
 
-def _domains_of(ctx: Context, letter: str) -> Files:
-    groups = _domain_groups(ctx)
+def _domains_of(
+    ctx: Context, letter: str, hosts: list[Domain], letters: list[tuple[str, str, int]]
+) -> Files:
     title = "Domains: 0-9 and others" if letter == "0" else f"Domains: {letter.upper()}"
     context = {
         "page_title": title,
-        "domains": [domain.info() for domain in groups[letter]],
+        "domains": [domain.info() for domain in hosts],
         "total": len(ctx.listings.domains),
-        "letters": _letters(groups),
+        "letters": letters,
         "letter": letter,
     }
     return page(ctx, f"domains/by/{letter}/index.html", "domains.html", context)
